@@ -1,0 +1,168 @@
+import type { Logger } from 'pino';
+import type { ConversationRef, InboundMessage, Platform, Reviewer, Turn } from './types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Models
+// ---------------------------------------------------------------------------------------------
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** A JSON Schema the model's answer must follow, where the server supports structured output. */
+export interface ResponseSchema {
+  name: string;
+  schema: Record<string, unknown>;
+}
+
+export interface CompletionRequest {
+  messages: ChatMessage[];
+  /** Ask for one JSON object (json_schema, falling back to json_object). */
+  json?: ResponseSchema;
+  /** This call's time limit; past it the call fails with `model.timeout`. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface Completion {
+  content: string | null;
+  /** The model's refusal (OpenAI's `message.refusal`), if it refused. */
+  refusal: string | null;
+  finishReason: string | null;
+  /** Wall time of the call, in milliseconds. */
+  latencyMs: number;
+}
+
+/** One Chat Completions endpoint and model. Errors are CountersignError `model.*`. */
+export interface ModelClient {
+  readonly model: string;
+  complete(request: CompletionRequest): Promise<Completion>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adapters
+// ---------------------------------------------------------------------------------------------
+
+/** One part of an approved reply, as the outbox hands it to an adapter. */
+export interface OutboundPart {
+  conversation: ConversationRef;
+  /** The delivery this part belongs to (turn id, or `turnId:holding`). */
+  deliveryId: string;
+  turnId: string;
+  /** 0-based index and count of the parts of this delivery. */
+  part: number;
+  parts: number;
+  text: string;
+  /** Deterministic idempotency key of this part: `deliveryId:part`. */
+  key: string;
+  /** The user messages this reply answers (the newest last), for threading and reply references. */
+  replyTo: InboundMessage[];
+  /**
+   * True when an earlier attempt at this exact part may have reached the platform (it was
+   * claimed but its outcome was never recorded). The adapter must look for the part by `key`
+   * before it posts again.
+   */
+  recovering: boolean;
+  kind: 'reply' | 'holding-message' | 'canned-reply';
+}
+
+export interface SentPart {
+  /** The platform's id of the posted message. */
+  messageId: string;
+  /** True when recovery found the part already posted and did not post it again. */
+  alreadyPosted?: boolean;
+}
+
+/** A turn as reviewers see it. */
+export type ReviewTurn = Turn;
+
+/** What an adapter may do with escalated turns (Slack and Discord review buttons). */
+export interface ReviewActions {
+  get(turnId: string): Promise<ReviewTurn | null>;
+  /** Approve as drafted (no text) or with the reviewer's text. Throws `review.conflict` if resolved. */
+  approve(turnId: string, options: { reviewer: Reviewer; text?: string }): Promise<ReviewTurn>;
+  reject(turnId: string, options: { reviewer: Reviewer }): Promise<ReviewTurn>;
+}
+
+export interface IngestResult {
+  accepted: boolean;
+  /** False when the platform message id was seen before (a retry or a replay). */
+  duplicate: boolean;
+  messageId: string;
+}
+
+/** A small key-value store an adapter can keep its own state in (namespaced per platform). */
+export interface AdapterStorage {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  /** Set only if absent; true when this call set it. */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+}
+
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  /** The parsed body (JSON, or URL-encoded form as an object). */
+  body: unknown;
+  /** The body's exact bytes, for routes registered with `rawBody: true` (signature checks). */
+  rawBody?: Buffer;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** An object is sent as JSON, a string as text. */
+  body?: unknown;
+}
+
+/** The service's HTTP server, as adapters see it: no framework types leak into adapters. */
+export interface HttpRoutes {
+  route(options: {
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+    url: string;
+    /** Keep the exact request bytes in `rawBody` (for HMAC signature checks). */
+    rawBody?: boolean;
+    handler: (request: HttpRequest) => Promise<HttpResponse> | HttpResponse;
+  }): void;
+}
+
+export interface AdapterContext {
+  /** Accept a user message: dedupe by platform id, then into the conversation's inbox. */
+  ingest(message: Omit<InboundMessage, 'receivedAt'> & { receivedAt?: number }): Promise<IngestResult>;
+  review: ReviewActions;
+  storage: AdapterStorage;
+  http: HttpRoutes;
+  logger: Logger;
+  /** Whether this process takes platform input (connects gateways, serves webhooks). */
+  inbound: boolean;
+}
+
+/**
+ * A chat platform. Every adapter implements this; the shared contract suite in
+ * `test/integration/adapter-contract.ts` runs against each.
+ */
+export interface ChatAdapter {
+  readonly platform: Platform;
+  /** Connect and register routes. Called once per process. */
+  start(context: AdapterContext): Promise<void>;
+  /** Disconnect; stop taking input. */
+  stop(): Promise<void>;
+  /**
+   * Turn an approved reply into the platform's parts (markup conversion, splitting at the
+   * platform's length limit). Must be deterministic: recovery re-renders the same text.
+   */
+  render(text: string): string[];
+  /** Post one part. Idempotent for the same `key` when `recovering` is true. */
+  send(part: OutboundPart): Promise<SentPart>;
+  /** Show or clear the "working on it" signal (typing indicator, reaction, thread status). */
+  setWorking?(conversation: ConversationRef, replyTo: InboundMessage[], working: boolean): Promise<void>;
+  /** Present an escalated turn to this platform's reviewers (Slack/Discord review channel). */
+  presentEscalation?(turn: ReviewTurn): Promise<void>;
+  /** Show how an escalated turn was resolved wherever it was presented. */
+  presentResolution?(turn: ReviewTurn): Promise<void>;
+}

@@ -1,0 +1,125 @@
+/** The platforms countersign speaks to. */
+export type Platform = 'web' | 'slack' | 'discord';
+
+/**
+ * Where a conversation lives. `id` is unique within the platform (Slack: `team:channel:thread_ts`,
+ * Discord: `guild:channel`, web: the id in the URL); `route` carries what the adapter needs to
+ * post there again (channel id, thread ts, ...).
+ */
+export interface ConversationRef {
+  platform: Platform;
+  id: string;
+  route?: Record<string, string>;
+}
+
+/** The key of a conversation across platforms: `platform:id`. */
+export function conversationKey(conversation: Pick<ConversationRef, 'platform' | 'id'>): string {
+  return `${conversation.platform}:${conversation.id}`;
+}
+
+/** A message from a user, normalised by an adapter. */
+export interface InboundMessage {
+  /** The platform's own message id, used to accept a message once. */
+  id: string;
+  conversation: ConversationRef;
+  user: { id: string; name?: string };
+  text: string;
+  /** Milliseconds since the epoch, when countersign accepted it. */
+  receivedAt: number;
+  /** Platform facts an adapter wants back when it replies (message ts, channel type, ...). */
+  platformData?: Record<string, string>;
+}
+
+/** One entry of a conversation's history, as the actor and critic see it. */
+export interface HistoryEntry {
+  role: 'user' | 'assistant';
+  text: string;
+  at: number;
+  /** The user's display name or id, for user entries. */
+  user?: string;
+}
+
+export type VerdictDecision = 'approve' | 'edit' | 'revise' | 'escalate';
+
+/** The critic's verdict, exactly the JSON of CONTRACT.md. */
+export interface Verdict {
+  decision: VerdictDecision;
+  reason: string;
+  categories: string[];
+  confidence: number;
+  revised_text: string | null;
+  feedback: string | null;
+}
+
+/** One draft of the actor within a turn, with the critic's verdict on it if it got one. */
+export interface Draft {
+  text: string;
+  at: number;
+  verdict?: Verdict;
+  /** The critic's feedback this draft answered (a redraft). */
+  feedback?: string;
+}
+
+export type TurnStatus =
+  | 'drafting' // actor and critic at work
+  | 'approved' // approved by the critic or a reviewer, delivery pending
+  | 'escalated' // waiting for a human
+  | 'posted' // delivered
+  | 'rejected'; // a reviewer rejected it; nothing posted
+
+export type EscalationSource = 'critic' | 'critic-failure' | 'actor-failure' | 'revise-limit' | 'rule' | 'check';
+
+export interface Escalation {
+  source: EscalationSource;
+  reason: string;
+  /** The name of the rule or check that decided, when one did. */
+  rule?: string;
+  at: number;
+}
+
+export interface Reviewer {
+  /** Where the reviewer acted: `api`, `dashboard`, `cli`, `slack`, `discord`. */
+  via: string;
+  id: string;
+  name?: string;
+}
+
+export interface Resolution {
+  decision: 'approved' | 'edited' | 'rejected';
+  reviewer: Reviewer;
+  at: number;
+  /** The reviewer's text, for `edited`. */
+  text?: string;
+}
+
+/** Who let a text out, recorded on every delivery. */
+export type ApprovalSource =
+  | { kind: 'critic'; decision: 'approve' | 'edit' }
+  | { kind: 'reviewer'; reviewer: Reviewer }
+  | { kind: 'operator'; purpose: 'holding-message' | 'canned-reply' };
+
+/** A turn: the user messages it answers, its drafts, and how it ended. */
+export interface Turn {
+  id: string;
+  conversation: ConversationRef;
+  messages: InboundMessage[];
+  status: TurnStatus;
+  drafts: Draft[];
+  /** The critic's last verdict. */
+  verdict?: Verdict;
+  /** The conversation's history as it was when the turn was reviewed (for reviewers). */
+  context?: HistoryEntry[];
+  escalation?: Escalation;
+  resolution?: Resolution;
+  /** What was (or will be) posted. */
+  reply?: { text: string; source: ApprovalSource };
+  revisions: number;
+  folds: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The draft under review: the newest draft's text, if the actor produced one. */
+export function currentDraft(turn: Pick<Turn, 'drafts'>): string | null {
+  return turn.drafts.at(-1)?.text ?? null;
+}
