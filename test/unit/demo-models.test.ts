@@ -1,0 +1,141 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { DEMO_ACTOR_MODEL, DEMO_CRITIC_MODEL, DEMO_PROMPTS, type DemoPrompt, startDemoModels } from '../../src/demo/demo-models.js';
+
+/** The verdict of CONTRACT.md, strictly: the demo critic must answer exactly this shape. */
+const verdictSchema = z.strictObject({
+  decision: z.enum(['approve', 'edit', 'revise', 'escalate']),
+  reason: z.string().min(1),
+  categories: z.array(z.string()),
+  confidence: z.number().min(0).max(1),
+  revised_text: z.string().nullable(),
+  feedback: z.string().nullable(),
+});
+type Verdict = z.infer<typeof verdictSchema>;
+
+const SYSTEM_PROMPT = 'You are a helpful, concise support assistant.';
+const POLICY = 'Never let a reply promise refunds. Escalate legal threats and requests for compensation.';
+
+let models: Awaited<ReturnType<typeof startDemoModels>>;
+let client: OpenAI;
+
+beforeAll(async () => {
+  models = await startDemoModels();
+  client = new OpenAI({ baseURL: models.actor.baseUrl, apiKey: models.actor.apiKey, maxRetries: 0 });
+});
+afterAll(async () => {
+  await models.close();
+});
+
+const prompt = (decision: DemoPrompt['decision']): string => DEMO_PROMPTS.find((entry) => entry.decision === decision)!.text;
+
+async function draft(userText: string, feedback?: string): Promise<string> {
+  const system = feedback ? `${SYSTEM_PROMPT}\nReviewer's feedback: ${feedback}` : SYSTEM_PROMPT;
+  const completion = await client.chat.completions.create({
+    model: DEMO_ACTOR_MODEL,
+    messages: [
+      { role: 'system', content: system },
+      { role: 'user', content: 'Hello' },
+      { role: 'assistant', content: 'Hello! How can I help?' },
+      { role: 'user', content: userText },
+    ],
+  });
+  return completion.choices[0]!.message.content ?? '';
+}
+
+/** A critic request the way the pipeline builds it: the conversation, then the draft last, in a delimited JSON block. */
+async function review(userText: string, draftText: string, options: { stream?: boolean } = {}): Promise<Verdict> {
+  const block = JSON.stringify({
+    conversation: [
+      { role: 'user', text: 'Hello' },
+      { role: 'assistant', text: 'Hello! How can I help?' },
+      { role: 'user', text: userText },
+    ],
+    draft: draftText,
+  });
+  const messages = [
+    { role: 'system' as const, content: `You review drafts of a support bot. Policy:\n${POLICY}\nAnswer with one JSON object.` },
+    { role: 'user' as const, content: `Review the draft below (the conversation first, then the draft).\n<review>\n\`\`\`json\n${block}\n\`\`\`\n</review>` },
+  ];
+  const response_format = {
+    type: 'json_schema' as const,
+    json_schema: { name: 'verdict', strict: true, schema: { type: 'object' } },
+  };
+  let content = '';
+  if (options.stream) {
+    const stream = await client.chat.completions.create({ model: DEMO_CRITIC_MODEL, messages, response_format, stream: true });
+    for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? '';
+  } else {
+    const completion = await client.chat.completions.create({ model: DEMO_CRITIC_MODEL, messages, response_format });
+    content = completion.choices[0]!.message.content ?? '';
+  }
+  return verdictSchema.parse(JSON.parse(content));
+}
+
+describe('offline demo models through the openai client', () => {
+  it('lists one example prompt per decision', () => {
+    expect(DEMO_PROMPTS.map((entry) => entry.decision)).toEqual(['approve', 'edit', 'revise', 'escalate']);
+  });
+
+  it('approve: an ordinary FAQ answer is approved as drafted', async () => {
+    const text = await draft(prompt('approve'));
+    expect(text).toMatch(/\$50/);
+    const verdict = await review(prompt('approve'), text);
+    expect(verdict.decision).toBe('approve');
+    expect(verdict.categories).toEqual([]);
+  });
+
+  it('edit: a promised refund is cut out and the facts are kept', async () => {
+    const text = await draft(prompt('edit'));
+    expect(text).toMatch(/I promise you will get a full refund/);
+    const verdict = await review(prompt('edit'), text);
+    expect(verdict.decision).toBe('edit');
+    expect(verdict.categories).toEqual(['refund']);
+    expect(verdict.revised_text).toMatch(/5 to 7 business days/);
+    expect(verdict.revised_text).not.toMatch(/promise you/i);
+    expect(verdict.revised_text).toMatch(/cannot promise a refund/);
+  });
+
+  it('revise: a rude draft gets feedback, and the polite redraft is approved', async () => {
+    const rude = await draft(prompt('revise'));
+    expect(rude).toMatch(/^Ugh/);
+    const first = await review(prompt('revise'), rude);
+    expect(first.decision).toBe('revise');
+    expect(first.feedback).toBeTruthy();
+    const polite = await draft(prompt('revise'), first.feedback!);
+    expect(polite).not.toMatch(/ugh|obviously/i);
+    expect(polite).toMatch(/Basic economy flights cannot be changed/);
+    const second = await review(prompt('revise'), polite);
+    expect(second.decision).toBe('approve');
+  });
+
+  it('escalate: compensation and legal threats are held for a human', async () => {
+    const text = await draft(prompt('escalate'));
+    const verdict = await review(prompt('escalate'), text);
+    expect(verdict.decision).toBe('escalate');
+    expect(verdict.categories).toEqual(['compensation', 'legal']);
+    const legalOnly = await review('This is unacceptable, I am going to sue you.', await draft('This is unacceptable, I am going to sue you.'));
+    expect(legalOnly).toMatchObject({ decision: 'escalate', categories: ['legal'] });
+    const compensationOnly = await review('Can I get a voucher for the delay?', 'Let me check that for you.');
+    expect(compensationOnly).toMatchObject({ decision: 'escalate', categories: ['compensation'] });
+  });
+
+  it('answers streamed critic requests the same way', async () => {
+    const verdict = await review(prompt('edit'), await draft(prompt('edit')), { stream: true });
+    expect(verdict.decision).toBe('edit');
+  });
+
+  it('reads the draft from the last message even without fences, and ignores the policy text', async () => {
+    // The policy names "compensation" and "legal threats"; only the user's words may escalate.
+    const completion = await client.chat.completions.create({
+      model: 'some-critic',
+      messages: [
+        { role: 'system', content: POLICY },
+        { role: 'user', content: `{"conversation":[{"role":"user","content":"Do you {really} allow pets?"}],"draft":"We do not allow pets {sorry}."}` },
+      ],
+      response_format: { type: 'json_object' },
+    });
+    expect(verdictSchema.parse(JSON.parse(completion.choices[0]!.message.content!)).decision).toBe('approve');
+  });
+});
