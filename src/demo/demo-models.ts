@@ -209,6 +209,18 @@ const textOf = (value: unknown): string | undefined => {
   return undefined;
 };
 
+/** The object carrying a `draft`: this one, or one nested inside it (`{"review": {...}}`). */
+function withDraft(value: unknown): Record<string, unknown> | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const record = value as Record<string, unknown>;
+  if (textOf(record.draft) !== undefined) return record;
+  for (const child of Object.values(record)) {
+    const found = withDraft(child);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** What the critic is asked about: the draft and the user's newest message. */
 export interface CriticInput {
   draft: string;
@@ -224,7 +236,8 @@ export interface CriticInput {
 export function readCriticRequest(messages: Message[]): CriticInput {
   const last = messages.at(-1)?.content ?? '';
   const block = embeddedObjects(last)
-    .filter((object) => textOf(object.draft) !== undefined)
+    .map(withDraft)
+    .filter((object) => object !== undefined)
     .at(-1);
   if (block) {
     const conversation = Array.isArray(block.conversation) ? block.conversation : [];
@@ -243,10 +256,11 @@ export function readCriticRequest(messages: Message[]): CriticInput {
 
 /** True when the request is the critic's: asked for JSON, sent to the critic model, or carrying a draft block. */
 export function isCriticRequest(request: ModelServerRequest): boolean {
+  if (request.model === DEMO_ACTOR_MODEL) return false;
   if (request.model === DEMO_CRITIC_MODEL || /critic/i.test(request.model)) return true;
   if (request.body.response_format !== undefined) return true;
   const last = request.messages.at(-1)?.content ?? '';
-  return embeddedObjects(last).some((object) => textOf(object.draft) !== undefined && 'conversation' in object);
+  return embeddedObjects(last).some((object) => withDraft(object) !== undefined);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -138,4 +138,15 @@ describe('offline demo models through the openai client', () => {
     });
     expect(verdictSchema.parse(JSON.parse(completion.choices[0]!.message.content!)).decision).toBe('approve');
   });
+
+  it('finds a draft block nested in another object, with prose and a later unrelated brace around it', async () => {
+    const block = { review: { conversation: [{ role: 'user', content: 'Can I get a refund?' }], draft: 'Sure, I promise you will get a full refund.' } };
+    const completion = await client.chat.completions.create({
+      model: DEMO_CRITIC_MODEL,
+      messages: [{ role: 'user', content: `Here it is:\n${JSON.stringify(block)}\nAnswer as {decision, reason}.` }],
+    });
+    const verdict = verdictSchema.parse(JSON.parse(completion.choices[0]!.message.content!));
+    expect(verdict).toMatchObject({ decision: 'edit', categories: ['refund'] });
+    expect(verdict.revised_text).not.toMatch(/promise you/);
+  });
 });
