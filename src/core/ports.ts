@@ -99,6 +99,13 @@ export interface AdapterStorage {
   /** Set only if absent; true when this call set it. */
   setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /**
+   * Append to a list. With `once`, atomically: only when the `once` key was not set before
+   * (idempotent appends); returns false when it was.
+   */
+  append(listKey: string, value: string, options?: { once?: string; ttlSeconds?: number }): Promise<boolean>;
+  /** Items of a list, like LRANGE (negative indexes count from the end). */
+  range(listKey: string, start: number, stop: number): Promise<string[]>;
 }
 
 export interface HttpRequest {

@@ -1,0 +1,57 @@
+import { describeError } from '../core/errors.js';
+import type { ModelClient } from '../core/ports.js';
+import type { Verdict } from '../core/types.js';
+import { buildCriticMessages, type CriticPromptInput } from './critic-prompt.js';
+import { parseVerdict, VERDICT_JSON_SCHEMA } from './verdict-schema.js';
+
+export interface CriticOptions {
+  model: ModelClient;
+  policy: string;
+  /** One call's time limit; past it the call counts as failed. @defaultValue 20000 */
+  timeoutMs?: number;
+  /** Attempts per review; a failure past the last escalates the turn. @defaultValue 2 */
+  attempts?: number;
+}
+
+export type CriticOutcome =
+  | { ok: true; verdict: Verdict; attempts: number; latencyMs: number }
+  | { ok: false; failure: string; attempts: number; latencyMs: number };
+
+export interface Critic {
+  /**
+   * Review a draft. Never throws for a model problem: an error, time-out, refusal or invalid
+   * verdict is retried once, then reported as a failure, which the turn escalates (fail closed).
+   */
+  review(input: Omit<CriticPromptInput, 'policy'>, onRetry?: (failure: string) => void): Promise<CriticOutcome>;
+}
+
+export function createCritic(options: CriticOptions): Critic {
+  const attempts = options.attempts ?? 2;
+  return {
+    async review(input, onRetry) {
+      let failure = 'the critic was not called';
+      let latencyMs = 0;
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        try {
+          const completion = await options.model.complete({
+            messages: buildCriticMessages({ ...input, policy: options.policy }),
+            json: { name: 'verdict', schema: VERDICT_JSON_SCHEMA },
+            timeoutMs: options.timeoutMs ?? 20_000,
+          });
+          latencyMs += completion.latencyMs;
+          if (completion.refusal) {
+            failure = `the critic refused: ${completion.refusal.slice(0, 200)}`;
+          } else {
+            const parsed = parseVerdict(completion.content);
+            if (parsed.ok) return { ok: true, verdict: parsed.verdict, attempts: attempt, latencyMs };
+            failure = parsed.problem;
+          }
+        } catch (error) {
+          failure = `the critic call failed: ${describeError(error)}`;
+        }
+        if (attempt < attempts) onRetry?.(failure);
+      }
+      return { ok: false, failure, attempts, latencyMs };
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import OpenAI from 'openai';
+import type { ChatCompletionCreateParams } from 'openai/resources/chat/completions';
+import { CountersignError } from '../core/errors.js';
+import type { Completion, CompletionRequest, ModelClient } from '../core/ports.js';
+
+export interface OpenAIModelClientOptions {
+  /** OpenAI-compatible base URL, up to and including `/v1`. */
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  /** Request a streamed answer and assemble it. @defaultValue false */
+  stream?: boolean;
+  temperature?: number;
+  maxTokens?: number;
+  /**
+   * Retries of 429, 5xx and connection errors inside the `openai` client (it honours
+   * Retry-After). The critic passes 0: its retry is the turn's single bounded retry.
+   * @defaultValue 2
+   */
+  maxRetries?: number;
+  /** Time limit of one call when the request names none. @defaultValue 60000 */
+  timeoutMs?: number;
+  /** `auto` asks for json_schema and falls back to json_object on a 400 that refuses it. */
+  responseFormat?: 'auto' | 'json_schema' | 'json_object';
+  /** A ready client (tests, custom fetch); otherwise one is built from the options. */
+  client?: OpenAI;
+}
+
+/**
+ * Translate anything the `openai` client throws into CountersignError `model.*`. The one place
+ * vendor errors are mapped (status kept for logs, the key never).
+ */
+function translateError(error: unknown, model: string, timeoutMs: number): CountersignError {
+  if (error instanceof CountersignError) return error;
+  if (error instanceof OpenAI.APIConnectionTimeoutError) {
+    return new CountersignError('model.timeout', `${model} did not answer within ${timeoutMs} ms`, { cause: error, retryable: true });
+  }
+  if (error instanceof OpenAI.APIUserAbortError) {
+    return new CountersignError('model.aborted', `${model} call aborted`, { cause: error, retryable: true });
+  }
+  if (error instanceof OpenAI.APIConnectionError) {
+    return new CountersignError('model.connection', `${model}: connection failed (${error.message})`, { cause: error, retryable: true });
+  }
+  if (error instanceof OpenAI.APIError) {
+    const status = error.status ?? 0;
+    return new CountersignError('model.http', `${model} answered HTTP ${status}`, {
+      cause: error,
+      retryable: status === 429 || status >= 500,
+      details: { status },
+    });
+  }
+  return new CountersignError('model.failed', `${model}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
+}
+
+/** A ModelClient over any OpenAI-compatible Chat Completions endpoint (OpenAI, vLLM, Ollama, llama.cpp). */
+export function createOpenAIModelClient(options: OpenAIModelClientOptions): ModelClient {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const client =
+    options.client ??
+    new OpenAI({ baseURL: options.baseUrl, apiKey: options.apiKey, maxRetries: options.maxRetries ?? 2, timeout: timeoutMs });
+  let responseFormat = options.responseFormat ?? 'auto';
+
+  async function call(request: CompletionRequest, format: 'json_schema' | 'json_object' | null): Promise<Completion> {
+    const started = performance.now();
+    const limit = request.timeoutMs ?? timeoutMs;
+    const params: ChatCompletionCreateParams = {
+      model: options.model,
+      messages: request.messages,
+      ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+      ...(options.maxTokens !== undefined ? { max_tokens: options.maxTokens } : {}),
+    };
+    if (request.json && format === 'json_schema') {
+      params.response_format = { type: 'json_schema', json_schema: { name: request.json.name, schema: request.json.schema, strict: true } };
+    } else if (request.json && format === 'json_object') {
+      params.response_format = { type: 'json_object' };
+    }
+    const requestOptions = { timeout: limit, ...(request.signal ? { signal: request.signal } : {}) };
+    if (!options.stream) {
+      const response = await client.chat.completions.create({ ...params, stream: false }, requestOptions);
+      const choice = response.choices?.[0];
+      if (!choice) throw new CountersignError('model.empty', `${options.model} answered no choices`, { retryable: true });
+      return {
+        content: choice.message?.content ?? null,
+        refusal: choice.message?.refusal ?? null,
+        finishReason: choice.finish_reason ?? null,
+        latencyMs: performance.now() - started,
+      };
+    }
+    const stream = await client.chat.completions.create({ ...params, stream: true }, requestOptions);
+    let content = '';
+    let refusal = '';
+    let finishReason: string | null = null;
+    for await (const chunk of stream) {
+      const choice = chunk.choices?.[0];
+      if (!choice) continue;
+      if (choice.delta?.content) content += choice.delta.content;
+      const deltaRefusal = (choice.delta as { refusal?: string | null } | undefined)?.refusal;
+      if (deltaRefusal) refusal += deltaRefusal;
+      if (choice.finish_reason) finishReason = choice.finish_reason;
+    }
+    // A stream that ends without a finish_reason was cut off: its text is not a whole answer.
+    if (finishReason === null) throw new CountersignError('model.truncated', `${options.model}: the stream ended before the answer was complete`, { retryable: true });
+    return { content, refusal: refusal || null, finishReason, latencyMs: performance.now() - started };
+  }
+
+  return {
+    model: options.model,
+    async complete(request) {
+      const format = request.json ? (responseFormat === 'auto' ? 'json_schema' : responseFormat) : null;
+      try {
+        return await call(request, format);
+      } catch (error) {
+        // Servers without structured output (older vLLM, llama.cpp builds) refuse json_schema
+        // with a 400; json_object is the widely supported fallback. Remember it for next time.
+        if (format === 'json_schema' && responseFormat === 'auto' && error instanceof OpenAI.BadRequestError) {
+          responseFormat = 'json_object';
+          try {
+            return await call(request, 'json_object');
+          } catch (retryError) {
+            throw translateError(retryError, options.model, request.timeoutMs ?? timeoutMs);
+          }
+        }
+        throw translateError(error, options.model, request.timeoutMs ?? timeoutMs);
+      }
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import type { Verdict } from '../core/types.js';
+
+/** The critic's verdict JSON of CONTRACT.md, validated at the boundary. */
+export const verdictSchema = z
+  .object({
+    decision: z.enum(['approve', 'edit', 'revise', 'escalate']),
+    reason: z.string().trim().min(1).max(2000),
+    categories: z.array(z.string().max(100)).max(50).default([]),
+    confidence: z.number().min(0).max(1),
+    revised_text: z.string().nullable().default(null),
+    feedback: z.string().nullable().default(null),
+  })
+  .superRefine((verdict, context) => {
+    if (verdict.decision === 'edit' && !verdict.revised_text?.trim()) {
+      context.addIssue({ code: 'custom', path: ['revised_text'], message: 'an edit needs revised_text' });
+    }
+    if (verdict.decision === 'revise' && !verdict.feedback?.trim()) {
+      context.addIssue({ code: 'custom', path: ['feedback'], message: 'a revise needs feedback' });
+    }
+  });
+
+/** The JSON Schema sent as `response_format` (strict structured outputs need every key required). */
+export const VERDICT_JSON_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['decision', 'reason', 'categories', 'confidence', 'revised_text', 'feedback'],
+  properties: {
+    decision: { type: 'string', enum: ['approve', 'edit', 'revise', 'escalate'] },
+    reason: { type: 'string' },
+    categories: { type: 'array', items: { type: 'string' } },
+    confidence: { type: 'number' },
+    revised_text: { type: ['string', 'null'] },
+    feedback: { type: ['string', 'null'] },
+  },
+} as const;
+
+export type VerdictParse = { ok: true; verdict: Verdict } | { ok: false; problem: string };
+
+/**
+ * Parse the critic's answer. Only the critic's own message content is ever parsed; a verdict
+ * quoted by a user inside the conversation never reaches this function. Tolerates a Markdown
+ * code fence around the object (small models add one), nothing else.
+ */
+export function parseVerdict(content: string | null): VerdictParse {
+  if (content === null || !content.trim()) return { ok: false, problem: 'the critic answered nothing' };
+  let text = content.trim();
+  const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/i.exec(text);
+  if (fenced) text = fenced[1]!;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, problem: `the critic's answer is not JSON: ${JSON.stringify(content.slice(0, 120))}` };
+  }
+  const result = verdictSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    return { ok: false, problem: `the critic's verdict is invalid: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
+  }
+  return { ok: true, verdict: result.data };
+}

@@ -1,0 +1,40 @@
+import { discordEnvironment } from './discord-schema.js';
+import { slackEnvironment } from './slack-schema.js';
+
+/**
+ * Every environment variable countersign reads and the config path it sets. Environment wins
+ * over countersign.yaml. List-valued paths take comma-separated values.
+ */
+export const ENVIRONMENT: Record<string, string> = {
+  PORT: 'port',
+  LOG_LEVEL: 'logLevel',
+  REDIS_URL: 'redis.url',
+  REDIS_PREFIX: 'redis.prefix',
+  ADAPTERS: 'adapters',
+  OPENAI_BASE_URL: 'actor.baseUrl',
+  OPENAI_API_KEY: 'actor.apiKey',
+  ACTOR_MODEL: 'actor.model',
+  CRITIC_BASE_URL: 'critic.baseUrl',
+  CRITIC_API_KEY: 'critic.apiKey',
+  CRITIC_MODEL: 'critic.model',
+  CRITIC_TIMEOUT_MS: 'critic.timeoutMs',
+  REVIEW_TOKEN: 'review.token',
+  HOLDING_MESSAGE: 'review.holdingMessage',
+  WORKER_CONCURRENCY: 'queue.concurrency',
+  ...slackEnvironment,
+  ...discordEnvironment,
+};
+
+/** Paths whose environment value is a comma-separated list. */
+export const LIST_PATHS = new Set(['adapters', 'slack.reviewers', 'discord.reviewers']);
+
+/** Paths whose values are secrets: never printed. */
+export const SECRET_PATHS = new Set([
+  'actor.apiKey',
+  'critic.apiKey',
+  'review.token',
+  'slack.botToken',
+  'slack.signingSecret',
+  'slack.appToken',
+  'discord.botToken',
+]);

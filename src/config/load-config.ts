@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { CountersignError } from '../core/errors.js';
+import { ENVIRONMENT, LIST_PATHS } from './environment.js';
+import { type Config, configSchema, resolveModels } from './schema.js';
+
+export interface LoadConfigOptions {
+  /** The YAML file; `countersign.yaml` in the working directory when it exists. */
+  file?: string;
+  /** The environment to read; `process.env` by default. */
+  env?: Record<string, string | undefined>;
+  /** True when `file` was named explicitly: then a missing file is an error. */
+  required?: boolean;
+}
+
+/** Thrown with every problem found, each `source: path.to.field: what is wrong`. */
+export class ConfigError extends CountersignError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super('config.invalid', `invalid configuration:\n${problems.join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+type Tree = Record<string, unknown>;
+
+/** Replace `${VAR}` (and `${VAR:-default}`) in every string of the tree; `$${` escapes. */
+function interpolate(value: unknown, env: Record<string, string | undefined>, at: string, problems: string[], file: string): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$?\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (match, name: string, fallback: string | undefined) => {
+      if (match.startsWith('$$')) return match.slice(1);
+      const found = env[name];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      problems.push(`${file}: ${at || '(root)'}: \${${name}} is not set in the environment`);
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => interpolate(item, env, `${at}.${index}`, problems, file));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, interpolate(item, env, at ? `${at}.${key}` : key, problems, file)]),
+    );
+  }
+  return value;
+}
+
+function setPath(tree: Tree, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = tree;
+  for (const key of keys.slice(0, -1)) {
+    if (!node[key] || typeof node[key] !== 'object' || Array.isArray(node[key])) node[key] = {};
+    node = node[key] as Tree;
+  }
+  node[keys.at(-1)!] = value;
+}
+
+function formatIssues(issues: z.core.$ZodIssue[], sourceOf: (dotted: string) => string): string[] {
+  return issues.map((issue) => {
+    const dotted = issue.path.map(String).join('.');
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    return `${sourceOf(dotted)}: ${dotted || '(root)'}: ${message}`;
+  });
+}
+
+/**
+ * Read countersign.yaml (if any), interpolate `${VAR}`, lay the environment variables over it
+ * (environment wins), validate, and resolve defaults. Throws ConfigError listing every problem.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? 'countersign.yaml';
+  const display = path.basename(file) === file ? file : path.relative(process.cwd(), file) || file;
+  const problems: string[] = [];
+  let tree: Tree = {};
+  let text: string | null = null;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' || options.required) problems.push(`${display}: (file): cannot read it (${code ?? String(error)})`);
+  }
+  if (text !== null) {
+    const lineCounter = new LineCounter();
+    const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    for (const error of document.errors) {
+      const at = error.pos?.[0] !== undefined ? lineCounter.linePos(error.pos[0]) : undefined;
+      problems.push(`${display}:${at ? `${at.line}:${at.col}` : ''} (yaml): ${error.message.split('\n')[0]}`);
+    }
+    if (!document.errors.length) {
+      const contents = document.contents;
+      if (contents !== null && !isMap(contents)) {
+        problems.push(`${display}: (root): must be a mapping of settings, found ${isSeq(contents) ? 'a list' : 'a scalar'}`);
+      } else {
+        tree = (document.toJS() as Tree | null) ?? {};
+        tree = interpolate(tree, env, '', problems, display) as Tree;
+      }
+    }
+  }
+  const fromEnvironment = new Map<string, string>();
+  for (const [name, dotted] of Object.entries(ENVIRONMENT)) {
+    const value = env[name];
+    if (value === undefined || (value === '' && name !== 'HOLDING_MESSAGE')) continue;
+    const parsed = LIST_PATHS.has(dotted) ? value.split(',').map((item) => item.trim()).filter(Boolean) : value;
+    setPath(tree, dotted, parsed);
+    fromEnvironment.set(dotted, name);
+  }
+  const result = configSchema.safeParse(tree);
+  const sourceOf = (dotted: string) => {
+    const variable = fromEnvironment.get(dotted);
+    return variable ? `environment ${variable}` : display;
+  };
+  if (!result.success) problems.push(...formatIssues(result.error.issues, sourceOf));
+  if (problems.length) throw new ConfigError(problems);
+  const parsed = result.data!;
+  return { ...parsed, source: text === null ? '(defaults and environment)' : display, models: resolveModels(parsed) };
+}

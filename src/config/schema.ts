@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { discordSchema } from './discord-schema.js';
+import { slackSchema } from './slack-schema.js';
+
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+
+/** One Chat Completions endpoint. */
+const modelEndpoint = {
+  /** OpenAI-compatible base URL, up to and including `/v1`. */
+  baseUrl: z.url().optional(),
+  /** Bearer key; local servers (Ollama, llama.cpp, vLLM) accept any. */
+  apiKey: z.string().optional(),
+  model: z.string().min(1).optional(),
+  /** Ask for a streamed answer (SSE) and assemble it. */
+  stream: z.boolean().default(false),
+  temperature: z.number().min(0).max(2).optional(),
+  maxTokens: positiveInt.optional(),
+};
+
+export const DEFAULT_ACTOR_PROMPT =
+  'You are a helpful, concise support assistant. Answer the user in plain, friendly language. If you do not know, say so.';
+
+export const DEFAULT_CRITIC_POLICY = [
+  'Approve replies that are accurate, polite and on topic.',
+  'Never let a reply promise refunds, compensation, discounts or exceptions to policy: edit them out or escalate.',
+  'Escalate legal threats, requests for compensation, and anything involving safety or personal data.',
+  'Ask for a redraft when the reply is rude, dismissive, or does not answer the question.',
+].join('\n');
+
+export const DEFAULT_HOLDING_MESSAGE = 'Thanks for your patience: a teammate is looking at this and will reply here shortly.';
+
+export const configSchema = z
+  .strictObject({
+    /** HTTP port for health, web chat, review API and dashboard. */
+    port: port.default(3000),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    redis: z
+      .strictObject({
+        url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+        /** Prefix of every Redis key and BullMQ queue of this deployment. */
+        prefix: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]+$/, 'only letters, digits, dot, dash and underscore')
+          .default('countersign'),
+      })
+      .default({ url: 'redis://127.0.0.1:6379', prefix: 'countersign' }),
+    adapters: z.array(z.enum(['web', 'slack', 'discord'])).min(1).default(['web']),
+    actor: z
+      .strictObject({
+        ...modelEndpoint,
+        /** The actor's system prompt. */
+        systemPrompt: z.string().min(1).default(DEFAULT_ACTOR_PROMPT),
+        /** One actor call's time limit. */
+        timeoutMs: positiveInt.default(60_000),
+        /** Retries of a failed actor call (429, 5xx, connection errors) before the turn escalates. */
+        maxRetries: nonNegativeInt.max(10).default(2),
+      })
+      .default({ stream: false, systemPrompt: DEFAULT_ACTOR_PROMPT, timeoutMs: 60_000, maxRetries: 2 }),
+    critic: z
+      .strictObject({
+        ...modelEndpoint,
+        /** The operator's rules for the critic, in plain words. */
+        policy: z.string().min(1).default(DEFAULT_CRITIC_POLICY),
+        /** One critic call's time limit; past it the call counts as failed. */
+        timeoutMs: positiveInt.default(20_000),
+        /** `auto`: json_schema, falling back to json_object when the server refuses it. */
+        responseFormat: z.enum(['auto', 'json_schema', 'json_object']).default('auto'),
+      })
+      .default({ stream: false, policy: DEFAULT_CRITIC_POLICY, timeoutMs: 20_000, responseFormat: 'auto' }),
+    turn: z
+      .strictObject({
+        /** Redrafts the critic may ask for in one turn; past it the turn escalates. */
+        maxRevisions: nonNegativeInt.max(10).default(2),
+        /** Times messages that arrived during a turn are folded into a redraft before posting anyway. */
+        maxFolds: nonNegativeInt.max(10).default(2),
+        /** Longest accepted user message, in characters. */
+        maxMessageChars: positiveInt.default(16_000),
+        history: z
+          .strictObject({
+            /** Budget of the history shown to the models; the oldest entries go first. */
+            budget: positiveInt.default(24_000),
+            unit: z.enum(['characters', 'tokens']).default('characters'),
+            /** Entries kept in Redis per conversation. */
+            keep: positiveInt.default(200),
+          })
+          .default({ budget: 24_000, unit: 'characters', keep: 200 }),
+      })
+      .default({ maxRevisions: 2, maxFolds: 2, maxMessageChars: 16_000, history: { budget: 24_000, unit: 'characters', keep: 200 } }),
+    review: z
+      .strictObject({
+        /** Bearer token of the review API and dashboard; unset disables them (401). */
+        token: z.string().min(8, 'must be at least 8 characters').optional(),
+        /** Posted to the user when a turn is escalated; empty posts nothing. */
+        holdingMessage: z.string().default(DEFAULT_HOLDING_MESSAGE),
+        /** While a turn waits for a human, post nothing else in that conversation. */
+        holdConversation: z.boolean().default(true),
+      })
+      .default({ holdingMessage: DEFAULT_HOLDING_MESSAGE, holdConversation: true }),
+    queue: z
+      .strictObject({
+        /** Conversations one worker process runs at once. */
+        concurrency: positiveInt.max(1000).default(10),
+        /** A job's lock; a worker that dies is noticed within about this long. */
+        lockDurationMs: positiveInt.min(1000).default(30_000),
+        /** How often workers look for stalled jobs. */
+        stalledIntervalMs: positiveInt.min(500).default(15_000),
+        /** Attempts of a conversation job that fails for a retryable reason (Redis, platform). */
+        attempts: positiveInt.max(100).default(8),
+      })
+      .default({ concurrency: 10, lockDurationMs: 30_000, stalledIntervalMs: 15_000, attempts: 8 }),
+    /** How long a platform message id is remembered to refuse duplicates. */
+    dedupeTtlSeconds: positiveInt.default(7 * 24 * 3600),
+    /** Longest wait for active turns on SIGTERM before handing them back. */
+    shutdownTimeoutMs: positiveInt.default(25_000),
+    slack: slackSchema,
+    discord: discordSchema,
+  })
+  .superRefine((config, context) => {
+    const actorUrl = config.actor.baseUrl ?? OPENAI_BASE_URL;
+    if (actorUrl === OPENAI_BASE_URL && !config.actor.apiKey) {
+      context.addIssue({ code: 'custom', path: ['actor', 'apiKey'], message: "required for OpenAI's API (set OPENAI_API_KEY, or actor.baseUrl for a local server)" });
+    }
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+
+/** The resolved model endpoint of one role, after defaults and the critic's fallback to the actor. */
+export interface ModelEndpointConfig {
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  stream: boolean;
+  temperature?: number;
+  maxTokens?: number;
+}
+
+export interface Config extends ParsedConfig {
+  /** Where the configuration came from (for messages). */
+  source: string;
+  models: { actor: ModelEndpointConfig; critic: ModelEndpointConfig };
+}
+
+/** Fill in the defaults that depend on other fields: the critic falls back to the actor's endpoint. */
+export function resolveModels(config: ParsedConfig): Config['models'] {
+  const actorBase = config.actor.baseUrl ?? OPENAI_BASE_URL;
+  const actorModel = config.actor.model ?? 'gpt-4o-mini';
+  const actor: ModelEndpointConfig = {
+    baseUrl: actorBase,
+    apiKey: config.actor.apiKey || 'not-needed',
+    model: actorModel,
+    stream: config.actor.stream,
+    temperature: config.actor.temperature,
+    maxTokens: config.actor.maxTokens,
+  };
+  const critic: ModelEndpointConfig = {
+    baseUrl: config.critic.baseUrl ?? actorBase,
+    apiKey: config.critic.apiKey || (config.critic.baseUrl ? 'not-needed' : actor.apiKey),
+    model: config.critic.model ?? actorModel,
+    stream: config.critic.stream,
+    temperature: config.critic.temperature ?? 0,
+    maxTokens: config.critic.maxTokens,
+  };
+  return { actor, critic };
+}

@@ -1,0 +1,313 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Actor } from '../agents/actor.js';
+import type { Critic } from '../agents/critic.js';
+import { describeError } from '../core/errors.js';
+import type { ChatAdapter } from '../core/ports.js';
+import {
+  type ConversationRef,
+  type Draft,
+  type Escalation,
+  type HistoryEntry,
+  type InboundMessage,
+  type Platform,
+  type Turn,
+  type Verdict,
+  conversationKey,
+  currentDraft,
+} from '../core/types.js';
+import { type Approval, approvalFields, approveByCritic, approveOperatorText } from '../delivery/approval.js';
+import type { Outbox } from '../delivery/outbox.js';
+import type { ConversationStore } from './conversation-store.js';
+import { fitHistory, type HistoryUnit, loadCounter } from './history.js';
+
+/** A decision of the escalation rules or the pre-critic checks (src/escalation). */
+export interface GateDecision {
+  action: 'escalate' | 'block';
+  /** The rule or check that decided. */
+  rule: string;
+  reason: string;
+  /** `block`: the operator's canned reply, posted instead of the draft. */
+  reply?: string;
+  /** Hold the conversation while the turn waits (default: the service's setting). */
+  hold?: boolean;
+  holdingMessage?: string;
+}
+
+/** Hooks for the escalation rules; both may only make a turn stricter. */
+export interface TurnGate {
+  /** Cheap deterministic checks of a draft before the critic is called. */
+  beforeCritic?(turn: Turn, draft: string, history: HistoryEntry[]): GateDecision | null;
+  /** The rules, after the critic's verdict. */
+  afterCritic?(turn: Turn, draft: string, verdict: Verdict, history: HistoryEntry[]): GateDecision | null;
+}
+
+export interface TurnEvents {
+  verdict?(turn: Turn, verdict: Verdict): void;
+  escalated?(turn: Turn): void;
+  finished?(turn: Turn, outcome: 'posted' | 'rejected' | 'escalated', durationMs: number): void;
+  modelCall?(role: 'actor' | 'critic', latencyMs: number): void;
+}
+
+export interface TurnRunnerOptions {
+  store: ConversationStore;
+  outbox: Outbox;
+  actor: Actor;
+  critic: Critic;
+  adapters: Map<Platform, ChatAdapter>;
+  logger: Logger;
+  /** Redrafts the critic may ask for in one turn; past it the turn escalates. */
+  maxRevisions: number;
+  /** Times newly arrived messages are folded into a redraft before a reply is posted anyway. */
+  maxFolds: number;
+  history: { budget: number; unit: HistoryUnit };
+  /** Posted when a turn escalates; empty posts nothing. */
+  holdingMessage: string;
+  holdConversation: boolean;
+  gate?: TurnGate;
+  events?: TurnEvents;
+}
+
+export function newTurnId(): string {
+  return `${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
+}
+
+function historyEntries(messages: InboundMessage[], reply: string | null): HistoryEntry[] {
+  const entries: HistoryEntry[] = messages.map((message) => ({ role: 'user', text: message.text, at: message.receivedAt, user: message.user.name ?? message.user.id }));
+  if (reply !== null) entries.push({ role: 'assistant', text: reply, at: Date.now() });
+  return entries;
+}
+
+/**
+ * The turn state machine. One call runs a conversation until its inbox is empty or it is held:
+ * deliver what was approved, resume what a crash interrupted, take the inbox into a new turn,
+ * draft, review, redraft, fold late messages in, and post or escalate. Every step's state is in
+ * Redis first, so a worker killed at any point leaves a turn another worker can finish.
+ */
+export function createTurnRunner(options: TurnRunnerOptions) {
+  const { store, outbox, logger } = options;
+  const countPromise = loadCounter(options.history.unit);
+
+  function adapterOf(conversation: ConversationRef): ChatAdapter | undefined {
+    return options.adapters.get(conversation.platform);
+  }
+
+  function setWorking(turn: Turn, working: boolean, log: Logger): void {
+    const adapter = adapterOf(turn.conversation);
+    adapter?.setWorking?.(turn.conversation, turn.messages, working).catch((error: unknown) => log.debug({ err: error }, 'working indicator failed'));
+  }
+
+  async function finish(turn: Turn, reply: string | null, status: 'posted' | 'rejected', detached: boolean, started: number, log: Logger) {
+    const key = conversationKey(turn.conversation);
+    await store.finalize(key, turn.id, status, historyEntries(turn.messages, reply), detached);
+    options.events?.finished?.(turn, status, Date.now() - started);
+    log.info({ status, durationMs: Date.now() - started }, status === 'posted' ? 'turn posted' : 'turn closed without a post');
+  }
+
+  /** Deliver an approved or rejected turn (after review, or after a crash) and close it. */
+  async function completeResolved(turn: Turn, detached: boolean, log: Logger): Promise<void> {
+    if (turn.status === 'approved' || (turn.status === 'posted' && detached)) {
+      await outbox.deliver(turn.id);
+      await finish(turn, turn.reply?.text ?? null, 'posted', detached, turn.createdAt, log);
+    } else if (turn.status === 'rejected') {
+      await finish(turn, null, 'rejected', detached, turn.createdAt, log);
+    }
+    setWorking(turn, false, log);
+  }
+
+  async function escalate(turn: Turn, escalation: Escalation, history: HistoryEntry[], log: Logger, holdOverride?: boolean, holdingOverride?: string) {
+    const key = conversationKey(turn.conversation);
+    const hold = holdOverride ?? options.holdConversation;
+    const holdingText = holdingOverride ?? options.holdingMessage;
+    const holding = holdingText.trim() ? approveOperatorText(turn, 'holding-message', holdingText) : null;
+    const fields: Partial<Turn> = { escalation, drafts: turn.drafts, verdict: turn.verdict, revisions: turn.revisions, context: history, messages: turn.messages };
+    const done = await store.escalate(key, turn.id, hold, fields, holding ? { deliveryId: holding.deliveryId, fields: approvalFields(holding) } : null);
+    if (!done) return;
+    const escalated: Turn = { ...turn, ...fields, status: 'escalated' };
+    log.warn({ source: escalation.source, reason: escalation.reason, rule: escalation.rule }, 'turn escalated for review');
+    options.events?.escalated?.(escalated);
+    options.events?.finished?.(escalated, 'escalated', Date.now() - turn.createdAt);
+    await announce(escalated, log);
+    setWorking(turn, false, log);
+  }
+
+  /** Post the holding message and show the turn to reviewers; both idempotent across crashes. */
+  async function announce(turn: Turn, log: Logger): Promise<void> {
+    await outbox.deliver(`${turn.id}:holding`);
+    if ((turn as Turn & { announced?: boolean }).announced) return;
+    for (const adapter of options.adapters.values()) {
+      if (!adapter.presentEscalation) continue;
+      try {
+        await adapter.presentEscalation(turn);
+      } catch (error) {
+        log.warn({ err: error, platform: adapter.platform }, 'could not present the escalation to reviewers');
+      }
+    }
+    await store.updateTurn(turn.id, { announced: true });
+  }
+
+  /** Draft, review, redraft and fold until the turn is approved or escalated. */
+  async function runTurn(turn: Turn, storedHistory: HistoryEntry[], log: Logger): Promise<void> {
+    const count = await countPromise;
+    const history = fitHistory(storedHistory, options.history.budget, count);
+    const key = conversationKey(turn.conversation);
+    setWorking(turn, true, log);
+    let revision: { previousDraft: string; feedback: string } | undefined;
+    for (;;) {
+      let draftText: string;
+      try {
+        const draft = await options.actor.draft({ history, messages: turn.messages, ...(revision ? { revision } : {}) });
+        options.events?.modelCall?.('actor', draft.latencyMs);
+        draftText = draft.text;
+      } catch (error) {
+        return escalate(turn, { source: 'actor-failure', reason: `the actor could not draft a reply: ${describeError(error)}`, at: Date.now() }, history, log);
+      }
+      const draft: Draft = { text: draftText, at: Date.now(), ...(revision ? { feedback: revision.feedback } : {}) };
+      turn.drafts = [...turn.drafts, draft];
+
+      const checked = options.gate?.beforeCritic?.(turn, draftText, history);
+      if (checked) return applyGate(turn, checked, history, log);
+
+      const outcome = await options.critic.review({ history, messages: turn.messages, draft: draftText }, (failure) =>
+        log.warn({ failure }, 'critic failed; retrying once'),
+      );
+      options.events?.modelCall?.('critic', outcome.latencyMs);
+      if (!outcome.ok) {
+        return escalate(turn, { source: 'critic-failure', reason: outcome.failure, at: Date.now() }, history, log);
+      }
+      const verdict = outcome.verdict;
+      draft.verdict = verdict;
+      turn.verdict = verdict;
+      options.events?.verdict?.(turn, verdict);
+      log.info({ decision: verdict.decision, categories: verdict.categories, confidence: verdict.confidence, attempts: outcome.attempts }, 'critic verdict');
+
+      const ruled = options.gate?.afterCritic?.(turn, draftText, verdict, history);
+      if (ruled) return applyGate(turn, ruled, history, log);
+
+      if (verdict.decision === 'escalate') {
+        return escalate(turn, { source: 'critic', reason: verdict.reason, at: Date.now() }, history, log);
+      }
+      if (verdict.decision === 'revise') {
+        if (turn.revisions >= options.maxRevisions) {
+          return escalate(turn, { source: 'revise-limit', reason: `the critic still asked for a redraft after ${turn.revisions} revisions: ${verdict.feedback}`, at: Date.now() }, history, log);
+        }
+        turn.revisions += 1;
+        revision = { previousDraft: draftText, feedback: verdict.feedback! };
+        continue;
+      }
+      const approval = approveByCritic(turn, verdict, draftText);
+      const result = await approveAndDeliver(turn, approval, key);
+      if (result === 'stale') {
+        log.info({ folds: turn.folds }, 'messages arrived during the turn; redrafting with them');
+        revision = undefined;
+        continue;
+      }
+      return;
+    }
+  }
+
+  /** Persist the approval (or fold late messages in) and deliver it. */
+  async function approveAndDeliver(turn: Turn, approval: Approval, key: string): Promise<'posted' | 'stale' | 'gone'> {
+    const reply = { text: approval.text, source: approval.source };
+    const result = await store.approveIfFresh(key, turn.id, options.maxFolds, { drafts: turn.drafts, verdict: turn.verdict, revisions: turn.revisions, reply }, approvalFields(approval), approval.deliveryId);
+    if (result.kind === 'stale') {
+      turn.messages = [...turn.messages, ...result.messages];
+      turn.folds += 1;
+      return 'stale';
+    }
+    if (result.kind === 'gone') return 'gone';
+    const approved: Turn = { ...turn, status: 'approved', reply };
+    await outbox.deliver(approval.deliveryId);
+    const log = logger.child({ conversation: key, turn: turn.id });
+    await finish(approved, approval.text, 'posted', false, turn.createdAt, log);
+    setWorking(turn, false, log);
+    return 'posted';
+  }
+
+  async function applyGate(turn: Turn, decision: GateDecision, history: HistoryEntry[], log: Logger): Promise<void> {
+    log.warn({ rule: decision.rule, action: decision.action, reason: decision.reason }, 'an escalation rule decided the turn');
+    if (decision.action === 'block') {
+      const approval = approveOperatorText(turn, 'canned-reply', decision.reply ?? '');
+      if (approval.text.trim()) {
+        await approveAndDeliverBlocked(turn, approval);
+        return;
+      }
+    }
+    return escalate(turn, { source: turn.verdict ? 'rule' : 'check', reason: decision.reason, rule: decision.rule, at: Date.now() }, history, log, decision.hold, decision.holdingMessage);
+  }
+
+  /** A blocked draft: the canned reply goes out instead; late messages wait for the next turn. */
+  async function approveAndDeliverBlocked(turn: Turn, approval: Approval): Promise<void> {
+    const key = conversationKey(turn.conversation);
+    const reply = { text: approval.text, source: approval.source };
+    const result = await store.approveIfFresh(key, turn.id, 0, { drafts: turn.drafts, verdict: turn.verdict, reply }, approvalFields(approval), approval.deliveryId);
+    if (result.kind !== 'approved') return;
+    await outbox.deliver(approval.deliveryId);
+    const log = logger.child({ conversation: key, turn: turn.id });
+    await finish({ ...turn, reply }, approval.text, 'posted', false, turn.createdAt, log);
+    setWorking(turn, false, log);
+  }
+
+  return {
+    /** Run a conversation's turns until its inbox is empty or it is held. Returns turns handled. */
+    async runConversation(key: string, control: { conversation?: ConversationRef; shouldStop?: () => boolean } = {}): Promise<number> {
+      let handled = 0;
+      const conversation = control.conversation;
+      const ref = conversation ?? ({ platform: key.split(':')[0] as Platform, id: key.slice(key.indexOf(':') + 1) } satisfies ConversationRef);
+      for (;;) {
+        // On shutdown, stop between turns; the caller hands the conversation back to the queue.
+        if (control.shouldStop?.()) return handled;
+        const begin = await store.beginTurn(key, newTurnId(), JSON.stringify(ref));
+        if (begin.kind === 'empty') return handled;
+        const log = logger.child({ conversation: key, turn: begin.turnId });
+        if (begin.kind === 'held') {
+          const held = await store.loadTurn(begin.turnId);
+          if (held?.status === 'escalated') await announce(held, log);
+          else if (held) await completeResolved(held, false, log);
+          if (held?.status === 'escalated') return handled;
+          continue;
+        }
+        handled++;
+        if (begin.kind === 'ready') {
+          const turn = await store.loadTurn(begin.turnId);
+          if (turn) await completeResolved(turn, true, log);
+          continue;
+        }
+        if (begin.kind === 'new') {
+          const first = begin.messages[0];
+          const turn: Turn = {
+            id: begin.turnId,
+            conversation: first?.conversation ?? ref,
+            messages: begin.messages,
+            status: 'drafting',
+            drafts: [],
+            revisions: 0,
+            folds: 0,
+            createdAt: Date.now(),
+            updatedAt: Date.now(),
+          };
+          log.debug({ messages: begin.messages.length }, 'turn started');
+          await runTurn(turn, begin.history, log);
+          continue;
+        }
+        // resume: a turn interrupted by a crash, a retry, or resolved by a reviewer.
+        const turn = await store.loadTurn(begin.turnId);
+        if (!turn) {
+          log.error('the conversation points at a turn that does not exist; releasing it');
+          await store.finalize(key, begin.turnId, 'rejected', [], false);
+          continue;
+        }
+        if (turn.status === 'drafting') {
+          log.info({ drafts: turn.drafts.length }, 'resuming an interrupted turn from the start of its review');
+          // Nothing of a drafting turn was posted: draft and review it again from scratch.
+          await runTurn({ ...turn, drafts: [], revisions: 0, verdict: undefined }, begin.history, log);
+        } else {
+          await completeResolved(turn, false, log);
+        }
+      }
+    },
+    currentDraft,
+  };
+}
+
+export type TurnRunner = ReturnType<typeof createTurnRunner>;

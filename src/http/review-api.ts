@@ -1,0 +1,84 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { CountersignError } from '../core/errors.js';
+import { conversationKey, currentDraft, type Turn } from '../core/types.js';
+import { type ReviewService, reviewStatus } from '../review/review-service.js';
+
+const statusQuery = z.object({ status: z.enum(['pending', 'approved', 'rejected', 'resolved']).default('pending'), limit: z.coerce.number().int().min(1).max(1000).default(200) });
+const approveBody = z.strictObject({ text: z.string().trim().min(1, 'text must not be empty').max(40_000).optional() });
+const emptyBody = z.strictObject({});
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Constant-time check of `Authorization: Bearer <token>`; no token configured refuses everyone. */
+export function bearerMatches(header: string | string[] | undefined, token: string | undefined): boolean {
+  if (!token || typeof header !== 'string') return false;
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+  if (!match) return false;
+  return timingSafeEqual(digest(match[1]!), digest(token));
+}
+
+/** A turn as the review API shows it (no secrets; the conversation by key). */
+export function presentTurn(turn: Turn, withContext = false) {
+  return {
+    id: turn.id,
+    conversation: conversationKey(turn.conversation),
+    platform: turn.conversation.platform,
+    status: reviewStatus(turn),
+    draft: currentDraft(turn),
+    verdict: turn.verdict ?? null,
+    escalation: turn.escalation ?? null,
+    messages: turn.messages.map((message) => ({ id: message.id, user: message.user.name ?? message.user.id, text: message.text, at: message.receivedAt })),
+    revisions: turn.revisions,
+    resolution: turn.resolution ?? null,
+    reply: turn.reply?.text ?? null,
+    createdAt: turn.createdAt,
+    updatedAt: turn.updatedAt,
+    ...(withContext ? { context: turn.context ?? [], drafts: turn.drafts } : {}),
+  };
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new CountersignError('http.bad-request', `invalid ${what}: ${where}${issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : issue.message}`);
+  }
+  return result.data;
+}
+
+/** The review API of CONTRACT.md. */
+export function registerReviewApi(app: FastifyInstance, options: { review: ReviewService; token: string | undefined }) {
+  const authorize = async (request: FastifyRequest) => {
+    if (!bearerMatches(request.headers.authorization, options.token)) {
+      throw new CountersignError('http.unauthorized', options.token ? 'a valid reviewer token is required' : 'the review API is disabled (REVIEW_TOKEN is not set)');
+    }
+  };
+  const reviewer = (request: FastifyRequest) => ({ via: 'api', id: 'api-token', name: String(request.headers['x-reviewer'] ?? 'api').slice(0, 100) });
+
+  app.register(async (scope) => {
+    scope.addHook('onRequest', authorize);
+    scope.get('/api/review/turns', async (request) => {
+      const query = parse(statusQuery, request.query, 'query');
+      const turns = await options.review.list(query.status, query.limit);
+      return { turns: turns.map((turn) => presentTurn(turn)) };
+    });
+    scope.get<{ Params: { id: string } }>('/api/review/turns/:id', async (request) => {
+      const turn = await options.review.get(request.params.id);
+      if (!turn) throw new CountersignError('review.not-found', `no escalated turn ${request.params.id}`);
+      return { turn: presentTurn(turn, true) };
+    });
+    scope.post<{ Params: { id: string } }>('/api/review/turns/:id/approve', async (request) => {
+      const body = parse(approveBody, request.body, 'body');
+      const turn = await options.review.approve(request.params.id, { reviewer: reviewer(request), ...(body.text ? { text: body.text } : {}) });
+      return { turn: presentTurn(turn, true) };
+    });
+    scope.post<{ Params: { id: string } }>('/api/review/turns/:id/reject', async (request) => {
+      parse(emptyBody, request.body, 'body');
+      const turn = await options.review.reject(request.params.id, { reviewer: reviewer(request) });
+      return { turn: presentTurn(turn, true) };
+    });
+  });
+}

@@ -1,0 +1,254 @@
+import type { AddressInfo } from 'node:net';
+import type { Worker } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createWebAdapter } from '../adapters/web/web-adapter.js';
+import { createActor } from './agents/actor.js';
+import { createCritic } from './agents/critic.js';
+import { createOpenAIModelClient } from './agents/openai-model-client.js';
+import type { Config } from './config/schema.js';
+import { createConversationStore } from './conversation/conversation-store.js';
+import { readBudgetChars } from './conversation/history.js';
+import { createTurnRunner, type TurnGate } from './conversation/turn-runner.js';
+import { describeError } from './core/errors.js';
+import { createKeys } from './core/keys.js';
+import type { AdapterContext, ChatAdapter, IngestResult, ModelClient } from './core/ports.js';
+import { conversationKey, type InboundMessage, type Platform } from './core/types.js';
+import { createOutbox } from './delivery/outbox.js';
+import { createHttpRoutes, createHttpServer } from './http/http-server.js';
+import { registerReviewApi } from './http/review-api.js';
+import { createLogger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createAdapterStorage } from './queue/adapter-storage.js';
+import { createConversationQueue, createConversationWorker } from './queue/conversation-queue.js';
+import { createReviewService, type ReviewService } from './review/review-service.js';
+
+export type Role = 'all' | 'ingest' | 'worker';
+
+export interface CountersignOptions {
+  config: Config;
+  /** Adapters to use instead of constructing them from the configuration (tests, embedding). */
+  adapters?: ChatAdapter[];
+  /** Model clients to use instead of the configured OpenAI-compatible endpoints. */
+  models?: { actor?: ModelClient; critic?: ModelClient };
+  logger?: Logger;
+  /**
+   * What this process does. `all`: HTTP, platform input and turns. `ingest`: HTTP and platform
+   * input only. `worker`: turns only (and /healthz). @defaultValue 'all'
+   */
+  role?: Role;
+  /** Escalation rules and pre-critic checks. */
+  gate?: TurnGate;
+  /** How often workers re-queue conversations whose work lost its job (a crash between steps). @defaultValue 5000 */
+  reconcileIntervalMs?: number;
+}
+
+export interface Countersign {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly redis: Redis;
+  readonly review: ReviewService;
+  readonly adapters: Map<Platform, ChatAdapter>;
+  /** The HTTP base URL once started. */
+  readonly url: string;
+  readonly http: FastifyInstance;
+  ingest(message: Omit<InboundMessage, 'receivedAt'> & { receivedAt?: number }): Promise<IngestResult>;
+  /** Queue a conversation's job (the reconciler and the review service use this). */
+  enqueue(conversation: string): Promise<void>;
+  start(): Promise<void>;
+  /** Stop taking work, let active turns finish (or hand them back after the shutdown timeout), close. */
+  stop(): Promise<void>;
+  health(): Promise<{ ok: boolean; redis: string; workers: string }>;
+}
+
+async function buildAdapters(config: Config): Promise<ChatAdapter[]> {
+  const adapters: ChatAdapter[] = [];
+  for (const name of config.adapters) {
+    if (name === 'web') adapters.push(createWebAdapter({ maxMessageChars: config.turn.maxMessageChars }));
+    if (name === 'slack') {
+      const { createSlackAdapter } = await import('../adapters/slack/slack-adapter.js');
+      adapters.push(createSlackAdapter({ ...config.slack }));
+    }
+    if (name === 'discord') {
+      const { createDiscordAdapter } = await import('../adapters/discord/discord-adapter.js');
+      adapters.push(createDiscordAdapter({ ...config.discord }));
+    }
+  }
+  return adapters;
+}
+
+/** The composition root: config -> redis -> queue -> models -> adapters -> http. */
+export function createCountersign(options: CountersignOptions): Countersign {
+  const { config } = options;
+  const role = options.role ?? 'all';
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const metrics = createMetrics();
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `countersign:${role}` });
+  redis.on('error', (error) => logger.warn({ err: describeError(error) }, 'redis connection problem'));
+  const bullConnection = { url: config.redis.url, maxRetriesPerRequest: null };
+  const keys = createKeys(config.redis.prefix);
+  const store = createConversationStore({
+    redis,
+    keys,
+    keep: config.turn.history.keep,
+    historyBudgetChars: readBudgetChars(config.turn.history.budget, config.turn.history.unit),
+  });
+  const queue = createConversationQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.queue.attempts });
+  const adapters = new Map<Platform, ChatAdapter>();
+  const outbox = createOutbox({ redis, keys, adapters, logger });
+  const review = createReviewService({ redis, keys, enqueue: (conversation) => queue.enqueue(conversation), adapters: [], logger });
+  const http = createHttpServer({ logger });
+  let url = '';
+  let worker: Worker | null = null;
+  let reconciler: NodeJS.Timeout | null = null;
+  let stopping = false;
+
+  const actorModel =
+    options.models?.actor ??
+    createOpenAIModelClient({ ...config.models.actor, maxRetries: config.actor.maxRetries, timeoutMs: config.actor.timeoutMs });
+  const criticModel =
+    options.models?.critic ??
+    createOpenAIModelClient({ ...config.models.critic, maxRetries: 0, timeoutMs: config.critic.timeoutMs, responseFormat: config.critic.responseFormat });
+
+  const runner = createTurnRunner({
+    store,
+    outbox,
+    actor: createActor({ model: actorModel, systemPrompt: config.actor.systemPrompt, timeoutMs: config.actor.timeoutMs }),
+    critic: createCritic({ model: criticModel, policy: config.critic.policy, timeoutMs: config.critic.timeoutMs }),
+    adapters,
+    logger,
+    maxRevisions: config.turn.maxRevisions,
+    maxFolds: config.turn.maxFolds,
+    history: { budget: config.turn.history.budget, unit: config.turn.history.unit },
+    holdingMessage: config.review.holdingMessage,
+    holdConversation: config.review.holdConversation,
+    ...(options.gate ? { gate: options.gate } : {}),
+    events: {
+      verdict: (_turn, verdict) => metrics.verdicts.inc({ decision: verdict.decision }),
+      finished: (_turn, outcome, durationMs) => {
+        metrics.turns.inc({ outcome });
+        metrics.turnSeconds.observe({ outcome }, durationMs / 1000);
+      },
+      modelCall: (modelRole, latencyMs) => metrics.modelSeconds.observe({ role: modelRole }, latencyMs / 1000),
+    },
+  });
+
+  async function ingest(message: Omit<InboundMessage, 'receivedAt'> & { receivedAt?: number }): Promise<IngestResult> {
+    const full: InboundMessage = { ...message, receivedAt: message.receivedAt ?? Date.now() };
+    const key = conversationKey(full.conversation);
+    const accepted = await store.accept(full, key, config.dedupeTtlSeconds);
+    // A crash between these two steps leaves the message in the inbox without a job; the
+    // reconciler finds it through the pending-conversations index.
+    if (accepted) await queue.enqueue(key);
+    metrics.ingested.inc({ platform: full.conversation.platform, result: accepted ? 'accepted' : 'duplicate' });
+    return { accepted, duplicate: !accepted, messageId: full.id };
+  }
+
+  async function reconcile(): Promise<void> {
+    const conversations = await store.staleConversations(Math.max(2 * (options.reconcileIntervalMs ?? 5000), 10_000));
+    for (const conversation of conversations) await queue.enqueue(conversation);
+    if (conversations.length) logger.info({ conversations: conversations.length }, 'reconciler re-queued conversations with waiting work');
+  }
+
+  async function health() {
+    const redisState = await Promise.race([
+      redis.ping().then(() => 'up', () => 'down'),
+      new Promise<string>((resolve) => setTimeout(() => resolve('down'), 1000).unref()),
+    ]);
+    const workers = role === 'ingest' ? 'not in this process' : worker?.isRunning() && !stopping ? 'running' : 'stopped';
+    return { ok: redisState === 'up' && workers !== 'stopped' && !stopping, redis: redisState, workers };
+  }
+
+  http.get('/healthz', async (_request, reply) => {
+    const state = await health();
+    return reply.status(state.ok ? 200 : 503).send({ status: state.ok ? 'ok' : 'unavailable', redis: state.redis, workers: state.workers });
+  });
+  http.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  return {
+    config,
+    logger,
+    metrics,
+    redis,
+    review,
+    adapters,
+    http,
+    get url() {
+      return url;
+    },
+    ingest,
+    enqueue: (conversation) => queue.enqueue(conversation),
+    health,
+    async start() {
+      const built = options.adapters ?? (await buildAdapters(config));
+      for (const adapter of built) adapters.set(adapter.platform, adapter);
+      // The review service tells every adapter how a turn was resolved (Slack/Discord messages).
+      Object.assign(review, createReviewService({ redis, keys, enqueue: (conversation) => queue.enqueue(conversation), adapters: built, logger }));
+      const routes = createHttpRoutes(http);
+      if (role !== 'worker') registerReviewApi(http, { review, token: config.review.token });
+      for (const adapter of built) {
+        const context: AdapterContext = {
+          ingest,
+          review,
+          storage: createAdapterStorage(redis, keys, adapter.platform),
+          http: routes,
+          logger: logger.child({ adapter: adapter.platform }),
+          inbound: role !== 'worker',
+        };
+        await adapter.start(context);
+      }
+      if (role !== 'ingest') {
+        worker = createConversationWorker({
+          connection: bullConnection,
+          prefix: config.redis.prefix,
+          concurrency: config.queue.concurrency,
+          lockDurationMs: config.queue.lockDurationMs,
+          stalledIntervalMs: config.queue.stalledIntervalMs,
+          logger,
+          run: async (conversation) => {
+            const handled = await runner.runConversation(conversation, { shouldStop: () => stopping });
+            if (stopping) await queue.enqueue(conversation); // hand the rest back
+            return handled;
+          },
+        });
+        void worker.run().catch((error: unknown) => logger.error({ err: error }, 'worker stopped'));
+        await worker.waitUntilReady();
+        await reconcile().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'reconcile failed'));
+        reconciler = setInterval(() => {
+          reconcile().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'reconcile failed'));
+        }, options.reconcileIntervalMs ?? 5000);
+        reconciler.unref();
+      }
+      await http.listen({ port: config.port, host: process.env.HOST ?? '0.0.0.0' });
+      const address = http.server.address() as AddressInfo;
+      url = `http://127.0.0.1:${address.port}`;
+      logger.info({ url, role, adapters: [...adapters.keys()], prefix: config.redis.prefix }, 'countersign started');
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      if (reconciler) clearInterval(reconciler);
+      logger.info('stopping: no new work; waiting for active turns');
+      await http.close().catch(() => {});
+      if (worker) {
+        const closing = worker.close();
+        const timedOut = await Promise.race([
+          closing.then(() => false),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(true), config.shutdownTimeoutMs).unref()),
+        ]);
+        // Turns still active past the bound are handed back: their locks lapse and another
+        // worker takes them over as stalled jobs; their state is in Redis.
+        if (timedOut) {
+          logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'active turns did not finish in time; handing them back');
+          await worker.close(true).catch(() => {});
+        }
+      }
+      for (const adapter of adapters.values()) await adapter.stop().catch((error: unknown) => logger.warn({ err: error }, 'adapter stop failed'));
+      await queue.close().catch(() => {});
+      await redis.quit().catch(() => redis.disconnect());
+      logger.info('stopped');
+    },
+  };
+}

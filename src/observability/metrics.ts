@@ -1,0 +1,27 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of one process, served at GET /metrics. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'countersign_process_' });
+  const turns = new Counter({ name: 'countersign_turns_total', help: 'Turns finished, by outcome', labelNames: ['outcome'] as const, registers: [registry] });
+  const verdicts = new Counter({ name: 'countersign_critic_verdicts_total', help: 'Critic verdicts, by decision', labelNames: ['decision'] as const, registers: [registry] });
+  const ingested = new Counter({ name: 'countersign_messages_ingested_total', help: 'Inbound messages, by platform and result', labelNames: ['platform', 'result'] as const, registers: [registry] });
+  const turnSeconds = new Histogram({
+    name: 'countersign_turn_duration_seconds',
+    help: 'From the turn start to its outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const modelSeconds = new Histogram({
+    name: 'countersign_model_call_duration_seconds',
+    help: 'Model calls, by role',
+    labelNames: ['role'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60],
+    registers: [registry],
+  });
+  return { registry, turns, verdicts, ingested, turnSeconds, modelSeconds };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,84 @@
+import { type ConnectionOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { describeError, isCountersignError } from '../core/errors.js';
+
+/** The one queue: a job means "this conversation has work". */
+export const CONVERSATION_QUEUE = 'conversations';
+
+export interface ConversationJob {
+  conversation: string;
+}
+
+export interface ConversationQueueOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  /** Attempts of a job that fails for a retryable reason. */
+  attempts: number;
+}
+
+/**
+ * One BullMQ job per conversation: `deduplication` on the conversation key with
+ * `keepLastIfActive` means at most one job runs per conversation while at most one more waits,
+ * so turns of a conversation run one at a time and in order, across any number of workers, and
+ * a message that arrives during a turn is never left without a job.
+ */
+export function createConversationQueue(options: ConversationQueueOptions) {
+  const queue = new Queue<ConversationJob, unknown, 'conversation'>(CONVERSATION_QUEUE, {
+    connection: options.connection,
+    prefix: options.prefix,
+    defaultJobOptions: {
+      attempts: options.attempts,
+      backoff: { type: 'exponential', delay: 500 },
+      removeOnComplete: true,
+      removeOnFail: { count: 1000 },
+    },
+  });
+  return {
+    queue,
+    async enqueue(conversation: string): Promise<void> {
+      await queue.add('conversation', { conversation }, { deduplication: { id: conversation, keepLastIfActive: true } });
+    },
+    close: () => queue.close(),
+  };
+}
+
+export interface ConversationWorkerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  concurrency: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  logger: Logger;
+  run(conversation: string): Promise<unknown>;
+}
+
+export function createConversationWorker(options: ConversationWorkerOptions): Worker<ConversationJob> {
+  const worker = new Worker<ConversationJob>(
+    CONVERSATION_QUEUE,
+    async (job) => {
+      try {
+        return await options.run(job.data.conversation);
+      } catch (error) {
+        // Non-retryable failures of our own (a bug, bad stored data) fail the job at once;
+        // everything else (Redis, a platform outage) is retried with backoff.
+        if (isCountersignError(error) && !error.retryable) throw new UnrecoverableError(describeError(error));
+        throw error;
+      }
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs,
+      stalledInterval: options.stalledIntervalMs,
+      maxStalledCount: 1000,
+      autorun: false,
+    },
+  );
+  worker.on('failed', (job, error) =>
+    options.logger.warn({ conversation: job?.data.conversation, attempt: job?.attemptsMade, err: error }, 'conversation job failed'),
+  );
+  worker.on('error', (error) => options.logger.error({ err: error }, 'worker error'));
+  worker.on('stalled', (jobId) => options.logger.warn({ jobId }, 'a conversation job stalled (its worker died?); it will run again'));
+  return worker;
+}

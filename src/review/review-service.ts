@@ -1,0 +1,149 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { parseTurn, serializeTurnFields } from '../conversation/conversation-store.js';
+import { CountersignError } from '../core/errors.js';
+import type { Keys } from '../core/keys.js';
+import type { ChatAdapter, ReviewActions } from '../core/ports.js';
+import { conversationKey, currentDraft, type Resolution, type Reviewer, type Turn } from '../core/types.js';
+import { approvalFields, approveByReviewer } from '../delivery/approval.js';
+
+/**
+ * Resolve an escalated turn once. KEYS: turn, pending, resolved, outbox, state, ready, pendingConversations
+ * ARGV: turnId, now, status, turnFieldsJson, conversationKey, hasOutbox, ...outboxFields
+ */
+const RESOLVE = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'missing'} end
+if status ~= 'escalated' then return {'conflict', status} end
+local fields = cjson.decode(ARGV[4])
+redis.call('HSET', KEYS[1], 'status', ARGV[3], 'updatedAt', ARGV[2], unpack(fields))
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+if ARGV[6] == '1' then redis.call('HSET', KEYS[4], unpack(ARGV, 7)) end
+if redis.call('HGET', KEYS[5], 'turn') ~= ARGV[1] then redis.call('RPUSH', KEYS[6], ARGV[1]) end
+redis.call('ZADD', KEYS[7], ARGV[2], ARGV[5])
+return {'ok'}`;
+
+type ReviewRedis = Redis & { csResolve(...args: (string | number)[]): Promise<string[]> };
+
+export type ReviewStatus = 'pending' | 'approved' | 'rejected';
+
+export interface ReviewEvent {
+  type: 'escalated' | 'resolved';
+  turnId: string;
+  at: number;
+}
+
+export interface ReviewServiceOptions {
+  redis: Redis;
+  keys: Keys;
+  /** Queue the conversation so its worker delivers the resolution. */
+  enqueue(conversation: string): Promise<void>;
+  /** Adapters that show resolutions (Slack and Discord review messages). */
+  adapters?: ChatAdapter[];
+  logger: Logger;
+}
+
+/** The review status of a turn, as the review API names it. */
+export function reviewStatus(turn: Turn): ReviewStatus {
+  if (!turn.resolution) return 'pending';
+  return turn.resolution.decision === 'rejected' ? 'rejected' : 'approved';
+}
+
+/**
+ * Escalated turns: list, read, approve (as drafted or with the reviewer's text), reject. The
+ * review API, the dashboard, the CLI and the Slack and Discord buttons all go through this, so
+ * a turn resolved in one place is resolved everywhere, once (409 on a second resolution).
+ */
+export function createReviewService(options: ReviewServiceOptions) {
+  const { keys, logger } = options;
+  const redis = options.redis as ReviewRedis;
+  if (!('csResolve' in options.redis)) options.redis.defineCommand('csResolve', { numberOfKeys: 7, lua: RESOLVE });
+
+  async function get(turnId: string): Promise<Turn | null> {
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(turnId)) return null;
+    const turn = parseTurn(turnId, await redis.hgetall(keys.turn(turnId)));
+    return turn?.escalation ? turn : null;
+  }
+
+  async function loadMany(ids: string[]): Promise<Turn[]> {
+    if (!ids.length) return [];
+    const pipeline = redis.pipeline();
+    for (const id of ids) pipeline.hgetall(keys.turn(id));
+    const results = (await pipeline.exec()) ?? [];
+    return results.flatMap(([error, hash], index) => {
+      const turn = error ? null : parseTurn(ids[index]!, hash as Record<string, string>);
+      return turn ? [turn] : [];
+    });
+  }
+
+  async function list(status: ReviewStatus | 'resolved' = 'pending', limit = 200): Promise<Turn[]> {
+    if (status === 'pending') return loadMany(await redis.zrange(keys.reviewPending, 0, limit - 1));
+    // Resolved turns, newest first; approved and rejected share one index.
+    const turns = await loadMany(await redis.zrevrange(keys.reviewResolved, 0, Math.max(limit * 4, 400) - 1));
+    return turns.filter((turn) => status === 'resolved' || reviewStatus(turn) === status).slice(0, limit);
+  }
+
+  async function resolve(turnId: string, resolution: Resolution, replyText: string | null): Promise<Turn> {
+    const turn = await get(turnId);
+    if (!turn) throw new CountersignError('review.not-found', `no escalated turn ${turnId}`);
+    if (turn.status !== 'escalated') throw new CountersignError('review.conflict', `turn ${turnId} is already resolved (${reviewStatus(turn)})`);
+    const approval = replyText === null ? null : approveByReviewer(turn, resolution.reviewer, replyText);
+    const fields: Partial<Turn> = { resolution, ...(approval ? { reply: { text: approval.text, source: approval.source } } : {}) };
+    const conversation = conversationKey(turn.conversation);
+    const [outcome, current] = await redis.csResolve(
+      keys.turn(turnId),
+      keys.reviewPending,
+      keys.reviewResolved,
+      keys.outbox(turnId),
+      keys.state(conversation),
+      keys.ready(conversation),
+      keys.pendingConversations,
+      turnId,
+      resolution.at,
+      approval ? 'approved' : 'rejected',
+      JSON.stringify(serializeTurnFields(fields)),
+      conversation,
+      approval ? '1' : '0',
+      ...(approval ? approvalFields(approval) : []),
+    );
+    if (outcome === 'missing') throw new CountersignError('review.not-found', `no escalated turn ${turnId}`);
+    if (outcome === 'conflict') throw new CountersignError('review.conflict', `turn ${turnId} is already resolved (${current})`);
+    logger.info({ turn: turnId, conversation, decision: resolution.decision, reviewer: resolution.reviewer }, 'review resolved');
+    await options.enqueue(conversation);
+    const resolved = { ...turn, ...fields, status: approval ? ('approved' as const) : ('rejected' as const) };
+    await redis.publish(keys.reviewEvents, JSON.stringify({ type: 'resolved', turnId, at: resolution.at } satisfies ReviewEvent));
+    for (const adapter of options.adapters ?? []) {
+      adapter.presentResolution?.(resolved).catch((error: unknown) => logger.warn({ err: error, turn: turnId, platform: adapter.platform }, 'could not show the resolution'));
+    }
+    return resolved;
+  }
+
+  const actions: ReviewActions & {
+    list: typeof list;
+  } = {
+    get,
+    list,
+    async approve(turnId, { reviewer, text }) {
+      const edited = text !== undefined && text !== null;
+      if (edited && !text.trim()) throw new CountersignError('review.invalid', 'the reviewer text is empty');
+      let replyText = text ?? null;
+      if (!edited) {
+        const turn = await get(turnId);
+        if (!turn) throw new CountersignError('review.not-found', `no escalated turn ${turnId}`);
+        replyText = currentDraft(turn);
+        if (replyText === null && turn.status === 'escalated') {
+          throw new CountersignError('review.no-draft', `turn ${turnId} has no draft to approve; send the reply text instead`);
+        }
+      }
+      return resolve(turnId, { decision: edited ? 'edited' : 'approved', reviewer, at: Date.now(), ...(edited ? { text } : {}) }, replyText ?? '');
+    },
+    async reject(turnId, { reviewer }) {
+      return resolve(turnId, { decision: 'rejected', reviewer, at: Date.now() }, null);
+    },
+  };
+  return actions;
+}
+
+export type ReviewService = ReturnType<typeof createReviewService>;
+export type { Reviewer };
