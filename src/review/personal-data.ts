@@ -59,7 +59,8 @@ function plausibleCard(digits: string): boolean {
   if (length < 13 || length > 19) return false;
   const two = Number(digits.slice(0, 2));
   const four = Number(digits.slice(0, 4));
-  if (digits.startsWith('4')) return length === 13 || length === 16 || length === 19; // Visa
+  // Visa; its old 13-digit numbers are no longer issued and would match too many phone-like ids.
+  if (digits.startsWith('4')) return length === 16 || length === 19;
   if (two >= 51 && two <= 55) return length === 16; // Mastercard
   if (four >= 2221 && four <= 2720) return length === 16; // Mastercard 2-series
   if (two === 34 || two === 37) return length === 15; // American Express
