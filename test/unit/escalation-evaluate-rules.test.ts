@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Turn, Verdict, VerdictDecision } from '../../src/core/types.js';
 import { evaluateRules, type RuleTurn, ruleTurnFromTurn } from '../../src/escalation/evaluate-rules.js';
 import { type Rule, validateRules } from '../../src/escalation/rule-schema.js';
+import { parse } from 'yaml';
 
-function rules(raw: unknown[]): Rule[] {
-  const result = validateRules(raw, 'test.yaml');
+/** Rules from YAML, as operators write them. */
+function rules(text: string): Rule[] {
+  const result = validateRules(parse(text), 'test.yaml');
   if (!result.ok) throw new Error(result.problems.join('\n'));
   return result.value;
 }
@@ -86,7 +88,7 @@ const cases: Case[] = [
 
 describe('evaluateRules: conditions', () => {
   it.each(cases)('$name', ({ rule, turn: extra, verdict: given, fires, because }) => {
-    const decision = evaluateRules(turn(extra), given, rules([{ name: 'r', when: rule, then: 'escalate' }]));
+    const decision = evaluateRules(turn(extra), given, rules(`- { name: r, then: escalate, when: ${JSON.stringify(rule)} }`));
     expect(decision.action).toBe(fires ? 'escalate' : 'none');
     expect(decision.rule).toBe(fires ? 'r' : null);
     if (because) expect(decision.trace[0]!.because).toEqual(because);
@@ -94,12 +96,20 @@ describe('evaluateRules: conditions', () => {
 });
 
 describe('evaluateRules: decisions', () => {
-  const ruleSet = rules([
-    { name: 'abuse', when: { userText: 'idiot' }, then: { action: 'block', reply: 'Let us keep it friendly.', conversation: 'continue' } },
-    { name: 'legal', when: { userText: 'lawyer' }, then: { action: 'escalate', holdingMessage: 'Our legal team will reply.', reviewers: ['legal-1'], conversation: 'hold' } },
-    { name: 'unsure', when: { confidenceBelow: 0.5 }, then: 'escalate' },
-    { name: 'lawyer-late', when: { userText: 'lawyer' }, then: { action: 'block', reply: 'never used' } },
-  ]);
+  const ruleSet = rules(`
+- name: abuse
+  when: { userText: idiot }
+  then: { action: block, reply: Let us keep it friendly., conversation: continue }
+- name: legal
+  when: { userText: lawyer }
+  then: { action: escalate, holdingMessage: Our legal team will reply., reviewers: [legal-1], conversation: hold }
+- name: unsure
+  when: { confidenceBelow: 0.5 }
+  then: escalate
+- name: lawyer-late
+  when: { userText: lawyer }
+  then: { action: block, reply: never used }
+`);
 
   it('first match wins, and says why', () => {
     const decision = evaluateRules(turn({ userText: 'My lawyer will call' }), verdict('approve', { confidence: 0.2 }), ruleSet);
@@ -145,12 +155,12 @@ describe('evaluateRules: decisions', () => {
 
 describe('evaluateRules: rules only make a turn stricter', () => {
   // Every rule shape against every verdict: an escalated turn never comes out approved, edited or revised.
-  const shapes = rules([
-    { name: 'esc-approve', when: { decision: 'approve' }, then: 'escalate' },
-    { name: 'block-text', when: { userText: 'blockme' }, then: { action: 'block', reply: 'No.' } },
-    { name: 'esc-not-escalate', when: { not: { decision: 'escalate' } }, then: 'escalate' },
-    { name: 'block-escalate', when: { decision: 'escalate', userText: 'both' }, then: { action: 'block', reply: 'Blocked.' } },
-  ]);
+  const shapes = rules(`
+- { name: esc-approve, when: { decision: approve }, then: escalate }
+- { name: block-text, when: { userText: blockme }, then: { action: block, reply: No. } }
+- { name: esc-not-escalate, when: { not: { decision: escalate } }, then: escalate }
+- { name: block-escalate, when: { decision: escalate, userText: both }, then: { action: block, reply: Blocked. } }
+`);
   const verdicts: Array<Verdict | null> = [verdict('approve'), verdict('edit'), verdict('revise'), verdict('escalate'), null];
   const texts = ['hello', 'blockme', 'both'];
   const rank: Record<string, number> = { approve: 0, edit: 0, revise: 0, escalate: 1, block: 2 };

@@ -87,19 +87,20 @@ describe('validateRules', () => {
   });
 
   it.each([
-    ['a wrong type deep inside', { name: 'x', when: { all: [{ any: [{ channel: 5 }] }] }, then: 'escalate' }, 'f.yaml: rules[0] "x": when.all[0].any[0].channel: must be a channel id or a list of them'],
-    ['a misspelt action field', { name: 'x', when: { user: 'U1' }, then: { action: 'escalate', holdingMesage: 'hi' } }, 'f.yaml: rules[0] "x": then.holdingMesage: unknown field (did you mean "holdingMessage"?)'],
-    ['an unknown field with no near name', { name: 'x', when: { user: 'U1' }, then: 'escalate', priority: 3 }, 'f.yaml: rules[0] "x": priority: unknown field'],
-    ['holding message on block', { name: 'x', when: { user: 'U1' }, then: { action: 'block', reply: 'No.', holdingMessage: 'wait' } }, 'f.yaml: rules[0] "x": then.holdingMessage: only for escalate (block posts its reply)'],
-    ['a bad flag', { name: 'x', when: { draft: '/a/x' }, then: 'escalate' }, 'f.yaml: rules[0] "x": when.draft: unknown flag "x" in /a/x (use i, m, s or u)'],
-    ['an empty pattern', { name: 'x', when: { draft: '' }, then: 'escalate' }, 'f.yaml: rules[0] "x": when.draft: must not be empty'],
-    ['a pattern that is a number', { name: 'x', when: { userText: [42] }, then: 'escalate' }, 'f.yaml: rules[0] "x": when.userText[0]: must be a pattern (a string)'],
-    ['an empty category mapping', { name: 'x', when: { categories: {} }, then: 'escalate' }, 'f.yaml: rules[0] "x": when.categories: name categories under any and/or all'],
-    ['a platform that does not exist', { name: 'x', when: { platform: 'teams' }, then: 'escalate' }, 'f.yaml: rules[0] "x": when.platform[0]: must be web, slack or discord (found "teams")'],
-    ['a name that is a number', { name: 12, when: { user: 'U1' }, then: 'escalate' }, 'f.yaml: rules[0] (unnamed): name: must be a string'],
-    ['a when that is a list', { name: 'x', when: [{ user: 'U1' }], then: 'escalate' }, 'f.yaml: rules[0] "x": when: must be a mapping of conditions'],
+    ['a wrong type deep inside', `{ name: 'x', when: { all: [{ any: [{ channel: 5 }] }] }, then: 'escalate' }`, 'f.yaml: rules[0] "x": when.all[0].any[0].channel: must be a channel id or a list of them'],
+    ['a misspelt action field', `{ name: 'x', when: { user: 'U1' }, then: { action: 'escalate', holdingMesage: 'hi' } }`, 'f.yaml: rules[0] "x": then.holdingMesage: unknown field (did you mean "holdingMessage"?)'],
+    ['an unknown field with no near name', `{ name: 'x', when: { user: 'U1' }, then: 'escalate', priority: 3 }`, 'f.yaml: rules[0] "x": priority: unknown field'],
+    ['holding message on block', `{ name: 'x', when: { user: 'U1' }, then: { action: 'block', reply: 'No.', holdingMessage: 'wait' } }`, 'f.yaml: rules[0] "x": then.holdingMessage: only for escalate (block posts its reply)'],
+    ['a bad flag', `{ name: 'x', when: { draft: '/a/x' }, then: 'escalate' }`, 'f.yaml: rules[0] "x": when.draft: unknown flag "x" in /a/x (use i, m, s or u)'],
+    ['an empty pattern', `{ name: 'x', when: { draft: '' }, then: 'escalate' }`, 'f.yaml: rules[0] "x": when.draft: must not be empty'],
+    ['a pattern that is a number', `{ name: 'x', when: { userText: [42] }, then: 'escalate' }`, 'f.yaml: rules[0] "x": when.userText[0]: must be a pattern (a string)'],
+    ['an empty category mapping', `{ name: 'x', when: { categories: {} }, then: 'escalate' }`, 'f.yaml: rules[0] "x": when.categories: name categories under any and/or all'],
+    ['a platform that does not exist', `{ name: 'x', when: { platform: 'teams' }, then: 'escalate' }`, 'f.yaml: rules[0] "x": when.platform[0]: must be web, slack or discord (found "teams")'],
+    ['a name that is a number', `{ name: 12, when: { user: 'U1' }, then: 'escalate' }`, 'f.yaml: rules[0] (unnamed): name: must be a string'],
+    ['a when that is a list', `{ name: 'x', when: [{ user: 'U1' }], then: 'escalate' }`, 'f.yaml: rules[0] "x": when: must be a mapping of conditions'],
   ])('names the field for %s', (_what, rule, problem) => {
-    expect(validateRules([rule], 'f.yaml').problems).toEqual([problem]);
+    // Each rule is written as a YAML flow mapping, as an operator could write it.
+    expect(validateRules([parse(rule)], 'f.yaml').problems).toEqual([problem]);
   });
 
   it('accepts no rules at all', () => {
