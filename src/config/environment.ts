@@ -21,6 +21,8 @@ export const ENVIRONMENT: Record<string, string> = {
   REVIEW_TOKEN: 'review.token',
   HOLDING_MESSAGE: 'review.holdingMessage',
   WORKER_CONCURRENCY: 'queue.concurrency',
+  QUEUE_LOCK_DURATION_MS: 'queue.lockDurationMs',
+  QUEUE_STALLED_INTERVAL_MS: 'queue.stalledIntervalMs',
   ...slackEnvironment,
   ...discordEnvironment,
 };
