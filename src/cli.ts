@@ -66,4 +66,12 @@ program
     process.stdout.write('ok\n');
   });
 
+program
+  .command('demo')
+  .description('run the web chat on embedded defaults: offline demo models unless OPENAI_API_KEY is set, a local Redis')
+  .action(async () => {
+    const { demoMain } = await import('./demo/demo-command.js');
+    await demoMain();
+  });
+
 await program.parseAsync(process.argv);

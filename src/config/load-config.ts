@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { CountersignError } from '../core/errors.js';
@@ -73,7 +72,7 @@ function formatIssues(issues: z.core.$ZodIssue[], sourceOf: (dotted: string) => 
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const file = options.file ?? 'countersign.yaml';
-  const display = path.basename(file) === file ? file : path.relative(process.cwd(), file) || file;
+  const display = file;
   const problems: string[] = [];
   let tree: Tree = {};
   let text: string | null = null;
@@ -88,7 +87,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
     for (const error of document.errors) {
       const at = error.pos?.[0] !== undefined ? lineCounter.linePos(error.pos[0]) : undefined;
-      problems.push(`${display}:${at ? `${at.line}:${at.col}` : ''} (yaml): ${error.message.split('\n')[0]}`);
+      problems.push(`${display}: ${at ? `line ${at.line} column ${at.col}` : '(yaml)'}: ${error.message.split('\n')[0]}`);
     }
     if (!document.errors.length) {
       const contents = document.contents;
@@ -108,6 +107,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     setPath(tree, dotted, parsed);
     fromEnvironment.set(dotted, name);
   }
+  // A file that is not valid YAML says nothing reliable about its fields: report the syntax first.
+  if (problems.length) throw new ConfigError(problems);
   const result = configSchema.safeParse(tree);
   const sourceOf = (dotted: string) => {
     const variable = fromEnvironment.get(dotted);

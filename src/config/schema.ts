@@ -93,7 +93,7 @@ export const configSchema = z
     review: z
       .strictObject({
         /** Bearer token of the review API and dashboard; unset disables them (401). */
-        token: z.string().min(8, 'must be at least 8 characters').optional(),
+        token: z.preprocess((value) => (value === '' ? undefined : value), z.string().min(8, 'must be at least 8 characters').optional()),
         /** Posted to the user when a turn is escalated; empty posts nothing. */
         holdingMessage: z.string().default(DEFAULT_HOLDING_MESSAGE),
         /** While a turn waits for a human, post nothing else in that conversation. */

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { CountersignError, isCountersignError } from '../core/errors.js';
 import type { HttpRequest, HttpResponse, HttpRoutes } from '../core/ports.js';
@@ -32,7 +32,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const loggerInstance = options.logger.child({ component: 'http' }) as unknown as FastifyBaseLogger;
   const app = Fastify({
     loggerInstance,
-    disableRequestLogging: true,
+    // One line per request is noise at chat volumes; errors are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: false,
     routerOptions: { maxParamLength: 500 },
