@@ -1,0 +1,92 @@
+/**
+ * The one place where Slack and Web API errors become CountersignError. Codes:
+ * - `slack.rate_limited` (retryable; `details.retryAfterSeconds`)
+ * - `slack.outcome_unknown` (retryable; a time-out or dropped connection: the call may have
+ *   reached Slack, so a post must be looked for before it is sent again)
+ * - `slack.http_error` (retryable for 5xx)
+ * - `slack.api_error` (Slack answered `ok: false`; `details.error` is Slack's code, retryable only
+ *   for Slack's own transient failures)
+ * Tokens never appear: only the method, Slack's error code and HTTP status are kept.
+ */
+import { CountersignError } from '../../src/core/errors.js';
+
+/** Slack `error` codes that mean "try again later", not "this request is wrong". */
+const TRANSIENT_PLATFORM_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'ratelimited', 'request_timeout', 'team_added_to_org']);
+
+/** Errors that mean the token or app setup is wrong: retrying will not help, an operator must act. */
+const SETUP_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'missing_scope',
+  'not_allowed_token_type',
+  'no_permission',
+  'ekm_access_denied',
+]);
+
+interface SlackLikeError {
+  code?: unknown;
+  message?: unknown;
+  data?: { error?: unknown; needed?: unknown };
+  retryAfter?: unknown;
+  statusCode?: unknown;
+  original?: { code?: unknown; message?: unknown };
+}
+
+/** Translate anything a Web API call threw. Already-translated errors pass through. */
+export function translateSlackError(error: unknown, method: string): CountersignError {
+  if (error instanceof CountersignError) return error;
+  const candidate = (error ?? {}) as SlackLikeError;
+  switch (candidate.code) {
+    case 'slack_webapi_rate_limited_error': {
+      const retryAfterSeconds = typeof candidate.retryAfter === 'number' ? candidate.retryAfter : 1;
+      return new CountersignError('slack.rate_limited', `Slack rate-limited ${method}; retry after ${retryAfterSeconds}s`, {
+        cause: error,
+        retryable: true,
+        details: { method, retryAfterSeconds, retryAfterMs: retryAfterSeconds * 1000 },
+      });
+    }
+    case 'slack_webapi_platform_error': {
+      const slackError = typeof candidate.data?.error === 'string' ? candidate.data.error : 'unknown_error';
+      const details: Record<string, unknown> = { method, error: slackError };
+      if (typeof candidate.data?.needed === 'string') details.neededScope = candidate.data.needed;
+      const hint = SETUP_ERRORS.has(slackError) ? ' (check SLACK_BOT_TOKEN and the app scopes)' : '';
+      return new CountersignError('slack.api_error', `Slack ${method} failed: ${slackError}${hint}`, {
+        cause: error,
+        retryable: TRANSIENT_PLATFORM_ERRORS.has(slackError),
+        details,
+      });
+    }
+    case 'slack_webapi_http_error': {
+      const status = typeof candidate.statusCode === 'number' ? candidate.statusCode : 0;
+      return new CountersignError('slack.http_error', `Slack ${method} answered HTTP ${status}`, {
+        cause: error,
+        retryable: status >= 500 || status === 0,
+        details: { method, status },
+      });
+    }
+    case 'slack_webapi_request_error': {
+      const cause = candidate.original?.code ?? candidate.original?.message ?? 'request failed';
+      return new CountersignError('slack.outcome_unknown', `Slack ${method} did not answer (${String(cause)})`, {
+        cause: error,
+        retryable: true,
+        details: { method, cause: String(cause), outcomeUnknown: true },
+      });
+    }
+    default: {
+      const message = error instanceof Error ? error.message : String(error);
+      return new CountersignError('slack.error', `Slack ${method} failed: ${message}`, { cause: error, retryable: false, details: { method } });
+    }
+  }
+}
+
+/** Slack's `error` code of a translated `slack.api_error`, else undefined. */
+export function slackErrorCode(error: unknown): string | undefined {
+  if (error instanceof CountersignError && error.code === 'slack.api_error') {
+    const code = error.details.error;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}

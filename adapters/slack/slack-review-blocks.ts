@@ -1,0 +1,183 @@
+/**
+ * The Block Kit of review in Slack: the escalation message with its buttons, the message after a
+ * decision (no buttons), and the Edit modal. Pure builders; Slack's limits are applied here
+ * (section text 3,000 characters, header 150, plain_text_input 3,000).
+ */
+import type { ReviewTurn } from '../../src/core/ports.js';
+import type { HistoryEntry } from '../../src/core/types.js';
+import { currentDraft } from '../../src/core/types.js';
+
+export const REVIEW_ACTION_APPROVE = 'countersign_review_approve';
+export const REVIEW_ACTION_EDIT = 'countersign_review_edit';
+export const REVIEW_ACTION_REJECT = 'countersign_review_reject';
+export const EDIT_MODAL_CALLBACK_ID = 'countersign_review_edit';
+export const EDIT_BLOCK_ID = 'reply';
+export const EDIT_ACTION_ID = 'text';
+
+const SECTION_LIMIT = 3_000;
+const INPUT_LIMIT = 3_000;
+const RECENT_ENTRIES = 6;
+
+export type SlackBlock = Record<string, unknown>;
+
+export interface SlackMessageContent {
+  text: string;
+  blocks: SlackBlock[];
+}
+
+/** Slack's three mrkdwn escapes, for any text we did not write ourselves. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function clip(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+
+function quote(text: string, limit: number): string {
+  const quoted = escapeMrkdwn(text)
+    .split('\n')
+    .map((line) => `>${line}`)
+    .join('\n');
+  return clip(quoted, limit);
+}
+
+const section = (text: string): SlackBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text, SECTION_LIMIT) } });
+const context = (text: string): SlackBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text, SECTION_LIMIT) }] });
+
+/** A timestamp every reviewer sees in their own time zone, with an ISO fallback. */
+export function slackDate(at: number): string {
+  const iso = new Date(at).toISOString();
+  return `<!date^${Math.floor(at / 1000)}^{date_short_pretty} at {time}|${iso}>`;
+}
+
+function recentConversation(turn: ReviewTurn): HistoryEntry[] {
+  const history = turn.context?.length
+    ? turn.context
+    : turn.messages.map((message) => ({ role: 'user' as const, text: message.text, at: message.receivedAt, user: message.user.name ?? message.user.id }));
+  return history.slice(-RECENT_ENTRIES);
+}
+
+function conversationLine(turn: ReviewTurn): string {
+  const route = turn.conversation.route;
+  const where = turn.conversation.platform === 'slack' && route?.channel ? `<#${route.channel}>` : `${turn.conversation.platform}`;
+  return `*Conversation* ${where} \`${escapeMrkdwn(turn.conversation.id)}\` · turn \`${escapeMrkdwn(turn.id)}\``;
+}
+
+function summaryBlocks(turn: ReviewTurn): SlackBlock[] {
+  const blocks: SlackBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'Reply waiting for review', emoji: true } }, context(conversationLine(turn))];
+  const entries = recentConversation(turn);
+  if (entries.length) {
+    const perEntry = Math.floor((SECTION_LIMIT - 40) / entries.length);
+    const lines = entries.map((entry) => {
+      const who = entry.role === 'user' ? escapeMrkdwn(entry.user ?? 'user') : 'bot';
+      return clip(`*${who}:* ${escapeMrkdwn(entry.text.replace(/\s+/g, ' '))}`, perEntry);
+    });
+    blocks.push(section(`*Recent conversation*\n${lines.join('\n')}`));
+  }
+  const draft = currentDraft(turn);
+  blocks.push(section(`*Draft*\n${draft ? quote(draft, SECTION_LIMIT - 20) : '_The actor produced no draft._'}`));
+  const verdict = turn.verdict;
+  const critic: string[] = [];
+  if (verdict) {
+    critic.push(`*Critic:* ${verdict.decision} (confidence ${verdict.confidence.toFixed(2)})`);
+    if (verdict.reason) critic.push(`*Reason:* ${escapeMrkdwn(verdict.reason)}`);
+    if (verdict.categories.length) critic.push(`*Categories:* ${verdict.categories.map((category) => `\`${escapeMrkdwn(category)}\``).join(' ')}`);
+  }
+  if (turn.escalation) {
+    const rule = turn.escalation.rule ? ` (${escapeMrkdwn(turn.escalation.rule)})` : '';
+    critic.push(`*Escalated by:* ${turn.escalation.source}${rule}: ${escapeMrkdwn(turn.escalation.reason)}`);
+  }
+  if (critic.length) blocks.push(section(critic.join('\n')));
+  return blocks;
+}
+
+/** The escalation message: summary, then Approve / Edit / Reject. */
+export function buildReviewMessage(turn: ReviewTurn): SlackMessageContent {
+  const hasDraft = currentDraft(turn) !== null;
+  const buttons: SlackBlock[] = [];
+  if (hasDraft) {
+    buttons.push({ type: 'button', action_id: REVIEW_ACTION_APPROVE, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: turn.id });
+  }
+  buttons.push({ type: 'button', action_id: REVIEW_ACTION_EDIT, text: { type: 'plain_text', text: hasDraft ? 'Edit' : 'Write reply' }, value: turn.id });
+  buttons.push({
+    type: 'button',
+    action_id: REVIEW_ACTION_REJECT,
+    style: 'danger',
+    text: { type: 'plain_text', text: 'Reject' },
+    value: turn.id,
+    confirm: {
+      title: { type: 'plain_text', text: 'Reject this reply?' },
+      text: { type: 'mrkdwn', text: 'Nothing more will be posted for this turn.' },
+      confirm: { type: 'plain_text', text: 'Reject' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+      style: 'danger',
+    },
+  });
+  return {
+    text: `Reply waiting for review (turn ${turn.id})`,
+    blocks: [...summaryBlocks(turn), { type: 'actions', block_id: `countersign_review:${turn.id}`.slice(0, 255), elements: buttons }],
+  };
+}
+
+function decisionWords(turn: ReviewTurn): string {
+  const resolution = turn.resolution;
+  if (!resolution) return turn.status === 'rejected' ? 'Rejected' : 'Resolved';
+  return { approved: 'Approved', edited: 'Edited and approved', rejected: 'Rejected' }[resolution.decision];
+}
+
+/** The review message after a decision: who decided what and when, and no buttons. */
+export function buildResolutionMessage(turn: ReviewTurn): SlackMessageContent {
+  const resolution = turn.resolution;
+  let line: string;
+  if (resolution) {
+    const reviewer = resolution.reviewer;
+    const who = reviewer.via === 'slack' ? `<@${reviewer.id}>` : `${escapeMrkdwn(reviewer.name ?? reviewer.id)} (via ${escapeMrkdwn(reviewer.via)})`;
+    const icon = resolution.decision === 'rejected' ? ':no_entry_sign:' : ':white_check_mark:';
+    line = `${icon} *${decisionWords(turn)}* by ${who} on ${slackDate(resolution.at)}`;
+  } else {
+    line = `:information_source: *${decisionWords(turn)}* (status: ${turn.status})`;
+  }
+  const blocks = [...summaryBlocks(turn), section(line)];
+  if (resolution?.decision === 'edited' && resolution.text) blocks.push(section(`*Posted instead*\n${quote(resolution.text, SECTION_LIMIT - 30)}`));
+  // The header no longer asks for anything.
+  blocks[0] = { type: 'header', text: { type: 'plain_text', text: `Review: ${decisionWords(turn).toLowerCase()}`, emoji: true } };
+  return { text: `${decisionWords(turn)}: turn ${turn.id}`, blocks };
+}
+
+/** What the Edit modal carries back in `private_metadata`. */
+export interface EditModalMetadata {
+  turnId: string;
+  channel: string;
+  ts: string;
+}
+
+/** The Edit modal, the draft prefilled (Slack's input holds at most 3,000 characters). */
+export function buildEditModal(turn: ReviewTurn, metadata: EditModalMetadata): SlackBlock {
+  const draft = currentDraft(turn) ?? '';
+  const truncated = draft.length > INPUT_LIMIT;
+  const blocks: SlackBlock[] = [
+    {
+      type: 'input',
+      block_id: EDIT_BLOCK_ID,
+      label: { type: 'plain_text', text: 'Reply to post' },
+      element: {
+        type: 'plain_text_input',
+        action_id: EDIT_ACTION_ID,
+        multiline: true,
+        max_length: INPUT_LIMIT,
+        initial_value: draft.slice(0, INPUT_LIMIT),
+      },
+    },
+  ];
+  if (truncated) blocks.push(context(`The draft is ${draft.length} characters; only the first ${INPUT_LIMIT} fit here. Use the review API for longer replies.`));
+  return {
+    type: 'modal',
+    callback_id: EDIT_MODAL_CALLBACK_ID,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: 'Edit reply' },
+    submit: { type: 'plain_text', text: 'Approve edited' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks,
+  };
+}
