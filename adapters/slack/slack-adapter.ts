@@ -61,7 +61,7 @@ export interface SlackAdapterOptions {
   reviewerGroup?: string;
   /** Ignore messages from other bots and apps. @defaultValue true */
   ignoreBots?: boolean;
-  /** Reaction shown on the user's message while a turn is drafted and reviewed; empty disables it. @defaultValue 'eyes' */
+  /** Reaction shown on the user's message while a turn is drafted and reviewed; `none` or empty disables it. @defaultValue 'eyes' */
   workingReaction?: string;
   /** Path of the Events API and interactivity endpoint. @defaultValue '/slack/events' */
   eventsPath?: string;
@@ -122,7 +122,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
   const partLimit = options.partLimit ?? SLACK_PART_LIMIT;
   const rateLimitRetries = options.rateLimitRetries ?? 3;
   const maxRetryAfterSeconds = options.maxRetryAfterSeconds ?? 30;
-  const workingReaction = options.workingReaction ?? 'eyes';
+  const workingReaction = options.workingReaction === 'none' ? '' : (options.workingReaction ?? 'eyes');
   const reviewers = new Set(options.reviewers ?? []);
   let logger: Logger | undefined;
   // No automatic retries: WebClient would resend a post whose first attempt may have landed.

@@ -128,7 +128,14 @@ export interface FakeSlack {
   /** A reviewer clicks a button of a message the bot posted. */
   clickButton(
     target: FakeSlackTarget,
-    input: { user: string; userName?: string; actionId: string; message: { channel: string; ts: string } },
+    input: {
+      user: string;
+      userName?: string;
+      actionId: string;
+      message: { channel: string; ts: string };
+      /** The blocks as the reviewer's client still shows them (a click on a stale message). */
+      shownBlocks?: unknown[];
+    },
     options?: SendOptions,
   ): Promise<FakeHttpResult>;
   /** Submit an opened modal with its plain-text input set to `text`. */
@@ -561,7 +568,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     clickButton(target, input, sendOptions) {
       const posted = find(input.message.channel, input.message.ts);
       if (!posted) throw new Error(`fake slack: no message ${input.message.channel}/${input.message.ts}`);
-      const actions = (posted.blocks ?? []).flatMap((block) => {
+      const actions = (input.shownBlocks ?? posted.blocks ?? []).flatMap((block) => {
         const candidate = block as { type?: string; block_id?: string; elements?: Array<Record<string, unknown>> };
         return candidate.type === 'actions'
           ? (candidate.elements ?? []).map((element): Record<string, unknown> => ({ ...element, block_id: candidate.block_id }))
