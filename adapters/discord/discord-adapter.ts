@@ -20,6 +20,7 @@ import {
   type Interaction,
   type Message,
   MessageFlags,
+  Options,
   Partials,
   Routes,
 } from 'discord.js';
@@ -119,6 +120,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
     // DM channels are not cached before their first message: without this partial discord.js drops DMs.
     partials: [Partials.Channel],
+    // No message cache: nothing here reads old messages, and without it every gateway replay
+    // reaches ingest, whose dedupe by message id (shared by all processes) is the one that counts.
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
     ...options.clientOptions,
     rest: {
       ...(options.apiUrl ? { api: normaliseDiscordApiUrl(options.apiUrl) } : {}),

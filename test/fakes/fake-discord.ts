@@ -169,6 +169,8 @@ export interface FakeDiscord {
   dropGateway(): void;
   /** On the next RESUME, also replay this many events the client had already acknowledged. */
   replayOverlap: number;
+  /** The events the last RESUME replayed (type and sequence), RESUMED not included. */
+  lastReplay: Array<{ s: number; t: string; d: unknown }>;
   /** Whether the gateway currently has a connected, identified client. */
   gatewayConnected(): boolean;
   /** Messages in one channel, oldest first. */
@@ -329,7 +331,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           resumes += 1;
           const from = Number(data.seq ?? 0) - api.replayOverlap;
           api.replayOverlap = 0;
-          for (const event of resumed.events) if (event.s > from) sendFrame(socket, { op: 0, ...event });
+          api.lastReplay = resumed.events.filter((event) => event.s > from);
+          for (const event of api.lastReplay) sendFrame(socket, { op: 0, ...event });
           dispatch('RESUMED', {});
           return;
         }
@@ -442,7 +445,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 
   const messagePayload = (message: FakeMessage) => {
     const { allowed_mentions: _allowed, interaction_id: _interaction, ...rest } = message;
-    return { ...rest, type: rest.message_reference ? 19 : 0, tts: false, pinned: false, attachments: [] };
+    // Discord sends channel_type with MESSAGE_CREATE; discord.js needs it to build uncached DM channels.
+    const channelType = channels.get(message.channel_id)?.type ?? 0;
+    return { ...rest, type: rest.message_reference ? 19 : 0, channel_type: channelType, tts: false, pinned: false, attachments: [] };
   };
 
   const editMessage = (message: FakeMessage, body: Record<string, unknown>) => {
@@ -571,7 +576,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     request.on('end', () => {
       const parsed = new URL(request.url ?? '/', url);
       const method = request.method ?? 'GET';
-      const path = parsed.pathname;
+      // discord.js encodes `@original` as `%40original`.
+      const path = decodeURIComponent(parsed.pathname);
       let body: Record<string, unknown> = {};
       const raw = Buffer.concat(chunks).toString('utf8');
       const log = (status: number) => {
@@ -675,6 +681,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return resumes;
     },
     replayOverlap: 0,
+    lastReplay: [],
     dropCreateResponses(count = 1) {
       dropCreates += count;
     },
