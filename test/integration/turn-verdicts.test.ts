@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { criticInput, type Pipeline, startPipeline, turnMessages, verdict } from '../helpers/pipeline.js';
+
+let pipeline: Pipeline | undefined;
+afterEach(async () => {
+  await pipeline?.stop();
+  pipeline = undefined;
+});
+
+describe('the critic verdict paths', () => {
+  it('approve: posts the draft, once, after the critic saw the whole conversation and the draft', async () => {
+    pipeline = await startPipeline({ critic: () => ({ content: verdict('approve') }) });
+    const sent = await pipeline.send('approve-1', 'What are your opening hours?');
+    expect(sent.status).toBe(202);
+    expect(await pipeline.waitForBot('approve-1', 1)).toEqual(['reply to: What are your opening hours?']);
+    await pipeline.waitIdle('approve-1');
+    expect(await pipeline.botTexts('approve-1')).toEqual(['reply to: What are your opening hours?']);
+    expect(pipeline.actorRequests()).toHaveLength(1);
+    expect(pipeline.criticRequests()).toHaveLength(1);
+    const shown = criticInput(pipeline.criticRequests()[0]!);
+    expect(shown.conversation.map((entry) => entry.text)).toEqual(['What are your opening hours?']);
+    expect(shown.draft).toBe('reply to: What are your opening hours?');
+    // The critic asked for structured output.
+    expect((pipeline.criticRequests()[0]!.body.response_format as { type: string }).type).toBe('json_schema');
+
+    // The next turn's requests carry the history in order, the newest user message last.
+    await pipeline.send('approve-1', 'And on Sundays?');
+    await pipeline.waitForBot('approve-1', 2);
+    const second = pipeline.actorRequests()[1]!;
+    expect(second.messages.map((message) => [message.role, message.content])).toEqual([
+      ['system', expect.any(String)],
+      ['user', 'What are your opening hours?'],
+      ['assistant', 'reply to: What are your opening hours?'],
+      ['user', 'And on Sundays?'],
+    ]);
+    expect(criticInput(pipeline.criticRequests()[1]!).conversation.map((entry) => entry.text)).toEqual([
+      'What are your opening hours?',
+      'reply to: What are your opening hours?',
+      'And on Sundays?',
+    ]);
+  });
+
+  it('edit: posts the revised_text and never the draft', async () => {
+    pipeline = await startPipeline({
+      actor: () => ({ content: 'Sure, I will refund you twice!' }),
+      critic: () => ({ content: verdict('edit', { revised_text: 'A teammate will check the refund for you.' }) }),
+    });
+    await pipeline.send('edit-1', 'I want a refund');
+    await pipeline.waitForBot('edit-1', 1);
+    await pipeline.waitIdle('edit-1');
+    expect(await pipeline.botTexts('edit-1')).toEqual(['A teammate will check the refund for you.']);
+    expect(pipeline.criticRequests()).toHaveLength(1);
+  });
+
+  it('revise then approve: the actor redrafts with the feedback and the critic reviews the redraft', async () => {
+    pipeline = await startPipeline({
+      actor: (request) => ({ content: request.messages[0]!.content.includes('Be polite') ? 'A polite answer.' : 'A rude answer.' }),
+      critic: (request) => {
+        const { draft } = criticInput(request);
+        return { content: draft === 'A rude answer.' ? verdict('revise', { feedback: 'Be polite.' }) : verdict('approve') };
+      },
+    });
+    await pipeline.send('revise-1', 'Hello?');
+    await pipeline.waitForBot('revise-1', 1);
+    await pipeline.waitIdle('revise-1');
+    expect(await pipeline.botTexts('revise-1')).toEqual(['A polite answer.']);
+    expect(pipeline.actorRequests()).toHaveLength(2);
+    expect(pipeline.criticRequests().map((request) => criticInput(request).draft)).toEqual(['A rude answer.', 'A polite answer.']);
+    // The redraft request names the previous draft and still ends with the user's message.
+    const redraft = pipeline.actorRequests()[1]!;
+    expect(redraft.messages[0]!.content).toContain('A rude answer.');
+    expect(turnMessages(redraft)).toEqual(['Hello?']);
+  });
+});
