@@ -66,7 +66,7 @@ export interface DiscordAdapterOptions {
   /** Longest a typing indicator is kept up without news, in case "done" never comes. @defaultValue 30 minutes */
   typingLimitMs?: number;
   /** One REST request's time limit. @defaultValue 15000 */
-  restTimeoutMs?: number;
+  requestTimeoutMs?: number;
   /** Extra discord.js client options (tests tune timeouts here). */
   clientOptions?: Partial<ClientOptions>;
 }
@@ -126,7 +126,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
     ...options.clientOptions,
     rest: {
       ...(options.apiUrl ? { api: normaliseDiscordApiUrl(options.apiUrl) } : {}),
-      timeout: options.restTimeoutMs ?? 15_000,
+      timeout: options.requestTimeoutMs ?? 15_000,
       ...options.clientOptions?.rest,
     },
   });

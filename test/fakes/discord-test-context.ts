@@ -23,6 +23,7 @@ export function createDiscordTestContext(options: { inbound?: boolean } = {}): D
   const accepted: InboundMessage[] = [];
   const results: IngestResult[] = [];
   const store = new Map<string, string>();
+  const lists = new Map<string, string[]>();
   const turns = new Map<string, ReviewTurn>();
   const decisions: DiscordTestContext['decisions'] = [];
 
@@ -84,6 +85,20 @@ export function createDiscordTestContext(options: { inbound?: boolean } = {}): D
       },
       async delete(key) {
         store.delete(key);
+      },
+      async append(listKey, value, appendOptions) {
+        if (appendOptions?.once) {
+          if (store.has(appendOptions.once)) return false;
+          store.set(appendOptions.once, '1');
+        }
+        lists.set(listKey, [...(lists.get(listKey) ?? []), value]);
+        return true;
+      },
+      async range(listKey, start, stop) {
+        const items = lists.get(listKey) ?? [];
+        const from = start < 0 ? Math.max(items.length + start, 0) : start;
+        const to = stop < 0 ? items.length + stop : stop;
+        return items.slice(from, to + 1);
       },
     },
     http: { route() {} },
