@@ -200,7 +200,7 @@ function leaf(field: keyof RuleCondition, condition: RuleCondition, turn: RuleTu
         if (result.matched) return result;
         because.push(...result.because);
       }
-      return { matched: false, because: [`none of: ${because.join('; ')}`] };
+      return { matched: false, because: [`no alternative held (${because.join('; ')})`] };
     }
     case 'not': {
       const result = evaluateCondition(condition.not!, turn, verdict);

@@ -72,7 +72,7 @@ const cases: Case[] = [
   { name: 'all: every child', rule: { all: [{ platform: 'slack' }, { userText: 'order' }] }, verdict: verdict('approve'), fires: true },
   { name: 'all: one child false', rule: { all: [{ platform: 'slack' }, { userText: 'refund' }] }, verdict: verdict('approve'), fires: false },
   { name: 'any: one child', rule: { any: [{ platform: 'web' }, { userText: 'order' }] }, verdict: verdict('approve'), fires: true, because: ['user text matches /order/i ("order")'] },
-  { name: 'any: no child', rule: { any: [{ platform: 'web' }, { user: 'U9' }] }, verdict: verdict('approve'), fires: false, because: ['none of: platform is slack, not web; users [U1, Jane] include none of U9'] },
+  { name: 'any: no child', rule: { any: [{ platform: 'web' }, { user: 'U9' }] }, verdict: verdict('approve'), fires: false, because: ['no alternative held (platform is slack, not web; users [U1, Jane] include none of U9)'] },
   { name: 'not', rule: { not: { platform: 'web' } }, verdict: verdict('approve'), fires: true, because: ['not (platform is slack, not web)'] },
   { name: 'not of a true condition', rule: { not: { platform: 'slack' } }, verdict: verdict('approve'), fires: false },
   { name: 'not decision fires on a critic failure', rule: { not: { decision: 'approve' } }, verdict: null, fires: true },
