@@ -100,8 +100,10 @@ end
 return 1`;
 
 /**
- * Close a turn: its messages and reply into the history, the conversation released.
- * KEYS: state, turn, history, ready. ARGV: turnId, status, now, keep, detached ('1' for a ready-list turn), ...historyEntries
+ * Close a turn: its messages and reply into the history, the conversation released. Returns 2
+ * when nothing else waits in the conversation (the worker can stop without another round trip).
+ * KEYS: state, turn, history, ready, inbox, pending.
+ * ARGV: turnId, status, now, keep, detached ('1' for a ready-list turn), conversationKey, ...historyEntries
  */
 export const FINALIZE = `
 if ARGV[5] == '1' then
@@ -114,8 +116,12 @@ end
 if redis.call('HGET', KEYS[1], 'held') == ARGV[1] then redis.call('HDEL', KEYS[1], 'held') end
 redis.call('HINCRBY', KEYS[1], 'turns', 1)
 redis.call('HSET', KEYS[2], 'status', ARGV[2], 'updatedAt', ARGV[3])
-if #ARGV > 5 then
-  redis.call('RPUSH', KEYS[3], unpack(ARGV, 6))
+if #ARGV > 6 then
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, 7))
   redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)
+end
+if redis.call('LLEN', KEYS[5]) == 0 and redis.call('LLEN', KEYS[4]) == 0 then
+  redis.call('ZREM', KEYS[6], ARGV[6])
+  return 2
 end
 return 1`;

@@ -74,7 +74,7 @@ export function createConversationStore(options: ConversationStoreOptions) {
     ['csBeginTurn', 6, BEGIN_TURN],
     ['csApproveIfFresh', 4, APPROVE_IF_FRESH],
     ['csEscalate', 5, ESCALATE],
-    ['csFinalize', 4, FINALIZE],
+    ['csFinalize', 6, FINALIZE],
   ];
   for (const [name, numberOfKeys, lua] of definitions) {
     if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
@@ -172,21 +172,27 @@ export function createConversationStore(options: ConversationStoreOptions) {
       return done === 1;
     },
 
-    /** Close the turn; `detached` for a resolved turn of a conversation that was not held. */
-    async finalize(conversation: string, turnId: string, status: 'posted' | 'rejected', entries: HistoryEntry[], detached: boolean): Promise<boolean> {
+    /**
+     * Close the turn; `detached` for a resolved turn of a conversation that was not held.
+     * 'drained' means nothing else waits in the conversation.
+     */
+    async finalize(conversation: string, turnId: string, status: 'posted' | 'rejected', entries: HistoryEntry[], detached: boolean): Promise<'closed' | 'drained' | 'gone'> {
       const done = await redis.csFinalize(
         keys.state(conversation),
         keys.turn(turnId),
         keys.history(conversation),
         keys.ready(conversation),
+        keys.inbox(conversation),
+        keys.pendingConversations,
         turnId,
         status,
         Date.now(),
         options.keep,
         detached ? '1' : '0',
+        conversation,
         ...entries.map((entry) => JSON.stringify(entry)),
       );
-      return done === 1;
+      return done === 2 ? 'drained' : done === 1 ? 'closed' : 'gone';
     },
 
     /** Conversations that have had unprocessed work for longer than `olderThanMs` (the reconciler). */

@@ -68,6 +68,15 @@ export interface TurnRunnerOptions {
   events?: TurnEvents;
 }
 
+/** How a turn left its conversation: 'drained' when nothing else waits there. */
+type TurnEnd = 'drained' | 'more';
+
+function recordOf(fields: string[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (let index = 0; index < fields.length; index += 2) record[fields[index]!] = fields[index + 1]!;
+  return record;
+}
+
 export function newTurnId(): string {
   return `${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
 }
@@ -97,11 +106,13 @@ export function createTurnRunner(options: TurnRunnerOptions) {
     adapter?.setWorking?.(turn.conversation, turn.messages, working).catch((error: unknown) => log.debug({ err: error }, 'working indicator failed'));
   }
 
-  async function finish(turn: Turn, reply: string | null, status: 'posted' | 'rejected', detached: boolean, started: number, log: Logger) {
+  /** Close the turn; 'drained' when nothing else waits in the conversation. */
+  async function finish(turn: Turn, reply: string | null, status: 'posted' | 'rejected', detached: boolean, started: number, log: Logger): Promise<TurnEnd> {
     const key = conversationKey(turn.conversation);
-    await store.finalize(key, turn.id, status, historyEntries(turn.messages, reply), detached);
+    const closed = await store.finalize(key, turn.id, status, historyEntries(turn.messages, reply), detached);
     options.events?.finished?.(turn, status, Date.now() - started);
     log.info({ status, durationMs: Date.now() - started }, status === 'posted' ? 'turn posted' : 'turn closed without a post');
+    return closed === 'drained' ? 'drained' : 'more';
   }
 
   /** Deliver an approved or rejected turn (after review, or after a crash) and close it. */
@@ -147,7 +158,7 @@ export function createTurnRunner(options: TurnRunnerOptions) {
   }
 
   /** Draft, review, redraft and fold until the turn is approved or escalated. */
-  async function runTurn(turn: Turn, storedHistory: HistoryEntry[], log: Logger): Promise<void> {
+  async function runTurn(turn: Turn, storedHistory: HistoryEntry[], log: Logger): Promise<TurnEnd> {
     const count = await countPromise;
     const history = fitHistory(storedHistory, options.history.budget, count);
     const key = conversationKey(turn.conversation);
@@ -160,7 +171,8 @@ export function createTurnRunner(options: TurnRunnerOptions) {
         options.events?.modelCall?.('actor', draft.latencyMs);
         draftText = draft.text;
       } catch (error) {
-        return escalate(turn, { source: 'actor-failure', reason: `the actor could not draft a reply: ${describeError(error)}`, at: Date.now() }, history, log);
+        await escalate(turn, { source: 'actor-failure', reason: `the actor could not draft a reply: ${describeError(error)}`, at: Date.now() }, history, log);
+        return 'more';
       }
       const draft: Draft = { text: draftText, at: Date.now(), ...(revision ? { feedback: revision.feedback } : {}) };
       turn.drafts = [...turn.drafts, draft];
@@ -173,7 +185,8 @@ export function createTurnRunner(options: TurnRunnerOptions) {
       );
       options.events?.modelCall?.('critic', outcome.latencyMs);
       if (!outcome.ok) {
-        return escalate(turn, { source: 'critic-failure', reason: outcome.failure, at: Date.now() }, history, log);
+        await escalate(turn, { source: 'critic-failure', reason: outcome.failure, at: Date.now() }, history, log);
+        return 'more';
       }
       const verdict = outcome.verdict;
       draft.verdict = verdict;
@@ -185,11 +198,13 @@ export function createTurnRunner(options: TurnRunnerOptions) {
       if (ruled) return applyGate(turn, ruled, history, log);
 
       if (verdict.decision === 'escalate') {
-        return escalate(turn, { source: 'critic', reason: verdict.reason, at: Date.now() }, history, log);
+        await escalate(turn, { source: 'critic', reason: verdict.reason, at: Date.now() }, history, log);
+        return 'more';
       }
       if (verdict.decision === 'revise') {
         if (turn.revisions >= options.maxRevisions) {
-          return escalate(turn, { source: 'revise-limit', reason: `the critic still asked for a redraft after ${turn.revisions} revisions: ${verdict.feedback}`, at: Date.now() }, history, log);
+          await escalate(turn, { source: 'revise-limit', reason: `the critic still asked for a redraft after ${turn.revisions} revisions: ${verdict.feedback}`, at: Date.now() }, history, log);
+          return 'more';
         }
         turn.revisions += 1;
         revision = { previousDraft: draftText, feedback: verdict.feedback! };
@@ -202,14 +217,15 @@ export function createTurnRunner(options: TurnRunnerOptions) {
         revision = undefined;
         continue;
       }
-      return;
+      return result === 'drained' ? 'drained' : 'more';
     }
   }
 
   /** Persist the approval (or fold late messages in) and deliver it. */
-  async function approveAndDeliver(turn: Turn, approval: Approval, key: string): Promise<'posted' | 'stale' | 'gone'> {
+  async function approveAndDeliver(turn: Turn, approval: Approval, key: string): Promise<TurnEnd | 'stale' | 'gone'> {
     const reply = { text: approval.text, source: approval.source };
-    const result = await store.approveIfFresh(key, turn.id, options.maxFolds, { drafts: turn.drafts, verdict: turn.verdict, revisions: turn.revisions, reply }, approvalFields(approval), approval.deliveryId);
+    const fields = approvalFields(approval);
+    const result = await store.approveIfFresh(key, turn.id, options.maxFolds, { drafts: turn.drafts, verdict: turn.verdict, revisions: turn.revisions, reply }, fields, approval.deliveryId);
     if (result.kind === 'stale') {
       turn.messages = [...turn.messages, ...result.messages];
       turn.folds += 1;
@@ -217,23 +233,25 @@ export function createTurnRunner(options: TurnRunnerOptions) {
     }
     if (result.kind === 'gone') return 'gone';
     const approved: Turn = { ...turn, status: 'approved', reply };
-    await outbox.deliver(approval.deliveryId);
+    // The record was just written by the approval: hand it over rather than read it back.
+    await outbox.deliver(approval.deliveryId, recordOf(fields));
     const log = logger.child({ conversation: key, turn: turn.id });
-    await finish(approved, approval.text, 'posted', false, turn.createdAt, log);
+    const end = await finish(approved, approval.text, 'posted', false, turn.createdAt, log);
     setWorking(turn, false, log);
-    return 'posted';
+    return end;
   }
 
-  async function applyGate(turn: Turn, decision: GateDecision, history: HistoryEntry[], log: Logger): Promise<void> {
+  async function applyGate(turn: Turn, decision: GateDecision, history: HistoryEntry[], log: Logger): Promise<TurnEnd> {
     log.warn({ rule: decision.rule, action: decision.action, reason: decision.reason }, 'an escalation rule decided the turn');
     if (decision.action === 'block') {
       const approval = approveOperatorText(turn, 'canned-reply', decision.reply ?? '');
       if (approval.text.trim()) {
         await approveAndDeliverBlocked(turn, approval);
-        return;
+        return 'more';
       }
     }
-    return escalate(turn, { source: turn.verdict ? 'rule' : 'check', reason: decision.reason, rule: decision.rule, at: Date.now() }, history, log, decision.hold, decision.holdingMessage);
+    await escalate(turn, { source: turn.verdict ? 'rule' : 'check', reason: decision.reason, rule: decision.rule, at: Date.now() }, history, log, decision.hold, decision.holdingMessage);
+    return 'more';
   }
 
   /** A blocked draft: the canned reply goes out instead; late messages wait for the next turn. */
@@ -287,7 +305,7 @@ export function createTurnRunner(options: TurnRunnerOptions) {
             updatedAt: Date.now(),
           };
           log.debug({ messages: begin.messages.length }, 'turn started');
-          await runTurn(turn, begin.history, log);
+          if ((await runTurn(turn, begin.history, log)) === 'drained') return handled;
           continue;
         }
         // resume: a turn interrupted by a crash, a retry, or resolved by a reviewer.
