@@ -257,15 +257,15 @@ export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
     );
   }
 
-  /** Approve or reject, then show the outcome; a turn resolved elsewhere shows as such. */
+  /**
+   * Approve or reject through the review service, which then calls every adapter's
+   * presentResolution (this one included). A turn resolved elsewhere is shown as such here.
+   */
   async function decide(turnId: string, reviewer: Reviewer, decision: 'approve' | 'reject', where: StoredReview | undefined, text?: string) {
     const ctx = requireContext();
     try {
-      const turn =
-        decision === 'approve'
-          ? await ctx.review.approve(turnId, text === undefined ? { reviewer } : { reviewer, text })
-          : await ctx.review.reject(turnId, { reviewer });
-      await updateReview(turn, where);
+      if (decision === 'approve') await ctx.review.approve(turnId, text === undefined ? { reviewer } : { reviewer, text });
+      else await ctx.review.reject(turnId, { reviewer });
     } catch (error) {
       if (!isCountersignError(error, 'review.conflict')) throw error;
       const current = await ctx.review.get(turnId);

@@ -166,7 +166,8 @@ export function buildEditModal(turn: ReviewTurn, metadata: EditModalMetadata): S
         action_id: EDIT_ACTION_ID,
         multiline: true,
         max_length: INPUT_LIMIT,
-        initial_value: draft.slice(0, INPUT_LIMIT),
+        // Slack refuses an empty initial_value: leave it out when there is no draft.
+        ...(draft ? { initial_value: draft.slice(0, INPUT_LIMIT) } : {}),
       },
     },
   ];

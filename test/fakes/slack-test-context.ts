@@ -23,6 +23,8 @@ export interface SlackTestContext {
   ingested: InboundMessage[];
   turns: Map<string, ReviewTurn>;
   decisions: Array<{ turnId: string; decision: 'approve' | 'reject'; reviewer: Reviewer; text?: string }>;
+  /** Called after every resolution, like the real review service calls presentResolution on every adapter. */
+  onResolved?: (turn: ReviewTurn) => Promise<void>;
   /** Make the next ingest fail (Redis down, say). */
   failNextIngest(): void;
   close(): Promise<void>;
@@ -89,6 +91,13 @@ export async function createSlackTestContext(options: { redis: Redis; prefix: st
     return next;
   };
 
+  const result: { onResolved?: (turn: ReviewTurn) => Promise<void> } = {};
+  const announce = (turn: ReviewTurn) => {
+    // Fire and forget, as the review service does.
+    void result.onResolved?.(turn).catch(() => {});
+    return turn;
+  };
+
   const context: AdapterContext = {
     async ingest(message): Promise<IngestResult> {
       if (failIngest) {
@@ -105,12 +114,12 @@ export async function createSlackTestContext(options: { redis: Redis; prefix: st
       async approve(turnId, { reviewer, text }) {
         const turn = resolve(turnId, reviewer, text === undefined ? 'approved' : 'edited', text);
         decisions.push(text === undefined ? { turnId, decision: 'approve', reviewer } : { turnId, decision: 'approve', reviewer, text });
-        return turn;
+        return announce(turn);
       },
       async reject(turnId, { reviewer }) {
         const turn = resolve(turnId, reviewer, 'rejected');
         decisions.push({ turnId, decision: 'reject', reviewer });
-        return turn;
+        return announce(turn);
       },
     },
     storage: createAdapterStorage(options.redis, createKeys(options.prefix), 'slack'),
@@ -119,7 +128,7 @@ export async function createSlackTestContext(options: { redis: Redis; prefix: st
     inbound: options.inbound ?? true,
   };
 
-  return {
+  return Object.assign(result, {
     context,
     url,
     ingested,
@@ -132,5 +141,5 @@ export async function createSlackTestContext(options: { redis: Redis; prefix: st
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
     },
-  };
+  });
 }

@@ -46,6 +46,7 @@ async function startAdapter(overrides: Partial<SlackAdapterOptions> = {}, inboun
     requestTimeoutMs: 2_000,
     ...overrides,
   });
+  test.onResolved = (turn) => adapter.presentResolution!(turn);
   await adapter.start(test.context);
   eventsUrl = { url: `${test.url}/slack/events` };
 }
@@ -383,8 +384,10 @@ describe('Slack adapter, review', () => {
   it('a turn resolved elsewhere shows as resolved when clicked, and by presentResolution', async () => {
     await startAdapter();
     const { turn, review, where } = await present();
+    const shownBlocks = structuredClone(review.blocks);
     await test.context.review.reject(turn.id, { reviewer: { via: 'api', id: 'ops', name: 'Ops' } });
-    await slack.clickButton(eventsUrl, { user: REVIEWER, actionId: REVIEW_ACTION_APPROVE, message: where });
+    // The reviewer's client still shows the buttons.
+    await slack.clickButton(eventsUrl, { user: REVIEWER, actionId: REVIEW_ACTION_APPROVE, message: where, shownBlocks });
     await waitFor(() => review.edited);
     await waitFor(() => slack.ephemerals.length > 0);
     expect(textOf(review.blocks)).toContain('Rejected* by Ops (via api)');
