@@ -111,7 +111,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (problems.length) throw new ConfigError(problems);
   const result = configSchema.safeParse(tree);
   const sourceOf = (dotted: string) => {
-    const variable = fromEnvironment.get(dotted);
+    // An issue inside a list value (`adapters.1`) belongs to the variable that set the list.
+    let variable = fromEnvironment.get(dotted);
+    for (const [path, name] of fromEnvironment) if (!variable && dotted.startsWith(`${path}.`)) variable = name;
     return variable ? `environment ${variable}` : display;
   };
   if (!result.success) problems.push(...formatIssues(result.error.issues, sourceOf));

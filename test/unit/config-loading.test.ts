@@ -1,0 +1,120 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+
+const directory = mkdtempSync(path.join(tmpdir(), 'countersign-config-'));
+let files = 0;
+function yamlFile(text: string): string {
+  const file = path.join(directory, `config-${++files}.yaml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+const LOCAL = { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' };
+
+function problemsOf(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('defaults without a file; the critic falls back to the actor endpoint', () => {
+    const config = loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, ACTOR_MODEL: 'small' } });
+    expect(config.port).toBe(3000);
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'countersign' });
+    expect(config.adapters).toEqual(['web']);
+    expect(config.critic.timeoutMs).toBe(20_000);
+    expect(config.turn.maxRevisions).toBe(2);
+    expect(config.models.critic).toMatchObject({ baseUrl: 'http://127.0.0.1:9/v1', model: 'small' });
+    expect(config.source).toBe('(defaults and environment)');
+  });
+
+  it('the environment wins over the file', () => {
+    const file = yamlFile('port: 4000\nredis:\n  prefix: from-file\nactor:\n  baseUrl: http://127.0.0.1:1/v1\n  model: file-model\ncritic:\n  timeoutMs: 1234\n');
+    const config = loadConfig({ file, env: { PORT: '5000', ACTOR_MODEL: 'env-model', CRITIC_TIMEOUT_MS: '999', QUEUE_LOCK_DURATION_MS: '2000', QUEUE_STALLED_INTERVAL_MS: '700' } });
+    expect(config.port).toBe(5000);
+    expect(config.redis.prefix).toBe('from-file');
+    expect(config.models.actor).toMatchObject({ baseUrl: 'http://127.0.0.1:1/v1', model: 'env-model' });
+    expect(config.critic.timeoutMs).toBe(999);
+    expect(config.queue).toMatchObject({ lockDurationMs: 2000, stalledIntervalMs: 700 });
+  });
+
+  it('${VAR} and ${VAR:-default} interpolation, $${ escapes', () => {
+    const file = yamlFile(
+      [
+        'redis:',
+        '  url: ${MY_REDIS}',
+        '  prefix: ${MY_PREFIX:-fallback-prefix}',
+        'actor:',
+        '  baseUrl: http://${MODEL_HOST:-127.0.0.1}:${MODEL_PORT}/v1',
+        '  systemPrompt: "Costs $${PRICE} today"',
+        'review:',
+        '  holdingMessage: "Hold on, ${NAME:-friend}."',
+      ].join('\n'),
+    );
+    const config = loadConfig({ file, env: { MY_REDIS: 'redis://10.0.0.1:6380', MODEL_PORT: '8080', NAME: '' } });
+    expect(config.redis).toEqual({ url: 'redis://10.0.0.1:6380', prefix: 'fallback-prefix' });
+    expect(config.models.actor.baseUrl).toBe('http://127.0.0.1:8080/v1');
+    expect(config.actor.systemPrompt).toBe('Costs ${PRICE} today');
+    // An empty variable counts as unset, so the default applies.
+    expect(config.review.holdingMessage).toBe('Hold on, friend.');
+  });
+
+  it('an unset ${VAR} without a default is a problem naming the field', () => {
+    const file = yamlFile('actor:\n  baseUrl: http://127.0.0.1:1/v1\n  apiKey: ${SECRET_KEY}\n');
+    expect(problemsOf(() => loadConfig({ file, env: {} }))).toEqual([`${file}: actor.apiKey: \${SECRET_KEY} is not set in the environment`]);
+  });
+
+  it('list environment variables are comma-separated and trimmed', () => {
+    const config = loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, ADAPTERS: ' web , discord,', DISCORD_REVIEWERS: '111111111111111111, 222222222222222222' } });
+    expect(config.adapters).toEqual(['web', 'discord']);
+    expect(config.discord.reviewers).toEqual(['111111111111111111', '222222222222222222']);
+  });
+
+  it('every problem at once, each "source: path.to.field: message", environment problems named by variable', () => {
+    const file = yamlFile('port: 70000\nfoo: 1\nactor:\n  baseUrl: not-a-url\n  bar: 2\nturn:\n  maxRevisions: -1\n');
+    const problems = problemsOf(() => loadConfig({ file, env: { REDIS_URL: 'http://x', WORKER_CONCURRENCY: 'many', ADAPTERS: 'web,teams' } }));
+    for (const problem of problems) expect(problem).toMatch(/^(environment [A-Z_]+|\/\S+\.yaml): [\w.()]+: \S.*$/);
+    const where = problems.map((problem) => problem.split(': ').slice(0, 2).join(': '));
+    expect(where).toEqual(
+      expect.arrayContaining([
+        `${file}: port`,
+        `${file}: (root)`,
+        `${file}: actor.baseUrl`,
+        `${file}: actor`,
+        `${file}: turn.maxRevisions`,
+        'environment REDIS_URL: redis.url',
+        'environment WORKER_CONCURRENCY: queue.concurrency',
+        'environment ADAPTERS: adapters.1',
+      ]),
+    );
+    expect(problems.find((problem) => problem.includes('(root)'))).toContain('unknown field "foo"');
+    expect(problems.find((problem) => problem.startsWith(`${file}: actor:`))).toContain('unknown field "bar"');
+  });
+
+  it('secrets never appear in problems', () => {
+    const problems = problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, REVIEW_TOKEN: 'short', OPENAI_API_KEY: 'sk-very-secret', PORT: 'x' } }));
+    expect(problems.join('\n')).not.toContain('sk-very-secret');
+    expect(problems.join('\n')).not.toMatch(/\bshort\b/);
+    expect(problems).toContain('environment REVIEW_TOKEN: review.token: must be at least 8 characters');
+  });
+
+  it('a YAML syntax error is reported with its line, and a named file that is missing is an error', () => {
+    const file = yamlFile('port: 3000\nactor: [unclosed\n');
+    const problems = problemsOf(() => loadConfig({ file, env: LOCAL }));
+    expect(problems.length).toBeGreaterThan(0);
+    for (const problem of problems) expect(problem).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}: line \\d+ column \\d+: \\S`));
+    expect(problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', required: true, env: LOCAL }))[0]).toMatch(/^\/nonexistent-countersign\.yaml: \(file\): cannot read it/);
+  });
+
+  it("OpenAI's API without a key is a problem", () => {
+    expect(problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', env: {} }))[0]).toMatch(/: actor\.apiKey: required for OpenAI/);
+  });
+});
