@@ -43,7 +43,7 @@ describe('escalationMessage', () => {
     expect(fields['Critic decision']).toBe('escalate (confidence 0.80)');
     expect(fields.Reason).toBe('refund promise');
     expect(fields.Categories).toBe('refund, money');
-    expect(message.components[0]!.components.map((button) => [button.label, 'custom_id' in button ? button.custom_id : null])).toEqual([
+    expect(message.components[0]!.components.map((button) => ['label' in button ? button.label : null, 'custom_id' in button ? button.custom_id : null])).toEqual([
       ['Approve', 'countersign:approve:turn-abc'],
       ['Edit', 'countersign:edit:turn-abc'],
       ['Reject', 'countersign:reject:turn-abc'],
