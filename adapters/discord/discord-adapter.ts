@@ -120,6 +120,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
     // DM channels are not cached before their first message: without this partial discord.js drops DMs.
     partials: [Partials.Channel],
+    // Whatever discord.js posts for us (interaction answers, review edits) pings nobody.
+    allowedMentions: { parse: [], repliedUser: false },
     // No message cache: nothing here reads old messages, and without it every gateway replay
     // reaches ingest, whose dedupe by message id (shared by all processes) is the one that counts.
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
@@ -232,7 +234,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
         const turn = await ctx.review.get(parsed.turnId);
         if (!turn) return void (await interaction.reply(ephemeral('This turn no longer exists.')));
         if (turn.status !== 'escalated') {
-          await interaction.update(resolutionMessage(turn));
+          await interaction.update(forInteraction(resolutionMessage(turn)));
           await interaction.followUp(ephemeral(`Already resolved: ${turn.resolution?.decision ?? turn.status}.`));
           return;
         }
@@ -261,7 +263,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
       } catch (error) {
         if (isCountersignError(error, 'review.conflict')) {
           const current = await ctx.review.get(parsed.turnId);
-          if (current) await interaction.editReply(resolutionMessage(current));
+          if (current) await interaction.editReply(forInteraction(resolutionMessage(current)));
           await interaction.followUp(ephemeral(`Already resolved elsewhere: ${current?.resolution?.decision ?? current?.status ?? 'unknown'}.`));
           return;
         }
@@ -270,10 +272,16 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
         return;
       }
       log.info({ decision: turn.resolution?.decision }, 'discord review decision recorded');
-      await interaction.editReply(resolutionMessage(turn));
+      await interaction.editReply(forInteraction(resolutionMessage(turn)));
     } catch (error) {
       log.error({ err: translateDiscordError(error, 'answer a review interaction') }, 'discord review interaction failed');
     }
+  }
+
+  /** A raw review payload as discord.js interaction methods take it (camelCase `allowedMentions`). */
+  function forInteraction(message: ReturnType<typeof resolutionMessage>) {
+    const { allowed_mentions: _raw, ...rest } = message;
+    return { ...rest, allowedMentions: { parse: [] } };
   }
 
   function stopTyping(key: string): void {

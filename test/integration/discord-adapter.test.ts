@@ -178,6 +178,20 @@ describe('outbound', () => {
     expect(fake.messages.find((item) => item.id === sent.messageId)?.content).toBe('after the limit');
   });
 
+  it('paces sends by the X-RateLimit headers of a route bucket', async () => {
+    const message = await mention('hello');
+    fake.setBucket('POST /channels/:id/messages', 2, 600);
+    const texts = ['one', 'two', 'three', 'four', 'five'];
+    for (const [index, text] of texts.entries()) {
+      await adapter.send(part(message, text, { part: index, parts: texts.length, key: `turn-1:${index}` }));
+    }
+    expect(fake.messagesIn(GENERAL).filter((item) => item.author.id === fake.botUser.id).map((item) => item.content)).toEqual(texts);
+    const creates = fake.requests.filter((request) => request.method === 'POST' && request.path.endsWith(`/channels/${GENERAL}/messages`));
+    // discord.js waited for the bucket to reset instead of running into 429s (or, at worst, honoured them).
+    expect(creates.filter((request) => request.status === 200)).toHaveLength(texts.length);
+    expect(creates.at(-1)!.at - creates[0]!.at).toBeGreaterThanOrEqual(600);
+  });
+
   it('splits a 5,000-character reply into ordered parts, the first one replying', async () => {
     const message = await mention('tell me everything');
     const paragraphs = Array.from({ length: 26 }, (_, index) => `Paragraph ${index + 1}. ${'word '.repeat(37).trim()}`);
@@ -269,6 +283,7 @@ describe('review in Discord', () => {
     expect(context.decisions).toEqual([{ turnId: turn.id, action: 'approve', reviewer: { via: 'discord', id: rita.id, name: 'Rita' } }]);
     const edited = fake.messages.find((item) => item.id === reviewMessage.id)!;
     expect(edited.components).toEqual([]);
+    expect(click.webhookCalls[0]!.body).toMatchObject({ allowed_mentions: { parse: [] } });
     const fields = (edited.embeds[0] as { fields: Array<{ name: string; value: string }> }).fields;
     expect(fields.find((field) => field.name === 'Decision')?.value).toMatch(new RegExp(`^Approved by <@${rita.id}> \\(via discord\\) <t:\\d+:f>$`));
   });
