@@ -64,7 +64,7 @@ describe('Discord through the whole pipeline', () => {
     const question = discord.userMessage({ channelId: GENERAL, author: ann, content: 'what are your hours?', mentionBot: true });
     await waitFor(() => repliesTo(discord, question).length === 1, 'the reply in the channel');
     expect(repliesTo(discord, question).map((post) => post.content)).toEqual(['reply to: what are your hours?']);
-    expect(discord.typing.some((item) => item.channelId === GENERAL)).toBe(true);
+    await waitFor(() => discord.typing.some((item) => item.channelId === GENERAL), 'the typing indicator');
 
     const dm = discord.dmChannel(ann);
     const direct = discord.userMessage({ channelId: dm.id, author: ann, content: 'and on sundays?' });
