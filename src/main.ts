@@ -22,6 +22,7 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createAdapterStorage } from './queue/adapter-storage.js';
 import { createConversationQueue, createConversationWorker } from './queue/conversation-queue.js';
+import { type AuditLog, createAuditLog } from './review/audit-log.js';
 import { createReviewService, type ReviewService } from './review/review-service.js';
 
 export type Role = 'all' | 'ingest' | 'worker';
@@ -50,6 +51,7 @@ export interface Countersign {
   readonly metrics: Metrics;
   readonly redis: Redis;
   readonly review: ReviewService;
+  readonly audit: AuditLog;
   readonly adapters: Map<Platform, ChatAdapter>;
   /** The HTTP base URL once started. */
   readonly url: string;
@@ -98,7 +100,8 @@ export function createCountersign(options: CountersignOptions): Countersign {
   const queue = createConversationQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.queue.attempts });
   const adapters = new Map<Platform, ChatAdapter>();
   const outbox = createOutbox({ redis, keys, adapters, logger });
-  const review = createReviewService({ redis, keys, enqueue: (conversation) => queue.enqueue(conversation), adapters: [], logger });
+  const audit = createAuditLog({ redis, keys, logger });
+  const review = createReviewService({ redis, keys, enqueue: (conversation) => queue.enqueue(conversation), adapters: [], logger, audit });
   const http = createHttpServer({ logger });
   let url = '';
   let worker: Worker | null = null;
@@ -126,10 +129,20 @@ export function createCountersign(options: CountersignOptions): Countersign {
     holdConversation: config.review.holdConversation,
     ...(options.gate ? { gate: options.gate } : {}),
     events: {
-      verdict: (_turn, verdict) => metrics.verdicts.inc({ decision: verdict.decision }),
-      finished: (_turn, outcome, durationMs) => {
+      verdict: (turn, verdict) => {
+        metrics.verdicts.inc({ decision: verdict.decision });
+        audit.record({ type: 'verdict', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: 'critic', decision: verdict.decision, reason: verdict.reason });
+      },
+      escalated: (turn) => {
+        const escalation = turn.escalation!;
+        const actor = escalation.source === 'rule' || escalation.source === 'check' ? `${escalation.source}:${escalation.rule}` : escalation.source;
+        audit.record({ type: 'escalated', turnId: turn.id, conversation: conversationKey(turn.conversation), actor, decision: 'escalate', reason: escalation.reason });
+        redis.publish(keys.reviewEvents, JSON.stringify({ type: 'escalated', turnId: turn.id, at: Date.now() })).catch(() => {});
+      },
+      finished: (turn, outcome, durationMs) => {
         metrics.turns.inc({ outcome });
         metrics.turnSeconds.observe({ outcome }, durationMs / 1000);
+        if (outcome === 'posted') audit.record({ type: 'posted', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: turn.reply?.source.kind ?? 'critic', decision: 'posted' });
       },
       modelCall: (modelRole, latencyMs) => metrics.modelSeconds.observe({ role: modelRole }, latencyMs / 1000),
     },
@@ -173,6 +186,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     metrics,
     redis,
     review,
+    audit,
     adapters,
     http,
     get url() {
@@ -185,7 +199,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
       const built = options.adapters ?? (await buildAdapters(config));
       for (const adapter of built) adapters.set(adapter.platform, adapter);
       // The review service tells every adapter how a turn was resolved (Slack/Discord messages).
-      Object.assign(review, createReviewService({ redis, keys, enqueue: (conversation) => queue.enqueue(conversation), adapters: built, logger }));
+      Object.assign(review, createReviewService({ redis, keys, enqueue: (conversation) => queue.enqueue(conversation), adapters: built, logger, audit }));
       const routes = createHttpRoutes(http);
       if (role !== 'worker') registerReviewApi(http, { review, token: config.review.token });
       for (const adapter of built) {

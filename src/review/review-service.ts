@@ -6,6 +6,7 @@ import type { Keys } from '../core/keys.js';
 import type { ChatAdapter, ReviewActions } from '../core/ports.js';
 import { conversationKey, currentDraft, type Resolution, type Reviewer, type Turn } from '../core/types.js';
 import { approvalFields, approveByReviewer } from '../delivery/approval.js';
+import type { AuditLog } from './audit-log.js';
 
 /**
  * Resolve an escalated turn once. KEYS: turn, pending, resolved, outbox, state, ready, pendingConversations
@@ -42,6 +43,8 @@ export interface ReviewServiceOptions {
   /** Adapters that show resolutions (Slack and Discord review messages). */
   adapters?: ChatAdapter[];
   logger: Logger;
+  /** Where every review action is recorded with the reviewer's identity. */
+  audit?: AuditLog;
 }
 
 /** The review status of a turn, as the review API names it. */
@@ -110,6 +113,14 @@ export function createReviewService(options: ReviewServiceOptions) {
     if (outcome === 'missing') throw new CountersignError('review.not-found', `no escalated turn ${turnId}`);
     if (outcome === 'conflict') throw new CountersignError('review.conflict', `turn ${turnId} is already resolved (${current})`);
     logger.info({ turn: turnId, conversation, decision: resolution.decision, reviewer: resolution.reviewer }, 'review resolved');
+    await options.audit?.append({
+      type: 'review',
+      turnId,
+      conversation,
+      actor: `${resolution.reviewer.via}:${resolution.reviewer.id}${resolution.reviewer.name ? ` (${resolution.reviewer.name})` : ''}`,
+      decision: resolution.decision,
+      at: resolution.at,
+    });
     await options.enqueue(conversation);
     const resolved = { ...turn, ...fields, status: approval ? ('approved' as const) : ('rejected' as const) };
     await redis.publish(keys.reviewEvents, JSON.stringify({ type: 'resolved', turnId, at: resolution.at } satisfies ReviewEvent));
