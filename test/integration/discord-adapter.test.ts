@@ -325,3 +325,20 @@ describe('review in Discord', () => {
     expect(edited.content).toBe('Approved by Ops');
   });
 });
+
+describe('worker processes', () => {
+  it('post through REST without connecting to the gateway', async () => {
+    const message = await mention('hello');
+    const worker = createDiscordAdapter({ botToken: fake.token, apiUrl: `${fake.apiUrl}/v10/` });
+    const workerContext = createDiscordTestContext({ inbound: false });
+    await worker.start(workerContext);
+    try {
+      const sent = await worker.send(part(message, 'from a worker'));
+      expect(fake.messages.find((item) => item.id === sent.messageId)?.content).toBe('from a worker');
+      // Only the inbound adapter of this test identified; the worker never opened a gateway session.
+      expect(fake.identifies).toBe(1);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
