@@ -71,4 +71,24 @@ describe('the critic verdict paths', () => {
     expect(redraft.messages[0]!.content).toContain('A rude answer.');
     expect(turnMessages(redraft)).toEqual(['Hello?']);
   });
+
+  it('the history shown to actor and critic is bounded by the budget, oldest out; the turn\'s own message always goes', async () => {
+    pipeline = await startPipeline({
+      actor: (request) => ({ content: `ok ${turnMessages(request).at(-1)!.slice(0, 3)}` }),
+      configure: (config) => {
+        config.turn.history.budget = 40;
+      },
+    });
+    for (const [index, text] of ['first message, quite long', 'second message, quite long', 'third', 'x'.repeat(60)].entries()) {
+      await pipeline.send('budget', text);
+      await pipeline.waitForBot('budget', index + 1);
+    }
+    const requests = pipeline.actorRequests();
+    // Before the third turn the history is 25 + 6 + 26 + 6 characters: the oldest entry is out.
+    expect(requests[2]!.messages.slice(1).map((message) => message.content)).toEqual(['ok fir', 'second message, quite long', 'ok sec', 'third']);
+    // The fourth message alone is over the budget, and is sent anyway.
+    expect(requests[3]!.messages.at(-1)!.content).toBe('x'.repeat(60));
+    expect(criticInput(pipeline.criticRequests()[3]!).conversation.at(-1)!.text).toBe('x'.repeat(60));
+    expect(criticInput(pipeline.criticRequests()[3]!).conversation.map((entry) => entry.text)).not.toContain('first message, quite long');
+  });
 });
