@@ -62,10 +62,12 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChatAdapter &
           const message = toInboundMessage(conversationId, parsed.data);
           if (!message.text) return error(400, 'text must not be empty');
           if (message.text.length > maxChars) return error(413, `text is ${message.text.length} characters; the limit is ${maxChars}`);
+          // The user's entry goes in before the message is queued: a fast worker can post the
+          // reply before ingest returns, and the transcript must show the question first. Once
+          // per message id, so a retried POST (same clientMessageId) adds nothing.
+          const entry: TranscriptEntry = { id: message.id, role: 'user', text: message.text, at: Date.now() };
+          await store().append(`transcript:${conversationId}`, JSON.stringify(entry), { once: `user:${message.id}` });
           const result = await context.ingest(message);
-          if (result.accepted) {
-            await store().append(`transcript:${conversationId}`, JSON.stringify({ id: message.id, role: 'user', text: message.text, at: Date.now() } satisfies TranscriptEntry));
-          }
           return { status: 202, body: { messageId: message.id, duplicate: result.duplicate } };
         },
       });

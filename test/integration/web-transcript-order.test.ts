@@ -1,0 +1,69 @@
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createWebAdapter } from '../../adapters/web/web-adapter.js';
+import { createKeys } from '../../src/core/keys.js';
+import type { AdapterContext, HttpRequest, HttpResponse, IngestResult, InboundMessage } from '../../src/core/ports.js';
+import { createAdapterStorage } from '../../src/queue/adapter-storage.js';
+import { connectRedis, deletePrefix, randomPrefix } from '../helpers/redis.js';
+
+type Handler = (request: HttpRequest) => Promise<HttpResponse> | HttpResponse;
+
+let redis: Redis;
+let prefix: string;
+beforeEach(() => {
+  redis = connectRedis();
+  prefix = randomPrefix('web');
+});
+afterEach(async () => {
+  await deletePrefix(redis, prefix);
+  await redis.quit();
+});
+
+const request = (method: string, conversationId: string, body?: unknown): HttpRequest => ({
+  method,
+  url: `/api/chat/${conversationId}/messages`,
+  headers: {},
+  params: { conversationId },
+  query: {},
+  body,
+});
+
+describe('the web transcript', () => {
+  it('shows the user message before a reply posted while the POST was still being answered (a fast worker)', async () => {
+    const adapter = createWebAdapter();
+    const routes = new Map<string, Handler>();
+    const context: AdapterContext = {
+      // The worker answers before ingest returns to the POST handler.
+      async ingest(message: Omit<InboundMessage, 'receivedAt'>): Promise<IngestResult> {
+        await adapter.send({
+          conversation: message.conversation,
+          deliveryId: 't1',
+          turnId: 't1',
+          part: 0,
+          parts: 1,
+          text: 'fast reply',
+          key: 't1:0',
+          replyTo: [],
+          recovering: false,
+          kind: 'reply',
+        });
+        return { accepted: true, duplicate: false, messageId: message.id };
+      },
+      review: { get: async () => null, approve: async () => Promise.reject(new Error('unused')), reject: async () => Promise.reject(new Error('unused')) },
+      storage: createAdapterStorage(redis, createKeys(prefix), 'web'),
+      http: { route: ({ method, url, handler }) => routes.set(`${method} ${url}`, handler) },
+      logger: pino({ level: 'silent' }),
+      inbound: true,
+    };
+    await adapter.start(context);
+    const posted = await routes.get('POST /api/chat/:conversationId/messages')!(request('POST', 'fast', { text: 'question' }));
+    expect(posted.status).toBe(202);
+    const listed = await routes.get('GET /api/chat/:conversationId/messages')!(request('GET', 'fast'));
+    const messages = (listed.body as { messages: Array<{ role: string; text: string }> }).messages;
+    expect(messages.map((message) => [message.role, message.text])).toEqual([
+      ['user', 'question'],
+      ['bot', 'fast reply'],
+    ]);
+  });
+});
