@@ -3,7 +3,8 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWebAdapter } from '../../adapters/web/web-adapter.js';
 import { createKeys } from '../../src/core/keys.js';
-import type { AdapterContext, HttpRequest, HttpResponse, IngestResult, InboundMessage } from '../../src/core/ports.js';
+import type { AdapterContext, HttpRequest, HttpResponse, IngestResult } from '../../src/core/ports.js';
+import type { InboundMessage } from '../../src/core/types.js';
 import { createAdapterStorage } from '../../src/queue/adapter-storage.js';
 import { connectRedis, deletePrefix, randomPrefix } from '../helpers/redis.js';
 
