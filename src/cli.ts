@@ -66,6 +66,47 @@ program
     process.stdout.write('ok\n');
   });
 
+const rules = program.command('rules').description('escalation rules');
+rules
+  .command('test')
+  .description('show which check and rule would fire for a message, a draft and a verdict, and why')
+  .requiredOption('-m, --message <text>', "the user's message")
+  .option('-d, --draft <text>', 'the draft under review (runs the draft checks too)')
+  .option('--verdict <file>', "a JSON file with the critic's verdict (none: as if the critic failed)")
+  .addOption(new Option('--platform <platform>', 'where the message came from').choices(['web', 'slack', 'discord']).default('web'))
+  .option('--channel <id>', 'the channel id')
+  .option('--user <id>', 'the user id or name')
+  .option('--turns <n>', 'turns in the conversation, this one included', '1')
+  .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
+  .action(async (options: { message: string; draft?: string; verdict?: string; platform: 'web' | 'slack' | 'discord'; channel?: string; user?: string; turns: string; config?: string }) => {
+    const { runRulesTest } = await import('./escalation/rules-test-command.js');
+    // Testing rules needs no model credentials.
+    process.env.OPENAI_API_KEY ||= 'not-needed-for-rules-test';
+    const config = readConfig(options.config);
+    const output = runRulesTest(config, options);
+    if (!output.ok) {
+      process.stderr.write(`${output.text}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    process.stdout.write(`${output.text}\n`);
+  });
+
+program
+  .command('discord')
+  .description('Discord helpers')
+  .command('invite-url')
+  .description('print the URL that adds the bot to a server with exactly the permissions it needs')
+  .option('--application-id <id>', 'the application id (default: DISCORD_APPLICATION_ID)')
+  .action(async (options: { applicationId?: string }) => {
+    const id = options.applicationId ?? process.env.DISCORD_APPLICATION_ID;
+    if (!id) {
+      process.stderr.write('set DISCORD_APPLICATION_ID or pass --application-id (Discord developer portal, General Information)\n');
+      process.exit(EXIT_CONFIG);
+    }
+    const { discordInviteUrl } = await import('../adapters/discord/discord-invite-url.js');
+    process.stdout.write(`${discordInviteUrl(id)}\n`);
+  });
+
 program
   .command('demo')
   .description('run the web chat on embedded defaults: offline demo models unless OPENAI_API_KEY is set, a local Redis')

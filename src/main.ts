@@ -13,6 +13,7 @@ import { readBudgetChars } from './conversation/history.js';
 import { createTurnRunner, type TurnGate } from './conversation/turn-runner.js';
 import { describeError } from './core/errors.js';
 import { createKeys } from './core/keys.js';
+import { createEscalationGate } from './escalation/escalation-gate.js';
 import type { AdapterContext, ChatAdapter, IngestResult, ModelClient } from './core/ports.js';
 import { conversationKey, type InboundMessage, type Platform } from './core/types.js';
 import { createOutbox } from './delivery/outbox.js';
@@ -39,7 +40,7 @@ export interface CountersignOptions {
    * input only. `worker`: turns only (and /healthz). @defaultValue 'all'
    */
   role?: Role;
-  /** Escalation rules and pre-critic checks. */
+  /** Escalation rules and pre-critic checks; by default those of the configuration. */
   gate?: TurnGate;
   /** How often workers re-queue conversations whose work lost its job (a crash between steps). @defaultValue 5000 */
   reconcileIntervalMs?: number;
@@ -127,7 +128,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     history: { budget: config.turn.history.budget, unit: config.turn.history.unit },
     holdingMessage: config.review.holdingMessage,
     holdConversation: config.review.holdConversation,
-    ...(options.gate ? { gate: options.gate } : {}),
+    gate: options.gate ?? createEscalationGate({ rules: config.escalation.rules, checks: config.escalation.checks }),
     events: {
       verdict: (turn, verdict) => {
         metrics.verdicts.inc({ decision: verdict.decision });
@@ -144,6 +145,8 @@ export function createCountersign(options: CountersignOptions): Countersign {
         metrics.turnSeconds.observe({ outcome }, durationMs / 1000);
         if (outcome === 'posted') audit.record({ type: 'posted', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: turn.reply?.source.kind ?? 'critic', decision: 'posted' });
       },
+      ruled: (turn, decision) =>
+        audit.record({ type: decision.rule.startsWith('check:') ? 'check' : 'rule', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: decision.rule, decision: decision.action, reason: decision.reason }),
       modelCall: (modelRole, latencyMs) => metrics.modelSeconds.observe({ role: modelRole }, latencyMs / 1000),
     },
   });

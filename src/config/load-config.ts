@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { CountersignError } from '../core/errors.js';
+import { validateChecks, validateRules } from '../escalation/rule-schema.js';
 import { ENVIRONMENT, LIST_PATHS } from './environment.js';
 import { type Config, configSchema, resolveModels } from './schema.js';
 
@@ -117,7 +118,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     return variable ? `environment ${variable}` : display;
   };
   if (!result.success) problems.push(...formatIssues(result.error.issues, sourceOf));
-  if (problems.length) throw new ConfigError(problems);
-  const parsed = result.data!;
-  return { ...parsed, source: text === null ? '(defaults and environment)' : display, models: resolveModels(parsed) };
+  // Rules and checks have their own validator, which names the rule as well as the field.
+  const rules = validateRules(tree.rules, display);
+  const checks = validateChecks(tree.checks, display);
+  problems.push(...rules.problems, ...checks.problems);
+  if (problems.length || !rules.ok || !checks.ok) throw new ConfigError(problems);
+  const { rules: _rules, checks: _checks, ...parsed } = result.data!;
+  return {
+    ...parsed,
+    source: text === null ? '(defaults and environment)' : display,
+    models: resolveModels(result.data!),
+    escalation: { rules: rules.value, checks: checks.value },
+  };
 }

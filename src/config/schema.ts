@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ChecksConfig, Rule } from '../escalation/rule-schema.js';
 import { discordSchema } from './discord-schema.js';
 import { slackSchema } from './slack-schema.js';
 
@@ -118,6 +119,10 @@ export const configSchema = z
     shutdownTimeoutMs: positiveInt.default(25_000),
     slack: slackSchema,
     discord: discordSchema,
+    /** Escalation rules, validated by src/escalation/rule-schema.ts (see README "Writing rules"). */
+    rules: z.unknown().optional(),
+    /** Deterministic draft checks run before the critic, validated by src/escalation/rule-schema.ts. */
+    checks: z.unknown().optional(),
   })
   .superRefine((config, context) => {
     const actorUrl = config.actor.baseUrl ?? OPENAI_BASE_URL;
@@ -139,10 +144,12 @@ export interface ModelEndpointConfig {
   maxTokens?: number;
 }
 
-export interface Config extends ParsedConfig {
+export interface Config extends Omit<ParsedConfig, 'rules' | 'checks'> {
   /** Where the configuration came from (for messages). */
   source: string;
   models: { actor: ModelEndpointConfig; critic: ModelEndpointConfig };
+  /** The validated escalation rules and draft checks. */
+  escalation: { rules: Rule[]; checks: ChecksConfig };
 }
 
 /** Fill in the defaults that depend on other fields: the critic falls back to the actor's endpoint. */

@@ -31,13 +31,14 @@ end`;
  * Start or resume the conversation's turn.
  * KEYS: state, inbox, history, pending, turnKeyPrefix (prefix:turn:), ready
  * ARGV: newTurnId, now, maxMessages, conversationKey, conversationJson, keep, historyBudgetChars
- * -> {'resume', turnId, history} | {'ready', turnId, history} | {'held', turnId} | {'empty'} | {'new', turnId, messagesJson, history}
+ * -> {'resume', turnId, history, turns} | {'ready', turnId, ''} | {'held', turnId} | {'empty'} | {'new', turnId, messagesJson, history, turns}
+ * (`turns`: turns the conversation has finished so far)
  */
 export const BEGIN_TURN = `${HISTORY_TAIL}
 local current = redis.call('HGET', KEYS[1], 'turn')
 if current then
   if redis.call('HGET', KEYS[5] .. current, 'status') == 'escalated' then return {'held', current} end
-  return {'resume', current, history_tail(KEYS[3], tonumber(ARGV[6]), tonumber(ARGV[7]))}
+  return {'resume', current, history_tail(KEYS[3], tonumber(ARGV[6]), tonumber(ARGV[7])), redis.call('HGET', KEYS[1], 'turns') or '0'}
 end
 local ready = redis.call('LINDEX', KEYS[6], 0)
 if ready then return {'ready', ready, ''} end
@@ -56,7 +57,7 @@ local messages = '[' .. table.concat(items, ',') .. ']'
 redis.call('HSET', KEYS[5] .. ARGV[1], 'status', 'drafting', 'conversation', ARGV[5], 'messages', messages,
   'drafts', '[]', 'revisions', '0', 'folds', '0', 'createdAt', ARGV[2], 'updatedAt', ARGV[2])
 redis.call('HSET', KEYS[1], 'turn', ARGV[1])
-return {'new', ARGV[1], messages, history_tail(KEYS[3], tonumber(ARGV[6]), tonumber(ARGV[7]))}`;
+return {'new', ARGV[1], messages, history_tail(KEYS[3], tonumber(ARGV[6]), tonumber(ARGV[7])), redis.call('HGET', KEYS[1], 'turns') or '0'}`;
 
 /**
  * Record the critic's approval unless messages arrived meanwhile (then fold them in instead).

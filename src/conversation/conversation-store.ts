@@ -15,8 +15,8 @@ export type BeginTurnResult =
   | { kind: 'empty' }
   | { kind: 'held'; turnId: string }
   | { kind: 'ready'; turnId: string }
-  | { kind: 'resume'; turnId: string; history: HistoryEntry[] }
-  | { kind: 'new'; turnId: string; messages: InboundMessage[]; history: HistoryEntry[] };
+  | { kind: 'resume'; turnId: string; history: HistoryEntry[]; turns: number }
+  | { kind: 'new'; turnId: string; messages: InboundMessage[]; history: HistoryEntry[]; turns: number };
 
 export type ApproveResult = { kind: 'approved' } | { kind: 'stale'; messages: InboundMessage[] } | { kind: 'gone' };
 
@@ -112,7 +112,7 @@ export function createConversationStore(options: ConversationStoreOptions) {
         options.keep,
         options.historyBudgetChars,
       );
-      const [kind, turnId, a, b] = result;
+      const [kind, turnId, a, b, c] = result;
       switch (kind) {
         case 'empty':
           return { kind };
@@ -120,9 +120,9 @@ export function createConversationStore(options: ConversationStoreOptions) {
         case 'ready':
           return { kind, turnId: turnId! };
         case 'resume':
-          return { kind, turnId: turnId!, history: JSON.parse(a!) as HistoryEntry[] };
+          return { kind, turnId: turnId!, history: JSON.parse(a!) as HistoryEntry[], turns: Number(b ?? 0) };
         default:
-          return { kind: 'new', turnId: turnId!, messages: JSON.parse(a!) as InboundMessage[], history: JSON.parse(b!) as HistoryEntry[] };
+          return { kind: 'new', turnId: turnId!, messages: JSON.parse(a!) as InboundMessage[], history: JSON.parse(b!) as HistoryEntry[], turns: Number(c ?? 0) };
       }
     },
 

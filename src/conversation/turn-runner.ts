@@ -32,20 +32,30 @@ export interface GateDecision {
   /** Hold the conversation while the turn waits (default: the service's setting). */
   hold?: boolean;
   holdingMessage?: string;
+  /** Reviewers to notify instead of everyone (platform user ids or names). */
+  reviewers?: string[];
+}
+
+/** What the gate knows of the conversation beyond the turn. */
+export interface GateContext {
+  history: HistoryEntry[];
+  /** Turns in the conversation so far, this one included. */
+  turnsInConversation: number;
 }
 
 /** Hooks for the escalation rules; both may only make a turn stricter. */
 export interface TurnGate {
   /** Cheap deterministic checks of a draft before the critic is called. */
-  beforeCritic?(turn: Turn, draft: string, history: HistoryEntry[]): GateDecision | null;
-  /** The rules, after the critic's verdict. */
-  afterCritic?(turn: Turn, draft: string, verdict: Verdict, history: HistoryEntry[]): GateDecision | null;
+  beforeCritic?(turn: Turn, draft: string, context: GateContext): GateDecision | null;
+  /** The rules, after the critic's verdict (null when the critic failed). */
+  afterCritic?(turn: Turn, draft: string, verdict: Verdict | null, context: GateContext): GateDecision | null;
 }
 
 export interface TurnEvents {
   verdict?(turn: Turn, verdict: Verdict): void;
   escalated?(turn: Turn): void;
   finished?(turn: Turn, outcome: 'posted' | 'rejected' | 'escalated', durationMs: number): void;
+  ruled?(turn: Turn, decision: GateDecision): void;
   modelCall?(role: 'actor' | 'critic', latencyMs: number): void;
 }
 
@@ -158,9 +168,10 @@ export function createTurnRunner(options: TurnRunnerOptions) {
   }
 
   /** Draft, review, redraft and fold until the turn is approved or escalated. */
-  async function runTurn(turn: Turn, storedHistory: HistoryEntry[], log: Logger): Promise<TurnEnd> {
+  async function runTurn(turn: Turn, storedHistory: HistoryEntry[], log: Logger, turnsBefore = 0): Promise<TurnEnd> {
     const count = await countPromise;
     const history = fitHistory(storedHistory, options.history.budget, count);
+    const gateContext: GateContext = { history, turnsInConversation: turnsBefore + 1 };
     const key = conversationKey(turn.conversation);
     setWorking(turn, true, log);
     let revision: { previousDraft: string; feedback: string } | undefined;
@@ -177,7 +188,7 @@ export function createTurnRunner(options: TurnRunnerOptions) {
       const draft: Draft = { text: draftText, at: Date.now(), ...(revision ? { feedback: revision.feedback } : {}) };
       turn.drafts = [...turn.drafts, draft];
 
-      const checked = options.gate?.beforeCritic?.(turn, draftText, history);
+      const checked = options.gate?.beforeCritic?.(turn, draftText, gateContext);
       if (checked) return applyGate(turn, checked, history, log);
 
       const outcome = await options.critic.review({ history, messages: turn.messages, draft: draftText }, (failure) =>
@@ -185,6 +196,9 @@ export function createTurnRunner(options: TurnRunnerOptions) {
       );
       options.events?.modelCall?.('critic', outcome.latencyMs);
       if (!outcome.ok) {
+        // A rule may still block a turn whose critic failed; nothing may approve it.
+        const blocked = options.gate?.afterCritic?.(turn, draftText, null, gateContext);
+        if (blocked?.action === 'block') return applyGate(turn, blocked, history, log);
         await escalate(turn, { source: 'critic-failure', reason: outcome.failure, at: Date.now() }, history, log);
         return 'more';
       }
@@ -194,7 +208,7 @@ export function createTurnRunner(options: TurnRunnerOptions) {
       options.events?.verdict?.(turn, verdict);
       log.info({ decision: verdict.decision, categories: verdict.categories, confidence: verdict.confidence, attempts: outcome.attempts }, 'critic verdict');
 
-      const ruled = options.gate?.afterCritic?.(turn, draftText, verdict, history);
+      const ruled = options.gate?.afterCritic?.(turn, draftText, verdict, gateContext);
       if (ruled) return applyGate(turn, ruled, history, log);
 
       if (verdict.decision === 'escalate') {
@@ -243,14 +257,23 @@ export function createTurnRunner(options: TurnRunnerOptions) {
 
   async function applyGate(turn: Turn, decision: GateDecision, history: HistoryEntry[], log: Logger): Promise<TurnEnd> {
     log.warn({ rule: decision.rule, action: decision.action, reason: decision.reason }, 'an escalation rule decided the turn');
+    options.events?.ruled?.(turn, decision);
+    const source = decision.rule.startsWith('check:') ? 'check' : 'rule';
+    const escalation: Escalation = { source, reason: decision.reason, rule: decision.rule, at: Date.now(), ...(decision.reviewers ? { reviewers: decision.reviewers } : {}) };
     if (decision.action === 'block') {
+      // A block that holds the conversation also puts the turn in front of a human: the canned
+      // reply is posted in place of the holding message, and the draft never is.
+      if (decision.hold) {
+        await escalate(turn, escalation, history, log, true, decision.reply ?? '');
+        return 'more';
+      }
       const approval = approveOperatorText(turn, 'canned-reply', decision.reply ?? '');
       if (approval.text.trim()) {
         await approveAndDeliverBlocked(turn, approval);
         return 'more';
       }
     }
-    await escalate(turn, { source: turn.verdict ? 'rule' : 'check', reason: decision.reason, rule: decision.rule, at: Date.now() }, history, log, decision.hold, decision.holdingMessage);
+    await escalate(turn, escalation, history, log, decision.hold, decision.holdingMessage);
     return 'more';
   }
 
@@ -305,7 +328,7 @@ export function createTurnRunner(options: TurnRunnerOptions) {
             updatedAt: Date.now(),
           };
           log.debug({ messages: begin.messages.length }, 'turn started');
-          if ((await runTurn(turn, begin.history, log)) === 'drained') return handled;
+          if ((await runTurn(turn, begin.history, log, begin.turns)) === 'drained') return handled;
           continue;
         }
         // resume: a turn interrupted by a crash, a retry, or resolved by a reviewer.
@@ -318,7 +341,7 @@ export function createTurnRunner(options: TurnRunnerOptions) {
         if (turn.status === 'drafting') {
           log.info({ drafts: turn.drafts.length }, 'resuming an interrupted turn from the start of its review');
           // Nothing of a drafting turn was posted: draft and review it again from scratch.
-          await runTurn({ ...turn, drafts: [], revisions: 0, verdict: undefined }, begin.history, log);
+          await runTurn({ ...turn, drafts: [], revisions: 0, verdict: undefined }, begin.history, log, begin.turns);
         } else {
           await completeResolved(turn, false, log);
         }

@@ -74,6 +74,8 @@ export interface Escalation {
   reason: string;
   /** The name of the rule or check that decided, when one did. */
   rule?: string;
+  /** Reviewers a rule asked for, instead of everyone. */
+  reviewers?: string[];
   at: number;
 }
 
