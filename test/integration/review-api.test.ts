@@ -109,4 +109,22 @@ describe('escalation and the review API', () => {
     expect(wrong.status).toBe(401);
     expect((await pipeline.reviewApi('POST', '/api/review/turns/doesnotexist/approve', {})).status).toBe(404);
   });
+
+  it('with holdConversation off, later messages are answered meanwhile and the resolved turn is posted afterwards, once', async () => {
+    pipeline = await startPipeline({
+      critic: (request) => ({ content: criticInput(request).draft.includes('lawyer') ? verdict('escalate', { reason: 'a legal threat' }) : verdict('approve') }),
+      configure: (config) => {
+        config.review.holdConversation = false;
+      },
+    });
+    await pipeline.send('not-held', 'My lawyer wants a word.');
+    const turn = await pendingTurn(pipeline, 'not-held');
+    await pipeline.send('not-held', 'Anyway, what time is it?');
+    expect(await pipeline.waitForBot('not-held', 2)).toEqual([HOLDING, 'reply to: Anyway, what time is it?']);
+    expect((await pipeline.reviewApi('POST', `/api/review/turns/${turn.id}/approve`, {})).status).toBe(200);
+    await pipeline.waitForBot('not-held', 3);
+    await pipeline.waitIdle('not-held');
+    expect(await pipeline.botTexts('not-held')).toEqual([HOLDING, 'reply to: Anyway, what time is it?', 'reply to: My lawyer wants a word.']);
+    expect((await pipeline.reviewApi('POST', `/api/review/turns/${turn.id}/reject`, {})).status).toBe(409);
+  });
 });
