@@ -367,14 +367,16 @@ export const checksSchema = z.strictObject(
       },
       'off',
     ),
-    massMentions: check({}, 'escalate'),
+    // Off by default like the others: the Slack and Discord adapters already make sure model
+    // output pings nobody; operators who want a human to see such drafts turn this on.
+    massMentions: check({}, 'off'),
     length: check({ maxChars: z.number({ error: 'must be a whole number, 1 or more' }).int('must be a whole number, 1 or more').min(1, 'must be a whole number, 1 or more').default(4000) }, 'off'),
     blockReply: z.string({ error: 'must be a string' }).min(1, 'must not be empty').default(DEFAULT_BLOCK_REPLY),
   },
   { error: 'must be a mapping of checks' },
 );
 
-/** The checks when countersign.yaml has no `checks:` section: only mass mentions escalate. */
+/** The checks when countersign.yaml has no `checks:` section: every check off (opt in). */
 export const DEFAULT_CHECKS: ChecksConfig = checksSchema.parse({}) as ChecksConfig;
 
 // ---------------------------------------------------------------------------------------------

@@ -131,9 +131,10 @@ const CASES: CheckCase[] = [
   { name: 'an allowed domain does not allow its suffix look-alikes', config: { links: { action: 'block', allowDomains: ['example.com'] } }, draft: 'https://example.com.evil.test/login', action: 'block', reason: 'links: link to example.com.evil.test' },
   { name: 'an empty allowlist allows no link', config: { links: 'escalate' }, draft: 'www.example.com', action: 'escalate' },
   // mass mentions
-  { name: 'mass mentions escalate by default', config: {}, draft: 'Heads up @everyone!', action: 'escalate', check: 'mass-mentions', reason: 'mass-mentions: mass mention @everyone' },
+  { name: 'mass mentions are off by default', config: {}, draft: 'Heads up @everyone!', action: 'pass' },
+  { name: 'mass mentions escalate when turned on', config: { massMentions: 'escalate' }, draft: 'Heads up @everyone!', action: 'escalate', check: 'mass-mentions', reason: 'mass-mentions: mass mention @everyone' },
   { name: 'Slack special mentions', config: { massMentions: { action: 'block', reply: 'Not here.' } }, draft: '<!channel> and <!here>', action: 'block', reason: 'mass-mentions: mass mention <!channel>; mass mention <!here>', reply: 'Not here.' },
-  { name: 'an address at here.com is not a mention', config: {}, draft: 'mail ops@here.com', action: 'pass' },
+  { name: 'an address at here.com is not a mention', config: { massMentions: 'escalate' }, draft: 'mail ops@here.com', action: 'pass' },
   { name: 'mass mentions off', config: { massMentions: 'off' }, draft: '@here', action: 'pass' },
   // length
   { name: 'length off by default', config: {}, draft: 'x'.repeat(10_000), action: 'pass' },

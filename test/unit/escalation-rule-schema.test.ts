@@ -163,12 +163,12 @@ describe('formatFieldPath', () => {
 });
 
 describe('validateChecks', () => {
-  it('fills in the defaults: only mass mentions escalate', () => {
+  it('fills in the defaults: every check off', () => {
     expect(validateChecks(undefined, 'f.yaml')).toEqual({ ok: true, value: DEFAULT_CHECKS, problems: [] });
     expect(DEFAULT_CHECKS).toMatchObject({
       personalData: { action: 'off', kinds: ['email', 'phone', 'card'], allowEmails: [], allowFromUserText: false },
       links: { action: 'off', allowDomains: [] },
-      massMentions: { action: 'escalate' },
+      massMentions: { action: 'off' },
       length: { action: 'off', maxChars: 4000 },
     });
   });
