@@ -4,6 +4,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import type { ChatAdapter, Completion, CompletionRequest, ModelClient, OutboundPart, SentPart } from '../src/core/ports.js';
 import { createCountersign, type Countersign } from '../src/main.js';
 import { createLogger } from '../src/observability/logger.js';
+import { deletePrefix as deleteKeysUnder } from '../test/helpers/redis.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -79,12 +80,7 @@ export async function startBenchService(options: { adapter: ChatAdapter; actor: 
 
 export async function deletePrefix(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  await deleteKeysUnder(redis, prefix);
   await redis.quit();
 }
 
