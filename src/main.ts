@@ -18,6 +18,7 @@ import type { AdapterContext, ChatAdapter, IngestResult, ModelClient } from './c
 import { conversationKey, type InboundMessage, type Platform } from './core/types.js';
 import { createOutbox } from './delivery/outbox.js';
 import { createHttpRoutes, createHttpServer } from './http/http-server.js';
+import { registerDashboard } from './http/dashboard.js';
 import { registerReviewApi } from './http/review-api.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -205,6 +206,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
       Object.assign(review, createReviewService({ redis, keys, enqueue: (conversation) => queue.enqueue(conversation), adapters: built, logger, audit }));
       const routes = createHttpRoutes(http);
       if (role !== 'worker') registerReviewApi(http, { review, token: config.review.token });
+      if (role !== 'worker') registerDashboard(http, { review, audit, redis, keys, token: config.review.token, logger });
       for (const adapter of built) {
         const context: AdapterContext = {
           ingest,
@@ -256,10 +258,12 @@ export function createCountersign(options: CountersignOptions): Countersign {
           new Promise<boolean>((resolve) => setTimeout(() => resolve(true), config.shutdownTimeoutMs).unref()),
         ]);
         // Turns still active past the bound are handed back: their locks lapse and another
-        // worker takes them over as stalled jobs; their state is in Redis.
+        // worker takes them over as stalled jobs; their state is in Redis. close(true) cannot
+        // do it: it returns the close() already waiting for those turns (and renewing their
+        // locks). Dropping the worker's connection ends the renewals.
         if (timedOut) {
           logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'active turns did not finish in time; handing them back');
-          await worker.close(true).catch(() => {});
+          await worker.disconnect().catch(() => {});
         }
       }
       for (const adapter of adapters.values()) await adapter.stop().catch((error: unknown) => logger.warn({ err: error }, 'adapter stop failed'));
