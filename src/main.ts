@@ -101,7 +101,9 @@ export function createCountersign(options: CountersignOptions): Countersign {
   });
   const queue = createConversationQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.queue.attempts });
   const adapters = new Map<Platform, ChatAdapter>();
-  const outbox = createOutbox({ redis, keys, adapters, logger });
+  // A claim only has to outlive the job lock: past it another worker owns the job, and the
+  // adapter looks before it posts a part whose claim lapsed.
+  const outbox = createOutbox({ redis, keys, adapters, logger, claimLeaseMs: config.queue.lockDurationMs });
   const audit = createAuditLog({ redis, keys, logger });
   const review = createReviewService({ redis, keys, enqueue: (conversation) => queue.enqueue(conversation), adapters: [], logger, audit });
   const http = createHttpServer({ logger });
