@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import type { Config } from './config/schema.js';
-import { describeError } from './core/errors.js';
+import { CountersignError, describeError } from './core/errors.js';
 import { createCountersign, type Role } from './main.js';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage. */
@@ -114,5 +114,129 @@ program
     const { demoMain } = await import('./demo/demo-command.js');
     await demoMain();
   });
+
+/**
+ * Run a terminal command: usage and configuration problems exit 2, other failures 1, each as
+ * one clear message without a stack trace (messages never carry secrets).
+ */
+async function runCommand(work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    const { CliUsageError } = await import('./review/review-cli.js');
+    process.stderr.write(`countersign: ${error instanceof CountersignError ? error.message : describeError(error)}\n`);
+    process.exit(error instanceof CliUsageError || error instanceof ConfigError ? EXIT_CONFIG : 1);
+  }
+}
+
+/** Commands that only read and write Redis need no model credentials. */
+function readConfigWithoutModels(file: string | undefined): Config {
+  process.env.OPENAI_API_KEY ||= 'not-needed-for-this-command';
+  return readConfig(file);
+}
+
+const positiveInteger = (name: string, max: number) => (value: string) => {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < 1 || number > max) throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}`);
+  return number;
+};
+
+const review = program.command('review').description('the review queue from a terminal (the same decisions as the dashboard and the review API)');
+review
+  .command('list')
+  .description('list escalated turns: pending (oldest first) or resolved (newest first)')
+  .addOption(new Option('--status <status>', 'which turns').choices(['pending', 'approved', 'rejected', 'resolved']).default('pending'))
+  .option('--limit <n>', 'at most this many', positiveInteger('--limit', 10_000), 200)
+  .option('--json', 'print JSON instead of a table')
+  .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
+  .action((options: { status: 'pending' | 'approved' | 'rejected' | 'resolved'; limit: number; json?: boolean; config?: string }) =>
+    runCommand(async () => {
+      const { reviewList } = await import('./review/review-cli.js');
+      await reviewList(readConfigWithoutModels(options.config), { status: options.status, limit: options.limit, json: options.json ?? false });
+    }),
+  );
+review
+  .command('show')
+  .description("show a turn: the conversation, the draft, the critic's verdict, why it was escalated, the decision")
+  .argument('<id>', 'the turn id')
+  .option('--json', 'print JSON')
+  .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
+  .action((id: string, options: { json?: boolean; config?: string }) =>
+    runCommand(async () => {
+      const { reviewShow } = await import('./review/review-cli.js');
+      await reviewShow(readConfigWithoutModels(options.config), id, { json: options.json ?? false });
+    }),
+  );
+review
+  .command('approve')
+  .description('approve a pending turn: post the draft as written, or --text instead')
+  .argument('<id>', 'the turn id')
+  .option('--text <text>', 'post this text instead of the draft')
+  .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
+  .action((id: string, options: { text?: string; config?: string }) =>
+    runCommand(async () => {
+      const { reviewApprove } = await import('./review/review-cli.js');
+      await reviewApprove(readConfigWithoutModels(options.config), id, options.text !== undefined ? { text: options.text } : {});
+    }),
+  );
+review
+  .command('reject')
+  .description('reject a pending turn: nothing more is posted for it')
+  .argument('<id>', 'the turn id')
+  .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
+  .action((id: string, options: { config?: string }) =>
+    runCommand(async () => {
+      const { reviewReject } = await import('./review/review-cli.js');
+      await reviewReject(readConfigWithoutModels(options.config), id);
+    }),
+  );
+
+program
+  .command('export')
+  .description("write the reviewed turns as the critic's fine-tuning set (OpenAI chat JSONL, the human decision as the label)")
+  .option('--since <date>', 'only turns resolved from then on: 2025-01-31, 2025-01-31T09:00Z, or an age such as 30d or 12h')
+  .option('--until <date>', 'only turns resolved before then (same forms)')
+  .requiredOption('-o, --out <file>', 'the JSONL file to write (- for stdout)')
+  .option('--mask-personal-data', 'replace emails, phone and card numbers, and user names, with placeholders')
+  .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
+  .action((options: { since?: string; until?: string; out: string; maskPersonalData?: boolean; config?: string }) =>
+    runCommand(async () => {
+      const { exportReviewedTurns, parseWhen } = await import('./review/export-cli.js');
+      const since = options.since === undefined ? undefined : parseWhen(options.since, '--since');
+      const until = options.until === undefined ? undefined : parseWhen(options.until, '--until');
+      await exportReviewedTurns(readConfigWithoutModels(options.config), {
+        out: options.out,
+        mask: options.maskPersonalData ?? false,
+        ...(since !== undefined ? { since } : {}),
+        ...(until !== undefined ? { until } : {}),
+      });
+    }),
+  );
+
+program
+  .command('eval')
+  .description('run the configured critic over a labelled set and print a confusion matrix, escalation precision and recall, and latency')
+  .requiredOption('-d, --dataset <file>', 'the labelled JSONL (as countersign export writes it)')
+  .option('--concurrency <n>', 'critic calls at once', positiveInteger('--concurrency', 64), 4)
+  .option('--json', 'print the report as JSON')
+  .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
+  .action((options: { dataset: string; concurrency: number; json?: boolean; config?: string }) =>
+    runCommand(async () => {
+      const { evaluateCritic } = await import('./review/eval-cli.js');
+      const config = readConfig(options.config);
+      const controller = new AbortController();
+      // Ctrl-C stops taking new examples; calls in flight finish or time out.
+      process.once('SIGINT', () => controller.abort());
+      try {
+        await evaluateCritic(config, { dataset: options.dataset, concurrency: options.concurrency, json: options.json ?? false, signal: controller.signal });
+      } catch (error) {
+        if (error instanceof CountersignError && error.code === 'evaluation.aborted') {
+          process.stderr.write(`\ncountersign: ${error.message}\n`);
+          process.exit(130);
+        }
+        throw error;
+      }
+    }),
+  );
 
 await program.parseAsync(process.argv);
