@@ -114,10 +114,16 @@ export function createCountersign(options: CountersignOptions): Countersign {
 
   const actorModel =
     options.models?.actor ??
-    createOpenAIModelClient({ ...config.models.actor, maxRetries: config.actor.maxRetries, timeoutMs: config.actor.timeoutMs });
+    createOpenAIModelClient({ ...config.models.actor, maxRetries: config.actor.maxRetries, timeoutMs: config.actor.timeoutMs, logger: logger.child({ role: 'actor' }) });
   const criticModel =
     options.models?.critic ??
-    createOpenAIModelClient({ ...config.models.critic, maxRetries: 0, timeoutMs: config.critic.timeoutMs, responseFormat: config.critic.responseFormat });
+    createOpenAIModelClient({
+      ...config.models.critic,
+      maxRetries: 0,
+      timeoutMs: config.critic.timeoutMs,
+      responseFormat: config.critic.responseFormat,
+      logger: logger.child({ role: 'critic' }),
+    });
 
   const runner = createTurnRunner({
     store,

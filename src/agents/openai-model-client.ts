@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import type { Logger } from 'pino';
 import type { ChatCompletionCreateParams } from 'openai/resources/chat/completions';
 import { CountersignError } from '../core/errors.js';
 import type { Completion, CompletionRequest, ModelClient } from '../core/ports.js';
@@ -24,6 +25,22 @@ export interface OpenAIModelClientOptions {
   responseFormat?: 'auto' | 'json_schema' | 'json_object';
   /** A ready client (tests, custom fetch); otherwise one is built from the options. */
   client?: OpenAI;
+  /**
+   * Where the client's own retries are logged (each 429, 5xx or connection retry is a line);
+   * without it they are silent.
+   */
+  logger?: Logger;
+}
+
+/** The `openai` client's logger interface over pino: its info lines are its retries and give-ups. */
+function sdkLogger(logger: Logger, model: string) {
+  return {
+    error: (message: string) => logger.error({ model }, `openai client: ${message}`),
+    warn: (message: string) => logger.warn({ model }, `openai client: ${message}`),
+    info: (message: string) => logger.warn({ model }, `openai client: ${message}`),
+    // Request details (headers, bodies) stay out of the log.
+    debug: () => {},
+  };
 }
 
 /**
@@ -57,7 +74,13 @@ export function createOpenAIModelClient(options: OpenAIModelClientOptions): Mode
   const timeoutMs = options.timeoutMs ?? 60_000;
   const client =
     options.client ??
-    new OpenAI({ baseURL: options.baseUrl, apiKey: options.apiKey, maxRetries: options.maxRetries ?? 2, timeout: timeoutMs });
+    new OpenAI({
+      baseURL: options.baseUrl,
+      apiKey: options.apiKey,
+      maxRetries: options.maxRetries ?? 2,
+      timeout: timeoutMs,
+      ...(options.logger ? { logger: sdkLogger(options.logger, options.model), logLevel: 'info' as const } : {}),
+    });
   let responseFormat = options.responseFormat ?? 'auto';
 
   async function call(request: CompletionRequest, format: 'json_schema' | 'json_object' | null): Promise<Completion> {
