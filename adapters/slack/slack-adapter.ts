@@ -337,7 +337,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
 
     async start(adapterContext) {
       context = adapterContext;
-      logger = adapterContext.logger.child({ adapter: 'slack' });
+      logger = adapterContext.logger;
       const auth = await call<{ user_id?: string; bot_id?: string }>('auth.test', {});
       botUserId = auth.user_id ?? '';
       botId = auth.bot_id;
