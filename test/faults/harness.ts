@@ -1,0 +1,407 @@
+/**
+ * Shared pieces of the fault-injection suite: countersign processes started the way operators
+ * start them, scriptable model servers that know which calls are in flight, an HTTP proxy that
+ * injects platform faults, a log sink for in-process services, and the scenario report every
+ * scenario prints (and writes as JSON for the README's Guarantees table).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino, { type Logger } from 'pino';
+import { type ModelScript, type ModelServer, type ModelServerAnswer, type ModelServerRequest, startModelServer } from '../../src/demo/model-server.js';
+import { waitFor } from '../helpers/pipeline.js';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const RESULTS_DIR = process.env.FAULTS_RESULTS_DIR ?? path.join(tmpdir(), 'countersign-faults');
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
+export const chance = (p: number) => Math.random() < p;
+
+// ---------------------------------------------------------------------------------------------
+// Reports
+// ---------------------------------------------------------------------------------------------
+
+export interface ScenarioReport {
+  scenario: string;
+  load: string;
+  faults: string;
+  messagesIn: number;
+  repliesOut: number;
+  duplicates: number;
+  lost: number;
+  unreviewedPosts: number;
+  /** Anything else the scenario measured (recovery times, retries, statuses). */
+  details: Record<string, unknown>;
+}
+
+/** Print what the scenario did and found, and keep it as JSON for the Guarantees table. */
+export function report(result: ScenarioReport): void {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(path.join(RESULTS_DIR, `${result.scenario}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  const lines = [
+    `== ${result.scenario}`,
+    `   load:      ${result.load}`,
+    `   faults:    ${result.faults}`,
+    `   outcome:   messages in ${result.messagesIn}, replies out ${result.repliesOut}, duplicates ${result.duplicates}, lost ${result.lost}, unreviewed posts ${result.unreviewedPosts}`,
+    ...Object.entries(result.details).map(([key, value]) => `   ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`),
+  ];
+  console.log(lines.join('\n'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs of in-process services
+// ---------------------------------------------------------------------------------------------
+
+export interface LogSink {
+  logger: Logger;
+  lines: Array<Record<string, unknown>>;
+  count(predicate: (line: Record<string, unknown>) => boolean): number;
+}
+
+/** A pino logger whose JSON lines are kept in memory (the service's own output, unchanged). */
+export function createLogSink(level = 'info'): LogSink {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino(
+    { level, base: { service: 'countersign' } },
+    {
+      write(line: string) {
+        try {
+          lines.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          lines.push({ msg: line });
+        }
+      },
+    },
+  );
+  return { logger, lines, count: (predicate) => lines.filter(predicate).length };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+// ---------------------------------------------------------------------------------------------
+
+export interface ServiceProcess {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** The HTTP base URL it logged on start. */
+  url: string;
+  logs(): Array<Record<string, unknown>>;
+  output(): string;
+  exited: Promise<number | string>;
+  isRunning(): boolean;
+  /** SIGKILL now (synchronously), resolve on exit. */
+  kill(): Promise<number | string>;
+  /** SIGTERM, resolve on exit. */
+  stop(): Promise<number | string>;
+}
+
+export interface ProcessOptions {
+  name: string;
+  role: 'all' | 'ingest' | 'worker';
+  env: Record<string, string>;
+  /** Settings with no environment variable (streams, shutdown timeout): written as the config file. */
+  config?: Record<string, unknown>;
+}
+
+/** `node --import tsx src/cli.ts start --role <role> --config <file>`; resolves once it logged "countersign started". */
+export async function startProcess(options: ProcessOptions): Promise<ServiceProcess> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'countersign-fault-'));
+  const configFile = path.join(dir, 'countersign.yaml');
+  // JSON is YAML; the environment still wins over the file.
+  writeFileSync(configFile, options.config ? JSON.stringify(options.config) : '# environment only\n');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--role', options.role, '--config', configFile], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const parsed: Array<Record<string, unknown>> = [];
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    stdout += text;
+    partial += text;
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      try {
+        parsed.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // a line cut by a SIGKILL
+      }
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  let ended: number | string | undefined;
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      ended = code ?? signal ?? 'unknown';
+      resolve(ended);
+    }),
+  );
+  const output = () => `${stdout}${stderr}`;
+  let url = '';
+  try {
+    await waitFor(
+      () => {
+        if (ended !== undefined) throw new Error(`${options.name} exited (${ended}) before it started:\n${output().slice(-3000)}`);
+        const started = parsed.find((line) => line.msg === 'countersign started');
+        if (started) url = String(started.url);
+        return started;
+      },
+      `${options.name} to start`,
+      { timeoutMs: 60_000, intervalMs: 50 },
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    name: options.name,
+    child,
+    pid: child.pid!,
+    url,
+    logs: () => parsed,
+    output,
+    exited,
+    isRunning: () => ended === undefined,
+    kill() {
+      if (ended === undefined) child.kill('SIGKILL');
+      return exited;
+    },
+    stop() {
+      if (ended === undefined) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models
+// ---------------------------------------------------------------------------------------------
+
+export interface TrackedCall {
+  id: number;
+  request: ModelServerRequest;
+  answer: ModelServerAnswer;
+  /** When the request arrived and when its answer is due (Infinity for a hang). */
+  at: number;
+  due: number;
+}
+
+export interface TrackedModel {
+  url: string;
+  server: ModelServer;
+  calls: TrackedCall[];
+  /** Calls received whose answer is not due yet: the caller is waiting on them. */
+  inFlight(now?: number): TrackedCall[];
+  /** Called for every call, after the script answered (kill triggers hang here). */
+  onCall: ((call: TrackedCall) => void) | null;
+  close(): Promise<void>;
+}
+
+let callIds = 0;
+
+/** A model server whose calls are recorded with their due times, so a test knows what is in flight. */
+export async function startTrackedModel(script: ModelScript): Promise<TrackedModel> {
+  const calls: TrackedCall[] = [];
+  const tracked: TrackedModel = {
+    url: '',
+    server: undefined as unknown as ModelServer,
+    calls,
+    inFlight: (now = Date.now()) => calls.filter((call) => call.due > now),
+    onCall: null,
+    close: () => tracked.server.close(),
+  };
+  tracked.server = await startModelServer({
+    script: async (request) => {
+      const at = Date.now();
+      const answer = await script(request);
+      const call: TrackedCall = { id: ++callIds, request, answer, at, due: answer.hang ? Number.POSITIVE_INFINITY : at + (answer.delayMs ?? 0) };
+      calls.push(call);
+      tracked.onCall?.(call);
+      return answer;
+    },
+  });
+  tracked.url = tracked.server.url;
+  return tracked;
+}
+
+/** The user messages the turn answers (after the last assistant message of the actor request). */
+export function actorTurnTexts(request: Pick<ModelServerRequest, 'messages'>): string[] {
+  const messages = request.messages;
+  let start = messages.length;
+  while (start > 0 && messages[start - 1]!.role === 'user') start--;
+  return messages.slice(start).map((message) => message.content);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Platform fault proxy
+// ---------------------------------------------------------------------------------------------
+
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  body: string;
+}
+
+export type ProxyFault =
+  /** Answer this instead of forwarding (429, 5xx): the platform never saw the request. */
+  | { kind: 'answer'; status: number; headers?: Record<string, string>; body: string }
+  /** Forward, let the platform act on it, then drop the connection: the outcome is lost. */
+  | { kind: 'drop-response' }
+  /** Forward; before relaying the response, run this (kill the caller, say). */
+  | { kind: 'before-response'; run(): Promise<void> | void };
+
+export interface FaultProxy {
+  url: string;
+  log: Array<{ method: string; path: string; fault: string; status: number; at: number }>;
+  setDecide(decide: ((request: ProxiedRequest) => ProxyFault | null) | null): void;
+  close(): Promise<void>;
+}
+
+/** An HTTP proxy in front of a fake platform's API that injects the faults `decide` picks. */
+export async function startFaultProxy(target: string, decide: ((request: ProxiedRequest) => ProxyFault | null) | null = null): Promise<FaultProxy> {
+  let decider = decide;
+  const log: FaultProxy['log'] = [];
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      const proxied: ProxiedRequest = { method: request.method ?? 'GET', path: request.url ?? '/', body: body.toString('utf8') };
+      const fault = decider?.(proxied) ?? null;
+      const entry = { method: proxied.method, path: proxied.path.split('?')[0]!, fault: fault?.kind === 'answer' ? String(fault.status) : (fault?.kind ?? 'none'), status: 0, at: Date.now() };
+      log.push(entry);
+      if (fault?.kind === 'answer') {
+        entry.status = fault.status;
+        response.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
+        response.end(fault.body);
+        return;
+      }
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (value === undefined || ['host', 'content-length', 'connection', 'transfer-encoding'].includes(name)) continue;
+        headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      let upstream: Response;
+      try {
+        upstream = await fetch(`${target}${proxied.path}`, {
+          method: proxied.method,
+          headers,
+          ...(proxied.method === 'GET' || proxied.method === 'HEAD' ? {} : { body }),
+        });
+      } catch {
+        request.socket.destroy();
+        return;
+      }
+      const answer = Buffer.from(await upstream.arrayBuffer());
+      entry.status = upstream.status;
+      if (fault?.kind === 'drop-response') {
+        request.socket.destroy();
+        return;
+      }
+      if (fault?.kind === 'before-response') await fault.run();
+      if (response.destroyed) return;
+      const out: Record<string, string> = {};
+      upstream.headers.forEach((value, name) => {
+        if (!['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive'].includes(name)) out[name] = value;
+      });
+      response.writeHead(upstream.status, out);
+      response.end(answer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    log,
+    setDecide(next) {
+      decider = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Web chat client
+// ---------------------------------------------------------------------------------------------
+
+export interface WebEntry {
+  id: string;
+  role: 'user' | 'bot';
+  text: string;
+  at: number;
+}
+
+export async function postChat(baseUrl: string, conversation: string, text: string, clientMessageId?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  // A client retries a request whose connection failed (the ingest process under load);
+  // clientMessageId makes the retry safe.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await fetch(`${baseUrl}/api/chat/${conversation}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text, user: 'tester', ...(clientMessageId ? { clientMessageId } : {}) }),
+      });
+      return { status: response.status, body: (await response.json().catch(() => ({}))) as Record<string, unknown> };
+    } catch (error) {
+      if (attempt >= 5 || !clientMessageId) throw error;
+      await sleep(200 * attempt);
+    }
+  }
+}
+
+export async function webTranscript(baseUrl: string, conversation: string): Promise<WebEntry[]> {
+  const response = await fetch(`${baseUrl}/api/chat/${conversation}/messages`);
+  if (response.status !== 200) throw new Error(`GET ${conversation} answered ${response.status}`);
+  return ((await response.json()) as { messages: WebEntry[] }).messages;
+}
+
+/** `c7-m3` (anywhere in a text) -> 3 */
+export const sequenceOf = (text: string) => Number(/-m(\d+)\b/.exec(text)?.[1] ?? Number.NaN);
+
+/** The sequence numbers a reply says it answers: `answered 3,4` -> [3, 4]. */
+export function answeredIn(text: string): number[] {
+  const match = /answered ([\d,]+)/.exec(text);
+  return match ? match[1]!.split(',').map(Number) : [];
+}
+
+/** Check that replies answer 1..count exactly once each and in order; returns the problems. */
+export function checkAnswered(conversation: string, replies: string[], count: number): { duplicates: number; lost: number; disorder: number; problems: string[] } {
+  const answered = replies.flatMap(answeredIn);
+  const seen = new Map<number, number>();
+  for (const value of answered) seen.set(value, (seen.get(value) ?? 0) + 1);
+  let duplicates = 0;
+  let lost = 0;
+  for (let sequence = 1; sequence <= count; sequence++) {
+    const times = seen.get(sequence) ?? 0;
+    if (times === 0) lost++;
+    if (times > 1) duplicates += times - 1;
+  }
+  let disorder = 0;
+  for (let index = 1; index < answered.length; index++) if (answered[index]! <= answered[index - 1]!) disorder++;
+  const problems = duplicates || lost || disorder || answered.length !== count ? [`${conversation}: answered ${JSON.stringify(answered)} for 1..${count}`] : [];
+  return { duplicates, lost, disorder, problems };
+}
+
+export function writeTempFile(name: string, text: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'countersign-fault-'));
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}

@@ -1,0 +1,306 @@
+/**
+ * Scenario 1, killed workers (web adapter): one ingest process and two worker processes, started
+ * like operators start them, take 100 conversations of paced user messages while worker
+ * processes are SIGKILLed at random moments, aimed at the actor call, the critic call and the
+ * delivery, and restarted. Afterwards every user message must be answered exactly once, in order
+ * within its conversation, by a text the critic approved.
+ */
+import type { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createKeys } from '../../src/core/keys.js';
+import { criticInput, verdict, waitFor } from '../helpers/pipeline.js';
+import { connectRedis, deletePrefix, REDIS_URL, randomPrefix } from '../helpers/redis.js';
+import {
+  actorTurnTexts,
+  answeredIn,
+  checkAnswered,
+  postChat,
+  randomInt,
+  report,
+  type ServiceProcess,
+  sequenceOf,
+  sleep,
+  startProcess,
+  startTrackedModel,
+  type TrackedCall,
+  type TrackedModel,
+  webTranscript,
+} from './harness.js';
+
+const CONVERSATIONS = 100;
+const MIN_MESSAGES = 10;
+const MAX_MESSAGES = 14;
+const KILLS = 12;
+const LOCK_MS = 2000;
+const STALLED_MS = 1000;
+/** The stated bound: a dead worker's job is taken over within lock + 2 stalled checks; the turn then redoes at most a draft and a review. */
+const RECOVERY_BOUND_MS = LOCK_MS + 2 * STALLED_MS + 2000;
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+});
+
+/** `c12-m3` -> conversation index 12 */
+const conversationIndexOf = (text: string) => Number(/c(\d+)-m\d+/.exec(text)?.[1] ?? Number.NaN);
+
+interface Slot {
+  name: string;
+  actor: TrackedModel;
+  critic: TrackedModel;
+  process: ServiceProcess | null;
+}
+
+type Phase = 'actor' | 'critic' | 'delivery' | 'random';
+
+interface Kill {
+  slot: string;
+  aimed: Phase;
+  at: number;
+  /** What the killed process was doing, from the model servers' logs and Redis. */
+  found: string[];
+  conversations: number[];
+}
+
+describe('killed workers', () => {
+  it(`${CONVERSATIONS} conversations through an ingest and two worker processes, ${KILLS} SIGKILLs: every message answered once, in order`, async () => {
+    const prefix = randomPrefix('fault-kill');
+    const redis: Redis = connectRedis();
+    const watcher: Redis = connectRedis();
+    cleanups.push(() => watcher.quit());
+    const keys = createKeys(prefix);
+    cleanups.push(async () => {
+      await deletePrefix(redis, prefix);
+      await redis.quit();
+    });
+    const approved = new Set<string>();
+    const actorScript = (request: Parameters<typeof actorTurnTexts>[0]) => ({
+      content: `answered ${actorTurnTexts(request).map(sequenceOf).join(',')}`,
+      delayMs: randomInt(10, 80),
+    });
+    const criticScript = (request: Parameters<typeof criticInput>[0]) => {
+      approved.add(criticInput(request).draft);
+      return { content: verdict('approve'), delayMs: randomInt(10, 80) };
+    };
+    const slots: Slot[] = [];
+    for (const name of ['worker-a', 'worker-b']) {
+      const actor = await startTrackedModel(actorScript);
+      const critic = await startTrackedModel(criticScript);
+      cleanups.push(() => actor.close(), () => critic.close());
+      slots.push({ name, actor, critic, process: null });
+    }
+    const baseEnv = {
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      ADAPTERS: 'web',
+      OPENAI_API_KEY: 'fault-key',
+      ACTOR_MODEL: 'fault-actor',
+      CRITIC_API_KEY: 'fault-key',
+      CRITIC_MODEL: 'fault-critic',
+      REVIEW_TOKEN: 'fault-review-token',
+      QUEUE_LOCK_DURATION_MS: String(LOCK_MS),
+      QUEUE_STALLED_INTERVAL_MS: String(STALLED_MS),
+      WORKER_CONCURRENCY: '10',
+      // The ingest process never calls a model; these only satisfy the configuration.
+      OPENAI_BASE_URL: slots[0]!.actor.url,
+      CRITIC_BASE_URL: slots[0]!.critic.url,
+    };
+    const startSlot = async (slot: Slot) => {
+      slot.process = await startProcess({ name: slot.name, role: 'worker', env: { ...baseEnv, OPENAI_BASE_URL: slot.actor.url, CRITIC_BASE_URL: slot.critic.url } });
+      return slot.process;
+    };
+    const everyProcess: ServiceProcess[] = [];
+    cleanups.push(async () => Promise.all(everyProcess.map((proc) => proc.kill())));
+    const ingest = await startProcess({ name: 'ingest', role: 'ingest', env: baseEnv });
+    everyProcess.push(ingest);
+    for (const slot of slots) everyProcess.push(await startSlot(slot));
+
+    // ---- the load: paced messages in every conversation, until the kills are done ----
+    let killsDone = false;
+    const sent = new Array<number>(CONVERSATIONS).fill(0);
+    const started = Date.now();
+    const load = Promise.all(
+      Array.from({ length: CONVERSATIONS }, async (_, index) => {
+        await sleep(randomInt(0, 3000));
+        for (let message = 1; message <= MAX_MESSAGES; message++) {
+          if (message > MIN_MESSAGES && killsDone) break;
+          const answer = await postChat(ingest.url, `kw-${index}`, `c${index}-m${message}`, `kw-${index}-m${message}`);
+          expect(answer.status).toBe(202);
+          sent[index] = message;
+          await sleep(randomInt(1500, 4500));
+        }
+      }),
+    );
+
+    // ---- the kills ----
+    const kills: Kill[] = [];
+    const phases: Phase[] = ['actor', 'critic', 'delivery', 'random'];
+    const killer = (async () => {
+      await sleep(4000);
+      for (let index = 0; index < KILLS; index++) {
+        await sleep(randomInt(300, 1500));
+        const slot = slots[randomInt(0, 1)]!;
+        const proc = slot.process!;
+        const aimed = phases[index % phases.length]!;
+        const kill: Kill = { slot: slot.name, aimed, at: 0, found: [], conversations: [] };
+        let deliveryConversation: number | null = null;
+        const fire = () => {
+          if (kill.at) return;
+          kill.at = Date.now();
+          proc.child.kill('SIGKILL');
+          // Frozen picture of the dead worker's model calls (its Redis state cannot move until another worker takes over).
+          const actorCalls = slot.actor.inFlight(kill.at);
+          const criticCalls = slot.critic.inFlight(kill.at);
+          if (actorCalls.length) kill.found.push(`actor call x${actorCalls.length}`);
+          if (criticCalls.length) kill.found.push(`critic call x${criticCalls.length}`);
+          const conversationOf = (call: TrackedCall) => conversationIndexOf(JSON.stringify(call.request.messages.at(-1)?.content ?? ''));
+          kill.conversations = [...new Set([...actorCalls, ...criticCalls].map(conversationOf).filter((value) => !Number.isNaN(value)))];
+        };
+        const armed = new Promise<void>((resolve) => {
+          if (aimed === 'random') {
+            fire();
+            resolve();
+            return;
+          }
+          const model = aimed === 'actor' ? slot.actor : slot.critic;
+          model.onCall = (call) => {
+            model.onCall = null;
+            const delay = call.answer.delayMs ?? 0;
+            if (aimed === 'delivery') {
+              // Just after the critic's approval reached the worker: approval, outbox and send follow.
+              deliveryConversation = conversationIndexOf(criticInput(call.request).conversation.at(-1)?.text ?? '');
+              const key = `web:kw-${deliveryConversation}`;
+              setTimeout(async () => {
+                // Watch the turn's outbox record appear (the approval) and kill right then,
+                // while the claim, the send and its record are under way.
+                const deadline = Date.now() + 1000;
+                while (Date.now() < deadline) {
+                  const turnId = await watcher.hget(keys.state(key), 'turn');
+                  if (!turnId || (await watcher.hget(keys.outbox(turnId), 'state'))) break;
+                }
+                fire();
+                resolve();
+              }, delay);
+            } else {
+              setTimeout(() => {
+                fire();
+                resolve();
+              }, randomInt(0, Math.max(0, delay - 3)));
+            }
+          };
+        });
+        await armed;
+        await proc.exited;
+        if (deliveryConversation !== null) {
+          // Where exactly the delivery was cut, read from the frozen Redis state.
+          const key = `web:kw-${deliveryConversation}`;
+          const turnId = await redis.hget(keys.state(key), 'turn');
+          if (!kill.conversations.includes(deliveryConversation)) kill.conversations.push(deliveryConversation);
+          if (!turnId) kill.found.push('delivery: turn already closed');
+          else {
+            const [status] = await redis.hmget(keys.turn(turnId), 'status');
+            const outbox = await redis.hgetall(keys.outbox(turnId));
+            const claimed = Object.keys(outbox).some((field) => field.startsWith('claim:'));
+            if (status === 'drafting') kill.found.push('delivery: verdict in, approval not yet stored');
+            else if (outbox.state === 'approved' && !claimed) kill.found.push('delivery: approved, not yet claimed');
+            else if (outbox.state === 'approved') kill.found.push('delivery: claimed, send outcome not recorded');
+            else if (outbox.state === 'sent') kill.found.push('delivery: sent, turn not yet closed');
+            else kill.found.push(`delivery: turn ${status}`);
+          }
+        }
+        if (!kill.found.length) kill.found.push('idle between calls');
+        kills.push(kill);
+        await sleep(randomInt(100, 800));
+        everyProcess.push(await startSlot(slot));
+      }
+      killsDone = true;
+    })();
+
+    await killer;
+    await load;
+    const messagesIn = sent.reduce((sum, count) => sum + count, 0);
+
+    // ---- wait until every message is answered ----
+    const transcripts = new Map<number, Awaited<ReturnType<typeof webTranscript>>>();
+    for (let index = 0; index < CONVERSATIONS; index++) {
+      await waitFor(
+        async () => {
+          const transcript = await webTranscript(ingest.url, `kw-${index}`);
+          transcripts.set(index, transcript);
+          return transcript.filter((entry) => entry.role === 'bot').flatMap((entry) => answeredIn(entry.text)).includes(sent[index]!);
+        },
+        `the last message of kw-${index} to be answered`,
+        { timeoutMs: 120_000, intervalMs: 200 },
+      );
+    }
+    // Let anything still running finish, then look once more (a duplicate would come late).
+    await sleep(LOCK_MS + 2 * STALLED_MS);
+    let duplicates = 0;
+    let lost = 0;
+    let disorder = 0;
+    let replies = 0;
+    let unreviewed = 0;
+    const problems: string[] = [];
+    for (let index = 0; index < CONVERSATIONS; index++) {
+      const transcript = await webTranscript(ingest.url, `kw-${index}`);
+      transcripts.set(index, transcript);
+      const bot = transcript.filter((entry) => entry.role === 'bot').map((entry) => entry.text);
+      replies += bot.length;
+      unreviewed += bot.filter((text) => !approved.has(text)).length;
+      const checked = checkAnswered(`kw-${index}`, bot, sent[index]!);
+      duplicates += checked.duplicates;
+      lost += checked.lost;
+      disorder += checked.disorder;
+      problems.push(...checked.problems);
+    }
+    const turnKeys = await redis.keys(`${prefix}:turn:*`);
+    const statuses = await Promise.all(turnKeys.map((key) => redis.hget(key, 'status')));
+    const posted = statuses.filter((status) => status === 'posted').length;
+
+    // ---- recovery times: kill -> the conversation's turn runs again (a new draft or the post) ----
+    const recoveries: number[] = [];
+    for (const kill of kills) {
+      for (const conversation of kill.conversations) {
+        const nextActor = slots
+          .flatMap((slot) => slot.actor.calls)
+          .filter((call) => call.at > kill.at && actorTurnTexts(call.request).some((text) => conversationIndexOf(text) === conversation))
+          .map((call) => call.at);
+        const nextPost = (transcripts.get(conversation) ?? []).filter((entry) => entry.role === 'bot' && entry.at > kill.at).map((entry) => entry.at);
+        const next = Math.min(...nextActor, ...nextPost);
+        if (Number.isFinite(next)) recoveries.push(next - kill.at);
+      }
+    }
+    const worstRecovery = Math.max(0, ...recoveries);
+    const stalledLogs = everyProcess.flatMap((proc) => proc.logs()).filter((line) => String(line.msg).includes('stalled')).length;
+    const byFound = kills.map((kill) => `${kill.slot} aimed at ${kill.aimed}: ${kill.found.join('; ')}`);
+
+    report({
+      scenario: 'killed-workers',
+      load: `${CONVERSATIONS} conversations, ${messagesIn} user messages (${posted} turns) through 1 ingest + 2 worker processes (concurrency 10 each), web adapter, models 10-80 ms`,
+      faults: `${kills.length} SIGKILLs of a worker process, each restarted`,
+      messagesIn,
+      repliesOut: replies,
+      duplicates,
+      lost,
+      unreviewedPosts: unreviewed,
+      details: {
+        'out of order': disorder,
+        'seconds': Math.round((Date.now() - started) / 1000),
+        'kills': byFound,
+        'recovery bound (stated)': `${RECOVERY_BOUND_MS} ms = lockDuration ${LOCK_MS} + 2 x stalledInterval ${STALLED_MS} + 2000 ms to redo the turn`,
+        'recovery measured': `${recoveries.length} interrupted turns, worst ${worstRecovery} ms, median ${recoveries.sort((a, b) => a - b)[Math.floor(recoveries.length / 2)] ?? 0} ms`,
+        'stalled-job log lines': stalledLogs,
+      },
+    });
+
+    expect(problems).toEqual([]);
+    expect({ duplicates, lost, disorder, unreviewed }).toEqual({ duplicates: 0, lost: 0, disorder: 0, unreviewed: 0 });
+    expect(kills.length).toBeGreaterThanOrEqual(10);
+    expect(posted).toBeGreaterThanOrEqual(1000);
+    expect(posted).toBe(replies);
+    for (const phase of ['actor call', 'critic call', 'delivery: approved', 'delivery: claimed'] as const) {
+      expect(kills.some((kill) => kill.found.some((found) => found.startsWith(phase))), `a kill during the ${phase}`).toBe(true);
+    }
+    expect(worstRecovery).toBeLessThanOrEqual(RECOVERY_BOUND_MS);
+  });
+});
