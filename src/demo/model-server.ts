@@ -29,8 +29,11 @@ export interface ModelServerAnswer {
   status?: number;
   /** With status 429: the Retry-After header, in seconds. */
   retryAfterSeconds?: number;
-  /** Streamed answers only: stop after half the content, without finish_reason or [DONE]. */
-  truncate?: boolean;
+  /**
+   * Streamed answers only: stop after half the content. `true` drops the connection; `'clean'`
+   * ends the stream properly (`[DONE]`) but without a finish_reason, as some proxies do.
+   */
+  truncate?: boolean | 'clean';
   /** Never answer; the connection stays open until the client gives up. */
   hang?: boolean;
 }
@@ -88,6 +91,10 @@ function writeStream(response: http.ServerResponse, model: string, answer: Model
     const content = answer.content ?? '';
     const end = answer.truncate ? Math.floor(content.length / 2) : content.length;
     for (let i = 0; i < end; i += 16) response.write(chunk({ content: content.slice(i, Math.min(i + 16, end)) }));
+    if (answer.truncate === 'clean') {
+      response.end('data: [DONE]\n\n');
+      return;
+    }
     if (answer.truncate) {
       // The connection drops mid-answer: no finish_reason, no [DONE].
       response.destroy();
