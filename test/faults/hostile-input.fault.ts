@@ -169,7 +169,7 @@ describe('hostile input', () => {
 
     // ---- 3. credentials: review API and dashboard ----
     const reviewProbes: Array<{ path: string; method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }> = [];
-    const badAuth = [{}, { authorization: 'Bearer' }, { authorization: 'Bearer ' }, { authorization: 'Bearer wrong-token-123' }, { authorization: `Basic ${Buffer.from(`x:${REVIEW_TOKEN}`).toString('base64')}` }, { authorization: `Bearer ${REVIEW_TOKEN}x` }, { authorization: `Bearer ${REVIEW_TOKEN.slice(0, -1)}` }, { authorization: `${REVIEW_TOKEN}` }, { 'x-review-token': REVIEW_TOKEN }];
+    const badAuth: Array<Record<string, string>> = [{}, { authorization: 'Bearer' }, { authorization: 'Bearer ' }, { authorization: 'Bearer wrong-token-123' }, { authorization: `Basic ${Buffer.from(`x:${REVIEW_TOKEN}`).toString('base64')}` }, { authorization: `Bearer ${REVIEW_TOKEN}x` }, { authorization: `Bearer ${REVIEW_TOKEN.slice(0, -1)}` }, { authorization: `${REVIEW_TOKEN}` }, { 'x-review-token': REVIEW_TOKEN }];
     for (const headers of badAuth) {
       reviewProbes.push({ path: '/api/review/turns', method: 'GET', headers });
       reviewProbes.push({ path: '/api/review/turns/abc/approve', method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' });
