@@ -20,6 +20,8 @@ let pipeline: Pipeline;
 let context: BrowserContext;
 let page: Page;
 let userDataDir: string;
+/** Console errors and uncaught page errors: a CSP violation or a script error fails the run. */
+const pageErrors: string[] = [];
 
 /** The critic escalates drafts about lawyers or refunds (the echo actor quotes the user) and approves the rest. */
 function critic(request: Parameters<typeof criticInput>[0]) {
@@ -55,6 +57,10 @@ beforeAll(async () => {
   });
   context.setDefaultTimeout(30_000);
   page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (error) => pageErrors.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Uncaught/i.test(message.text())) pageErrors.push(message.text());
+  });
 });
 
 afterAll(async () => {
@@ -63,7 +69,7 @@ afterAll(async () => {
   await pipeline?.stop();
 });
 
-describe('review dashboard in Chromium', () => {
+describe('review dashboard in Chromium', { timeout: 120_000 }, () => {
   it('refuses pages and API calls without a session', async () => {
     const pageResponse = await fetch(`${pipeline.url()}/review`, { redirect: 'manual' });
     expect(pageResponse.status).toBe(303);
@@ -286,6 +292,7 @@ describe('review dashboard in Chromium', () => {
     mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(existsSync(SCREENSHOT)).toBe(true);
+    expect(pageErrors).toEqual([]);
   });
 
   it('signs out: the session is gone', async () => {
@@ -294,5 +301,44 @@ describe('review dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/review\/login/);
     expect((await fetch(`${pipeline.url()}/review/api/turns`, { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('streams review events to a signed-in client, and stopping the service ends the stream', async () => {
+    const login = await fetch(`${pipeline.url()}/review/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ name: 'stream tester', token: REVIEW_TOKEN, next: '/review' }).toString(),
+    });
+    expect(login.status).toBe(303);
+    const setCookie = login.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Strict/i);
+    expect(setCookie).toMatch(/Path=\/review/);
+    const cookie = setCookie.split(';')[0]!;
+    const stream = await fetch(`${pipeline.url()}/review/events`, { headers: { cookie } });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    const reader = stream.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(received)) {
+        const { value, done } = await reader.read();
+        if (done) return false;
+        received += decoder.decode(value, { stream: true });
+      }
+      return true;
+    };
+    expect(await readUntil(/retry: 3000/)).toBe(true);
+    await pipeline.send('dash-stream', 'My lawyer, once more.');
+    const turnId = await pendingTurnOf('dash-stream');
+    expect(await readUntil(/event: review\ndata: .*escalated/)).toBe(true);
+    const data = JSON.parse(/event: review\ndata: (.*)\n/.exec(received)![1]!);
+    expect(data).toEqual({ type: 'escalated', turnId, at: expect.any(Number) });
+
+    // An open stream must not keep the service from stopping.
+    await pipeline.service!.stop();
+    expect(await readUntil(/never/)).toBe(false);
   });
 });
