@@ -405,3 +405,77 @@ export function writeTempFile(name: string, text: string): string {
   writeFileSync(file, text);
   return file;
 }
+
+// ---------------------------------------------------------------------------------------------
+// A Redis of the test's own
+// ---------------------------------------------------------------------------------------------
+
+export async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface OwnRedis {
+  port: number;
+  url: string;
+  dir: string;
+  /** SIGKILL (a crash: only what the AOF has survives); resolves on exit. */
+  crash(): Promise<void>;
+  /** Start again on the same port and directory (it loads the AOF). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `redis-server` on a free port with an append-only file fsynced on every write. */
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'countersign-fault-redis-'));
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  const ready = async () => {
+    await waitFor(
+      async () => {
+        const { Redis } = await import('ioredis');
+        const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        probe.on('error', () => {}); // refused until it listens
+        try {
+          await probe.connect();
+          // Loading the AOF answers LOADING until done.
+          return (await probe.ping()) === 'PONG';
+        } finally {
+          probe.disconnect();
+        }
+      },
+      `redis-server on ${port}`,
+      { timeoutMs: 20_000, intervalMs: 50 },
+    );
+  };
+  const own: OwnRedis = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    async start() {
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no'], {
+        stdio: 'ignore',
+      });
+      const current = child;
+      exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
+      await ready();
+    },
+    async crash() {
+      child?.kill('SIGKILL');
+      await exited;
+      child = null;
+    },
+    async stop() {
+      child?.kill('SIGTERM');
+      await exited;
+      child = null;
+    },
+  };
+  await own.start();
+  return own;
+}

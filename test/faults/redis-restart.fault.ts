@@ -1,0 +1,217 @@
+/**
+ * Scenario 2, Redis restart: a redis-server of the test's own (free port, temporary directory,
+ * `--appendonly yes --appendfsync always`) crashes (SIGKILL) in the middle of a load through an
+ * ingest and a worker process and comes back on the same port a few seconds later. The processes
+ * reconnect by themselves, /healthz answers 503 during the outage and 200 after, and every user
+ * message is answered exactly once, in order. Clients retry refused sends with the same
+ * clientMessageId, as the chat API asks them to.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { criticInput, verdict, waitFor } from '../helpers/pipeline.js';
+import { randomPrefix } from '../helpers/redis.js';
+import {
+  actorTurnTexts,
+  answeredIn,
+  checkAnswered,
+  type OwnRedis,
+  randomInt,
+  report,
+  type ServiceProcess,
+  sequenceOf,
+  sleep,
+  startOwnRedis,
+  startProcess,
+  startTrackedModel,
+  webTranscript,
+} from './harness.js';
+
+const CONVERSATIONS = 30;
+const MESSAGES = 8;
+const OUTAGE_MS = 4000;
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+});
+
+interface HealthSample {
+  at: number;
+  status: number;
+}
+
+describe('redis restart', () => {
+  it('Redis crashes and comes back mid-run: the service reconnects, /healthz shows it, nothing lost or doubled', async () => {
+    const started = Date.now();
+    const redisServer: OwnRedis = await startOwnRedis();
+    cleanups.push(() => redisServer.stop());
+    const approved = new Set<string>();
+    const actor = await startTrackedModel((request) => ({ content: `answered ${actorTurnTexts(request).map(sequenceOf).join(',')}`, delayMs: randomInt(10, 60) }));
+    const critic = await startTrackedModel((request) => {
+      approved.add(criticInput(request).draft);
+      return { content: verdict('approve'), delayMs: randomInt(10, 60) };
+    });
+    cleanups.push(() => actor.close(), () => critic.close());
+    const prefix = randomPrefix('fault-redis');
+    const env = {
+      REDIS_URL: redisServer.url,
+      REDIS_PREFIX: prefix,
+      ADAPTERS: 'web',
+      OPENAI_BASE_URL: actor.url,
+      OPENAI_API_KEY: 'fault-key',
+      ACTOR_MODEL: 'fault-actor',
+      CRITIC_BASE_URL: critic.url,
+      CRITIC_API_KEY: 'fault-key',
+      CRITIC_MODEL: 'fault-critic',
+      QUEUE_LOCK_DURATION_MS: '2000',
+      QUEUE_STALLED_INTERVAL_MS: '1000',
+      WORKER_CONCURRENCY: '10',
+    };
+    const processes: ServiceProcess[] = [];
+    cleanups.push(() => Promise.all(processes.map((proc) => proc.kill())));
+    const ingest = await startProcess({ name: 'ingest', role: 'ingest', env });
+    processes.push(ingest);
+    const worker = await startProcess({ name: 'worker', role: 'worker', env });
+    processes.push(worker);
+
+    // ---- /healthz of both processes, sampled all along ----
+    const health = new Map<string, HealthSample[]>([
+      ['ingest', []],
+      ['worker', []],
+    ]);
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        for (const proc of [ingest, worker]) {
+          const status = await fetch(`${proc.url}/healthz`, { signal: AbortSignal.timeout(3000) }).then(
+            (response) => response.status,
+            () => -1,
+          );
+          health.get(proc.name)!.push({ at: Date.now(), status });
+        }
+        await sleep(150);
+      }
+    })();
+
+    // ---- the load; refused sends are retried with the same id ----
+    let refused = 0;
+    let duplicateAnswers = 0;
+    const send = async (conversation: string, text: string, id: string) => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const response = await fetch(`${ingest.url}/api/chat/${conversation}/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ text, clientMessageId: id }),
+          signal: AbortSignal.timeout(5000),
+        }).catch(() => null);
+        if (response?.status === 202) {
+          if (((await response.json()) as { duplicate: boolean }).duplicate) duplicateAnswers++;
+          return;
+        }
+        refused++;
+        if (Date.now() > deadline) throw new Error(`${conversation}: ${text} was never accepted (last ${response?.status})`);
+        await sleep(300);
+      }
+    };
+    let outage = { from: 0, to: 0 };
+    const load = Promise.all(
+      Array.from({ length: CONVERSATIONS }, async (_, index) => {
+        await sleep(randomInt(0, 1000));
+        for (let message = 1; message <= MESSAGES; message++) {
+          await send(`rr-${index}`, `c${index}-m${message}`, `rr-${index}-${message}`);
+          await sleep(randomInt(300, 1500));
+        }
+      }),
+    );
+    await sleep(3500);
+    outage.from = Date.now();
+    await redisServer.crash();
+    await sleep(OUTAGE_MS);
+    await redisServer.start();
+    outage.to = Date.now();
+    await load;
+
+    // ---- every message answered once, in order ----
+    for (let index = 0; index < CONVERSATIONS; index++) {
+      await waitFor(
+        async () => (await webTranscript(ingest.url, `rr-${index}`)).filter((entry) => entry.role === 'bot').flatMap((entry) => answeredIn(entry.text)).includes(MESSAGES),
+        `rr-${index} to be answered`,
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+    }
+    await sleep(3000);
+    // Health after recovery, then stop sampling.
+    await waitFor(async () => (await fetch(`${ingest.url}/healthz`)).status === 200 && (await fetch(`${worker.url}/healthz`)).status === 200, 'both /healthz to answer 200');
+    sampling = false;
+    await sampler;
+    let replies = 0;
+    let duplicates = 0;
+    let lost = 0;
+    let disorder = 0;
+    let unreviewed = 0;
+    const problems: string[] = [];
+    for (let index = 0; index < CONVERSATIONS; index++) {
+      const bot = (await webTranscript(ingest.url, `rr-${index}`)).filter((entry) => entry.role === 'bot').map((entry) => entry.text);
+      replies += bot.length;
+      unreviewed += bot.filter((text) => !approved.has(text)).length;
+      const checked = checkAnswered(`rr-${index}`, bot, MESSAGES);
+      duplicates += checked.duplicates;
+      lost += checked.lost;
+      disorder += checked.disorder;
+      problems.push(...checked.problems);
+    }
+    const direct = new Redis(redisServer.url);
+    const turns = (await direct.keys(`${prefix}:turn:*`)).length;
+    await direct.quit();
+
+    // ---- the /healthz timeline ----
+    const timeline = (name: string) => {
+      const samples = health.get(name)!;
+      const before = samples.filter((sample) => sample.at < outage.from);
+      const during = samples.filter((sample) => sample.at > outage.from + 1500 && sample.at < outage.to);
+      const recovered = samples.find((sample) => sample.at > outage.to && sample.status === 200);
+      const last = samples.at(-1);
+      return {
+        before: [...new Set(before.map((sample) => sample.status))],
+        during: [...new Set(during.map((sample) => sample.status))],
+        afterRestartMs: recovered ? recovered.at - outage.to : null,
+        last: last?.status,
+      };
+    };
+    const ingestHealth = timeline('ingest');
+    const workerHealth = timeline('worker');
+    const logs = processes.flatMap((proc) => proc.logs());
+    const reconnectLines = logs.filter((line) => /redis|connection|reconnect/i.test(String(line.msg))).length;
+    report({
+      scenario: 'redis-restart',
+      load: `${CONVERSATIONS} conversations x ${MESSAGES} messages through 1 ingest + 1 worker process on a Redis of the test's own (AOF, appendfsync always)`,
+      faults: `redis-server SIGKILLed mid-run, restarted on the same port after ${OUTAGE_MS} ms (outage ${outage.to - outage.from} ms)`,
+      messagesIn: CONVERSATIONS * MESSAGES,
+      repliesOut: replies,
+      duplicates,
+      lost,
+      unreviewedPosts: unreviewed,
+      details: {
+        'seconds': Math.round((Date.now() - started) / 1000),
+        'turns': turns,
+        'sends refused during the outage (retried by the client)': refused,
+        'retries answered duplicate (accepted before the refusal)': duplicateAnswers,
+        '/healthz ingest': ingestHealth,
+        '/healthz worker': workerHealth,
+        'redis/connection log lines': reconnectLines,
+      },
+    });
+    expect(problems).toEqual([]);
+    expect({ duplicates, lost, disorder, unreviewed }).toEqual({ duplicates: 0, lost: 0, disorder: 0, unreviewed: 0 });
+    for (const state of [ingestHealth, workerHealth]) {
+      expect(state.before).toEqual([200]);
+      expect(state.during).toEqual([503]);
+      expect(state.afterRestartMs).not.toBeNull();
+      expect(state.last).toBe(200);
+    }
+    // The same processes served before and after: they reconnected by themselves.
+    expect(ingest.isRunning() && worker.isRunning()).toBe(true);
+    outage = { from: 0, to: 0 };
+  });
+});
