@@ -1,0 +1,203 @@
+/**
+ * Scenario 6, graceful shutdown: SIGTERM to a worker process in the middle of a burst, twice (one
+ * worker, then the other after the first came back). Some model calls outlast the shutdown
+ * timeout on purpose. A SIGTERMed worker stops taking work, lets its active turns finish for up
+ * to shutdownTimeoutMs, hands the rest back and exits 0; the other worker finishes what was
+ * handed back. Every user message is answered exactly once, in order.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { criticInput, verdict, waitFor } from '../helpers/pipeline.js';
+import { randomPrefix, REDIS_URL } from '../helpers/redis.js';
+import {
+  actorTurnTexts,
+  answeredIn,
+  chance,
+  checkAnswered,
+  randomInt,
+  report,
+  type ServiceProcess,
+  sequenceOf,
+  sleep,
+  startProcess,
+  startTrackedModel,
+  webTranscript,
+} from './harness.js';
+
+const CONVERSATIONS = 40;
+const MESSAGES = 5;
+const SHUTDOWN_TIMEOUT_MS = 2500;
+const LOCK_MS = 2000;
+const STALLED_MS = 1000;
+/** A model call that outlasts the shutdown timeout. */
+const SLOW_MS = 6000;
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+});
+
+interface Termination {
+  worker: string;
+  at: number;
+  exitedAfterMs: number;
+  exitCode: number | string;
+  inFlightTurns: number;
+  finishedAfterSigterm: number;
+  handedBack: boolean;
+  /** Time from the exit to the next draft of each conversation whose model call was cut off. */
+  resumedAfterMs: number[];
+}
+
+describe('graceful shutdown', () => {
+  it('SIGTERM during a burst: active turns finish or are handed back within the shutdown timeout, none lost, none doubled', async () => {
+    const started = Date.now();
+    const approved = new Set<string>();
+    const actor = await startTrackedModel((request) => ({
+      content: `answered ${actorTurnTexts(request).map(sequenceOf).join(',')}`,
+      delayMs: chance(0.12) ? SLOW_MS : randomInt(20, 300),
+    }));
+    const critic = await startTrackedModel((request) => {
+      approved.add(criticInput(request).draft);
+      return { content: verdict('approve'), delayMs: randomInt(20, 300) };
+    });
+    cleanups.push(() => actor.close(), () => critic.close());
+    const env = {
+      REDIS_URL,
+      REDIS_PREFIX: randomPrefix('fault-term'),
+      ADAPTERS: 'web',
+      OPENAI_BASE_URL: actor.url,
+      OPENAI_API_KEY: 'fault-key',
+      ACTOR_MODEL: 'fault-actor',
+      CRITIC_BASE_URL: critic.url,
+      CRITIC_API_KEY: 'fault-key',
+      CRITIC_MODEL: 'fault-critic',
+      QUEUE_LOCK_DURATION_MS: String(LOCK_MS),
+      QUEUE_STALLED_INTERVAL_MS: String(STALLED_MS),
+      WORKER_CONCURRENCY: '10',
+    };
+    const config = { shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS };
+    const processes: ServiceProcess[] = [];
+    cleanups.push(() => Promise.all(processes.map((proc) => proc.kill())));
+    const ingest = await startProcess({ name: 'ingest', role: 'ingest', env, config });
+    processes.push(ingest);
+    const workers: Record<string, ServiceProcess> = {};
+    for (const name of ['worker-a', 'worker-b']) {
+      workers[name] = await startProcess({ name, role: 'worker', env, config });
+      processes.push(workers[name]!);
+    }
+
+    // ---- the burst ----
+    const load = Promise.all(
+      Array.from({ length: CONVERSATIONS }, async (_, index) => {
+        for (let message = 1; message <= MESSAGES; message++) {
+          const response = await fetch(`${ingest.url}/api/chat/gs-${index}/messages`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ text: `c${index}-m${message}`, clientMessageId: `gs-${index}-${message}` }),
+          });
+          expect(response.status).toBe(202);
+          await sleep(randomInt(100, 1500));
+        }
+      }),
+    );
+
+    // ---- SIGTERM one worker, bring it back, then the other ----
+    const terminations: Termination[] = [];
+    const terminate = async (name: string) => {
+      const proc = workers[name]!;
+      const linesBefore = proc.logs().length;
+      const at = Date.now();
+      proc.child.kill('SIGTERM');
+      const exitCode = await proc.exited;
+      const exitedAfterMs = Date.now() - at;
+      const after = proc.logs().slice(linesBefore);
+      terminations.push({
+        worker: name,
+        at,
+        exitedAfterMs,
+        exitCode,
+        inFlightTurns: 0,
+        finishedAfterSigterm: after.filter((line) => line.msg === 'turn posted').length,
+        handedBack: after.some((line) => line.msg === 'active turns did not finish in time; handing them back'),
+        resumedAfterMs: [],
+      });
+      workers[name] = await startProcess({ name, role: 'worker', env, config });
+      processes.push(workers[name]!);
+    };
+    await sleep(1500);
+    await terminate('worker-a');
+    await sleep(800);
+    await terminate('worker-b');
+    await load;
+
+    // ---- every message answered once, in order ----
+    for (let index = 0; index < CONVERSATIONS; index++) {
+      await waitFor(
+        async () => (await webTranscript(ingest.url, `gs-${index}`)).filter((entry) => entry.role === 'bot').flatMap((entry) => answeredIn(entry.text)).includes(MESSAGES),
+        `gs-${index} to be answered`,
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+    }
+    await sleep(LOCK_MS + 2 * STALLED_MS);
+    let replies = 0;
+    let duplicates = 0;
+    let lost = 0;
+    let disorder = 0;
+    let unreviewed = 0;
+    const problems: string[] = [];
+    for (let index = 0; index < CONVERSATIONS; index++) {
+      const bot = (await webTranscript(ingest.url, `gs-${index}`)).filter((entry) => entry.role === 'bot').map((entry) => entry.text);
+      replies += bot.length;
+      unreviewed += bot.filter((text) => !approved.has(text)).length;
+      const checked = checkAnswered(`gs-${index}`, bot, MESSAGES);
+      duplicates += checked.duplicates;
+      lost += checked.lost;
+      disorder += checked.disorder;
+      problems.push(...checked.problems);
+    }
+    const slowCalls = actor.calls.filter((call) => call.answer.delayMs === SLOW_MS).length;
+    // Hand-backs: actor calls still running when a worker exited belonged to turns it gave up.
+    const conversationOf = (texts: string[]) => Number(/c(\d+)-m/.exec(texts[0] ?? '')?.[1] ?? Number.NaN);
+    for (const item of terminations) {
+      const exit = item.at + item.exitedAfterMs;
+      const cut = actor.calls.filter((call) => call.at < item.at && call.due > exit);
+      item.inFlightTurns = cut.length;
+      for (const call of cut) {
+        const conversation = conversationOf(actorTurnTexts(call.request));
+        const next = actor.calls.find((later) => later.at > exit && conversationOf(actorTurnTexts(later.request)) === conversation);
+        if (next) item.resumedAfterMs.push(next.at - exit);
+      }
+    }
+    const resumed = terminations.flatMap((item) => item.resumedAfterMs);
+    report({
+      scenario: 'graceful-shutdown',
+      load: `${CONVERSATIONS} conversations x ${MESSAGES} messages in a burst through 1 ingest + 2 worker processes; 12% of actor calls take ${SLOW_MS} ms (longer than the shutdown timeout)`,
+      faults: `SIGTERM to each worker in turn during the burst (shutdownTimeoutMs ${SHUTDOWN_TIMEOUT_MS}), each restarted`,
+      messagesIn: CONVERSATIONS * MESSAGES,
+      repliesOut: replies,
+      duplicates,
+      lost,
+      unreviewedPosts: unreviewed,
+      details: {
+        'seconds': Math.round((Date.now() - started) / 1000),
+        'slow actor calls': slowCalls,
+        'terminations': terminations.map(
+          (item) =>
+            `${item.worker}: exit ${item.exitCode} after ${item.exitedAfterMs} ms, ${item.finishedAfterSigterm} turns finished after SIGTERM, ${item.handedBack ? 'the rest handed back at the timeout' : 'nothing left to hand back'}`,
+        ),
+        'handed-back model calls resumed elsewhere': `${resumed.length}, worst ${Math.max(0, ...resumed)} ms after the exit`,
+        'bound (stated)': `exit within shutdownTimeoutMs ${SHUTDOWN_TIMEOUT_MS} ms + 2000 ms to close; a handed-back turn resumes within lockDuration ${LOCK_MS} + 2 x stalledInterval ${STALLED_MS} ms after that`,
+      },
+    });
+    expect(problems).toEqual([]);
+    expect({ duplicates, lost, disorder, unreviewed }).toEqual({ duplicates: 0, lost: 0, disorder: 0, unreviewed: 0 });
+    for (const item of terminations) {
+      expect(item.exitCode).toBe(0);
+      expect(item.exitedAfterMs).toBeLessThanOrEqual(SHUTDOWN_TIMEOUT_MS + 2000);
+    }
+    // At least one SIGTERM found turns it could finish, and the slow calls forced at least one hand-back.
+    expect(terminations.some((item) => item.finishedAfterSigterm > 0)).toBe(true);
+    expect(terminations.some((item) => item.handedBack)).toBe(true);
+    expect(Math.max(0, ...resumed)).toBeLessThanOrEqual(LOCK_MS + 2 * STALLED_MS + 2000);
+  });
+});
