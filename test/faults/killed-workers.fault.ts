@@ -8,18 +8,22 @@
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKeys } from '../../src/core/keys.js';
+import { type FakeUser, fakeSnowflake, startFakeDiscord } from '../fakes/fake-discord.js';
+import { startFakeSlack } from '../fakes/fake-slack.js';
 import { criticInput, verdict, waitFor } from '../helpers/pipeline.js';
 import { connectRedis, deletePrefix, REDIS_URL, randomPrefix } from '../helpers/redis.js';
 import {
   actorTurnTexts,
   answeredIn,
   checkAnswered,
+  type FaultProxy,
   postChat,
   randomInt,
   report,
   type ServiceProcess,
   sequenceOf,
   sleep,
+  startFaultProxy,
   startProcess,
   startTrackedModel,
   type TrackedCall,
@@ -302,5 +306,269 @@ describe('killed workers', () => {
       expect(kills.some((kill) => kill.found.some((found) => found.startsWith(phase))), `a kill during the ${phase}`).toBe(true);
     }
     expect(worstRecovery).toBeLessThanOrEqual(RECOVERY_BOUND_MS);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The same on the Slack and Discord fakes, smaller: the kill during the send is exact here: the
+// platform has made the post and the worker dies before it hears back.
+// ---------------------------------------------------------------------------------------------
+
+const PLATFORM_CONVERSATIONS = 10;
+const PLATFORM_KILLS: Array<'actor' | 'critic' | 'send'> = ['actor', 'critic', 'send', 'send'];
+
+interface PlatformSlot {
+  name: string;
+  actor: TrackedModel;
+  critic: TrackedModel;
+  proxy: FaultProxy;
+  process: ServiceProcess | null;
+  /** Set while a kill waits for this slot's next post. */
+  onPost: (() => void) | null;
+}
+
+interface PlatformDriver {
+  /** Environment of every process; `apiUrl` is where this process reaches the platform. */
+  env(apiUrl: string): Record<string, string>;
+  directApi: string;
+  proxyTarget: string;
+  isPost(method: string, path: string): boolean;
+  /** A user writes message `sequence` in conversation `index`. */
+  send(ingestUrl: string, index: number, sequence: number): Promise<void>;
+  replies(index: number): string[];
+  botMessages(): number;
+  close(): Promise<void>;
+}
+
+async function slackDriver(): Promise<PlatformDriver> {
+  const slack = await startFakeSlack();
+  const threads: string[] = [];
+  const apiPath = new URL(slack.apiUrl).pathname;
+  return {
+    env: (apiUrl) => ({
+      ADAPTERS: 'slack',
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_API_URL: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}${apiPath}`,
+      SLACK_SIGNING_SECRET: slack.signingSecret,
+      SLACK_REVIEW_CHANNEL: 'C0REVIEW',
+      SLACK_REVIEWERS: 'U0REVIEWER',
+      SLACK_REQUEST_TIMEOUT_MS: '3000',
+    }),
+    directApi: slack.apiUrl,
+    proxyTarget: new URL(slack.apiUrl).origin,
+    isPost: (_method, path) => path.endsWith('/chat.postMessage'),
+    async send(ingestUrl, index, sequence) {
+      const { message, mention } = slack.userMessage({
+        channel: 'C0GENERAL',
+        user: `U0USER${index}`,
+        text: `<@${slack.botUserId}> c${index}-m${sequence}`,
+        mention: true,
+        ...(threads[index] ? { threadTs: threads[index] } : {}),
+      });
+      threads[index] ??= String(message.ts);
+      const answer = await slack.sendEvent({ url: `${ingestUrl}/slack/events` }, slack.envelope(mention!));
+      expect(answer.status).toBe(200);
+    },
+    replies: (index) => (threads[index] ? slack.botPosts({ channel: 'C0GENERAL', threadTs: threads[index] }).map((post) => post.text) : []),
+    botMessages: () => slack.botPosts().length,
+    close: () => slack.close(),
+  };
+}
+
+async function discordDriver(): Promise<PlatformDriver> {
+  const discord = await startFakeDiscord({ heartbeatIntervalMs: 2000 });
+  discord.addGuild({ id: '110000000000000007', channels: [{ id: '220000000000000007', type: 0, name: 'review' }] });
+  const users: FakeUser[] = Array.from({ length: PLATFORM_CONVERSATIONS }, (_, index) => ({ id: fakeSnowflake(), username: `user${index}` }));
+  const channels = users.map((user) => discord.dmChannel(user));
+  return {
+    env: (apiUrl) => ({
+      ADAPTERS: 'discord',
+      DISCORD_BOT_TOKEN: discord.token,
+      DISCORD_API_URL: apiUrl,
+      DISCORD_REVIEW_CHANNEL: '220000000000000007',
+      DISCORD_REQUEST_TIMEOUT_MS: '3000',
+    }),
+    directApi: discord.apiUrl,
+    proxyTarget: discord.url,
+    isPost: (method, path) => method === 'POST' && /\/channels\/\d+\/messages$/.test(path.split('?')[0]!),
+    async send(_ingestUrl, index, sequence) {
+      discord.userMessage({ channelId: channels[index]!.id, author: users[index]!, content: `c${index}-m${sequence}` });
+    },
+    replies: (index) =>
+      discord
+        .messagesIn(channels[index]!.id)
+        .filter((message) => message.author.id === discord.botUser.id)
+        .map((message) => message.content),
+    botMessages: () => discord.messages.filter((message) => message.author.id === discord.botUser.id).length,
+    close: () => discord.close(),
+  };
+}
+
+async function killedPlatformWorkers(platform: 'slack' | 'discord') {
+  const driver = platform === 'slack' ? await slackDriver() : await discordDriver();
+  cleanups.push(() => driver.close());
+  const prefix = randomPrefix(`fault-kill-${platform}`);
+  const approved = new Set<string>();
+  const actorScript = (request: Parameters<typeof actorTurnTexts>[0]) => ({ content: `answered ${actorTurnTexts(request).map(sequenceOf).join(',')}`, delayMs: randomInt(20, 120) });
+  const criticScript = (request: Parameters<typeof criticInput>[0]) => {
+    approved.add(criticInput(request).draft);
+    return { content: verdict('approve'), delayMs: randomInt(20, 120) };
+  };
+  const slots: PlatformSlot[] = [];
+  for (const name of ['worker-a', 'worker-b']) {
+    const actor = await startTrackedModel(actorScript);
+    const critic = await startTrackedModel(criticScript);
+    const slot: PlatformSlot = { name, actor, critic, proxy: undefined as unknown as FaultProxy, process: null, onPost: null };
+    slot.proxy = await startFaultProxy(driver.proxyTarget, (request) => {
+      if (!slot.onPost || !driver.isPost(request.method, request.path)) return null;
+      const run = slot.onPost;
+      slot.onPost = null;
+      // The platform has the post; the worker dies before the answer reaches it.
+      return { kind: 'before-response', run };
+    });
+    cleanups.push(() => actor.close(), () => critic.close(), () => slot.proxy.close());
+    slots.push(slot);
+  }
+  const common = {
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    OPENAI_API_KEY: 'fault-key',
+    ACTOR_MODEL: 'fault-actor',
+    CRITIC_API_KEY: 'fault-key',
+    CRITIC_MODEL: 'fault-critic',
+    QUEUE_LOCK_DURATION_MS: String(LOCK_MS),
+    QUEUE_STALLED_INTERVAL_MS: String(STALLED_MS),
+    WORKER_CONCURRENCY: '5',
+  };
+  const processes: ServiceProcess[] = [];
+  cleanups.push(() => Promise.all(processes.map((proc) => proc.kill())));
+  const redis = connectRedis();
+  cleanups.push(async () => {
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  });
+  const ingest = await startProcess({
+    name: `${platform}-ingest`,
+    role: 'ingest',
+    env: { ...common, ...driver.env(driver.directApi), OPENAI_BASE_URL: slots[0]!.actor.url, CRITIC_BASE_URL: slots[0]!.critic.url },
+  });
+  processes.push(ingest);
+  const startSlot = async (slot: PlatformSlot) => {
+    slot.process = await startProcess({
+      name: `${platform}-${slot.name}`,
+      role: 'worker',
+      env: { ...common, ...driver.env(platform === 'slack' ? slot.proxy.url : `${slot.proxy.url}/api`), OPENAI_BASE_URL: slot.actor.url, CRITIC_BASE_URL: slot.critic.url },
+    });
+    processes.push(slot.process);
+  };
+  for (const slot of slots) await startSlot(slot);
+
+  let killsDone = false;
+  const sent = new Array<number>(PLATFORM_CONVERSATIONS).fill(0);
+  const load = Promise.all(
+    Array.from({ length: PLATFORM_CONVERSATIONS }, async (_, index) => {
+      await sleep(randomInt(0, 1000));
+      for (let message = 1; message <= 12; message++) {
+        if (message > 4 && killsDone) break;
+        await driver.send(ingest.url, index, message);
+        sent[index] = message;
+        await sleep(randomInt(800, 2000));
+      }
+    }),
+  );
+  const kills: Array<{ slot: string; aimed: string; found: string; at: number }> = [];
+  for (const aimed of PLATFORM_KILLS) {
+    await sleep(randomInt(500, 1500));
+    const slot = slots[randomInt(0, 1)]!;
+    const proc = slot.process!;
+    let found = 'idle';
+    let at = 0;
+    await new Promise<void>((resolve) => {
+      const fire = (what: string) => {
+        if (at) return;
+        at = Date.now();
+        found = what;
+        proc.child.kill('SIGKILL');
+        slot.onPost = null;
+        slot.actor.onCall = null;
+        slot.critic.onCall = null;
+        resolve();
+      };
+      // If the aimed moment does not come (the load ended), kill anyway.
+      setTimeout(() => fire(`${aimed} (not reached; killed on a timer)`), 15_000).unref();
+      if (aimed === 'send') slot.onPost = () => fire('send: the platform made the post, its answer not yet back');
+      else {
+        const model = aimed === 'actor' ? slot.actor : slot.critic;
+        model.onCall = (call) => {
+          model.onCall = null;
+          setTimeout(() => fire(`${aimed} call in flight`), randomInt(0, Math.max(0, (call.answer.delayMs ?? 0) - 5)));
+        };
+      }
+    });
+    await proc.exited;
+    kills.push({ slot: slot.name, aimed, found, at });
+    await sleep(randomInt(100, 600));
+    await startSlot(slot);
+  }
+  killsDone = true;
+  await load;
+  for (let index = 0; index < PLATFORM_CONVERSATIONS; index++) {
+    await waitFor(() => driver.replies(index).flatMap(answeredIn).includes(sent[index]!), `${platform} conversation ${index} to be answered`, { timeoutMs: 90_000, intervalMs: 200 });
+  }
+  await sleep(LOCK_MS + 2 * STALLED_MS);
+  let replies = 0;
+  let duplicates = 0;
+  let lost = 0;
+  let disorder = 0;
+  let unreviewed = 0;
+  const problems: string[] = [];
+  for (let index = 0; index < PLATFORM_CONVERSATIONS; index++) {
+    const texts = driver.replies(index);
+    replies += texts.length;
+    unreviewed += texts.filter((text) => !approved.has(text)).length;
+    const checked = checkAnswered(`${platform} ${index}`, texts, sent[index]!);
+    duplicates += checked.duplicates;
+    lost += checked.lost;
+    disorder += checked.disorder;
+    problems.push(...checked.problems);
+  }
+  return {
+    platform,
+    messagesIn: sent.reduce((sum, count) => sum + count, 0),
+    replies,
+    botMessages: driver.botMessages(),
+    duplicates,
+    lost,
+    disorder,
+    unreviewed,
+    problems,
+    kills,
+  };
+}
+
+describe('killed workers on Slack and Discord', () => {
+  it(`${PLATFORM_CONVERSATIONS} conversations each, ${PLATFORM_KILLS.length} SIGKILLs each (actor, critic, and after the platform made the post): answered once, in order`, async () => {
+    const started = Date.now();
+    const runs = [await killedPlatformWorkers('slack'), await killedPlatformWorkers('discord')];
+    report({
+      scenario: 'killed-workers-slack-discord',
+      load: runs.map((run) => `${run.platform}: ${PLATFORM_CONVERSATIONS} conversations, ${run.messagesIn} messages`).join('; ') + ', 1 ingest + 2 worker processes each',
+      faults: `${runs.reduce((sum, run) => sum + run.kills.length, 0)} SIGKILLs of a worker process, each restarted`,
+      messagesIn: runs.reduce((sum, run) => sum + run.messagesIn, 0),
+      repliesOut: runs.reduce((sum, run) => sum + run.replies, 0),
+      duplicates: runs.reduce((sum, run) => sum + run.duplicates, 0),
+      lost: runs.reduce((sum, run) => sum + run.lost, 0),
+      unreviewedPosts: runs.reduce((sum, run) => sum + run.unreviewed, 0),
+      details: {
+        seconds: Math.round((Date.now() - started) / 1000),
+        ...Object.fromEntries(runs.map((run) => [run.platform, `${run.botMessages} bot messages for ${run.replies} replies; kills: ${run.kills.map((kill) => `${kill.slot} ${kill.found}`).join('; ')}`])),
+      },
+    });
+    for (const run of runs) {
+      expect(run.problems).toEqual([]);
+      expect({ duplicates: run.duplicates, lost: run.lost, disorder: run.disorder, unreviewed: run.unreviewed }).toEqual({ duplicates: 0, lost: 0, disorder: 0, unreviewed: 0 });
+      expect(run.botMessages).toBe(run.replies);
+      expect(run.kills.filter((kill) => kill.found.startsWith('send:')).length).toBeGreaterThanOrEqual(1);
+    }
   });
 });
