@@ -185,7 +185,7 @@ export function createTurnRunner(options: TurnRunnerOptions) {
         await escalate(turn, { source: 'actor-failure', reason: `the actor could not draft a reply: ${describeError(error)}`, at: Date.now() }, history, log);
         return 'more';
       }
-      const draft: Draft = { text: draftText, at: Date.now(), ...(revision ? { feedback: revision.feedback } : {}) };
+      const draft: Draft = { text: draftText, at: Date.now(), answers: turn.messages.length, ...(revision ? { feedback: revision.feedback } : {}) };
       turn.drafts = [...turn.drafts, draft];
 
       const checked = options.gate?.beforeCritic?.(turn, draftText, gateContext);

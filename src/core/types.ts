@@ -58,6 +58,8 @@ export interface Draft {
   verdict?: Verdict;
   /** The critic's feedback this draft answered (a redraft). */
   feedback?: string;
+  /** How many of the turn's messages it was written for; messages folded in later make it stale. */
+  answers?: number;
 }
 
 export type TurnStatus =
@@ -121,7 +123,13 @@ export interface Turn {
   updatedAt: number;
 }
 
-/** The draft under review: the newest draft's text, if the actor produced one. */
-export function currentDraft(turn: Pick<Turn, 'drafts'>): string | null {
-  return turn.drafts.at(-1)?.text ?? null;
+/**
+ * The draft under review: the newest draft's text, if the actor produced one for every message
+ * of the turn (a draft written before late messages were folded in answers only some of them).
+ */
+export function currentDraft(turn: Pick<Turn, 'drafts' | 'messages'>): string | null {
+  const draft = turn.drafts.at(-1);
+  if (!draft) return null;
+  if (draft.answers !== undefined && draft.answers < turn.messages.length) return null;
+  return draft.text;
 }
