@@ -141,6 +141,28 @@ async function runMode(stream: boolean) {
     }
   }
 
+  // ---- a message left behind (in an inbox without a job) would show here ----
+  const stuck: string[] = [];
+  for (let index = 0; index < CONVERSATIONS; index++) {
+    const answered = (await webTranscript(service.url, `mf-${index}`)).filter((entry) => entry.role === 'bot').flatMap((entry) => answeredIn(entry.text));
+    if (answered.includes(MESSAGES)) continue;
+    const key = `web:mf-${index}`;
+    const state = await pipeline.redis.hgetall(pipeline.keys.state(key));
+    const turn = state.turn ? await pipeline.redis.hgetall(pipeline.keys.turn(state.turn)) : {};
+    stuck.push(
+      JSON.stringify({
+        conversation: key,
+        answered,
+        state,
+        turn: { status: turn.status, escalation: turn.escalation, messages: turn.messages },
+        inbox: await pipeline.redis.lrange(pipeline.keys.inbox(key), 0, -1),
+        ready: await pipeline.redis.lrange(pipeline.keys.ready(key), 0, -1),
+        pending: await pipeline.redis.zscore(pipeline.keys.pendingConversations, key),
+        log: sink.lines.filter((line) => line.conversation === key).map((line) => `${line.msg}${line.source ? ` ${line.source}` : ''}${line.status ? ` ${line.status}` : ''}`),
+      }),
+    );
+  }
+
   // ---- what was posted ----
   let replies = 0;
   let holding = 0;
@@ -159,6 +181,21 @@ async function runMode(stream: boolean) {
     if (notApproved.length) problems.push(`mf-${index}: posted without approval: ${JSON.stringify(notApproved)}`);
     if (!answers.every((text) => answeredIn(text).length > 0)) problems.push(`mf-${index}: ${JSON.stringify(answers)}`);
     const checked = checkAnswered(`mf-${index}`, answers, MESSAGES);
+    if (checked.problems.length) {
+      const key = `web:mf-${index}`;
+      const turns = [];
+      for (const turnKey of await pipeline.redis.keys(`${pipeline.prefix}:turn:*`)) {
+        const turn = await pipeline.redis.hgetall(turnKey);
+        if (turn.conversation?.includes(`"mf-${index}"`)) turns.push({ id: turnKey.split(':').at(-1), status: turn.status, messages: JSON.parse(turn.messages ?? '[]').map((m: { text: string }) => m.text), drafts: turn.drafts, reply: turn.reply, escalation: turn.escalation, resolution: turn.resolution, folds: turn.folds, createdAt: turn.createdAt });
+      }
+      checked.problems.push(
+        JSON.stringify({
+          transcript: await webTranscript(service.url, `mf-${index}`),
+          turns,
+          log: sink.lines.filter((line) => line.conversation === key).map((line) => `${line.turn} ${line.msg}${line.source ? ` ${line.source}` : ''}${line.status ? ` ${line.status}` : ''}`),
+        }),
+      );
+    }
     duplicates += checked.duplicates;
     lost += checked.lost;
     disorder += checked.disorder;
@@ -189,6 +226,7 @@ async function runMode(stream: boolean) {
     lost,
     disorder,
     problems,
+    stuck,
     escalations,
     escalationSources: Object.fromEntries(escalationSources),
     openTurnsAfterLoad,
@@ -232,6 +270,7 @@ describe('model faults', () => {
       },
     });
     for (const run of both) {
+      expect(run.stuck).toEqual([]);
       expect(run.problems).toEqual([]);
       expect({ unreviewed: run.unreviewed, duplicates: run.duplicates, lost: run.lost, disorder: run.disorder }).toEqual({ unreviewed: 0, duplicates: 0, lost: 0, disorder: 0 });
       expect(run.openTurnsAfterLoad).toEqual([]);
