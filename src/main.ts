@@ -83,6 +83,18 @@ async function buildAdapters(config: Config): Promise<ChatAdapter[]> {
   return adapters;
 }
 
+/**
+ * Messages longer than `turn.maxMessageChars` are cut before they reach the models. The web chat
+ * refuses them with 413; Slack and Discord messages cannot be refused, so they are cut, and the
+ * models are told so.
+ */
+export function boundedText(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  // Never cut between the halves of a surrogate pair.
+  const cut = text.charCodeAt(limit - 1) >= 0xd800 && text.charCodeAt(limit - 1) <= 0xdbff ? limit - 1 : limit;
+  return `${text.slice(0, cut)}\n[message cut at ${limit} characters]`;
+}
+
 /** The composition root: config -> redis -> queue -> models -> adapters -> http. */
 export function createCountersign(options: CountersignOptions): Countersign {
   const { config } = options;
@@ -161,7 +173,8 @@ export function createCountersign(options: CountersignOptions): Countersign {
   });
 
   async function ingest(message: Omit<InboundMessage, 'receivedAt'> & { receivedAt?: number }): Promise<IngestResult> {
-    const full: InboundMessage = { ...message, receivedAt: message.receivedAt ?? Date.now() };
+    const full: InboundMessage = { ...message, text: boundedText(message.text, config.turn.maxMessageChars), receivedAt: message.receivedAt ?? Date.now() };
+    if (full.text !== message.text) logger.warn({ platform: full.conversation.platform, length: message.text.length, limit: config.turn.maxMessageChars }, 'a message over the length limit was cut');
     const key = conversationKey(full.conversation);
     const accepted = await store.accept(full, key, config.dedupeTtlSeconds);
     // A crash between these two steps leaves the message in the inbox without a job; the

@@ -37,6 +37,13 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: false,
     routerOptions: { maxParamLength: 500 },
+    // Errors the router raises before any route runs keep the service's `{"error": ...}` shape,
+    // and never echo the (possibly huge) URL back.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const status = error.statusCode ?? 400;
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a part of the URL path is too long' : 'the URL is not valid';
+      reply.status(status).send({ error: message });
+    },
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (isCountersignError(error)) {
