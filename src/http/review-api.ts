@@ -2,8 +2,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CountersignError } from '../core/errors.js';
-import { conversationKey, currentDraft, type Turn } from '../core/types.js';
-import { type ReviewService, reviewStatus } from '../review/review-service.js';
+import { presentTurn } from '../review/present-turn.js';
+import type { ReviewService } from '../review/review-service.js';
+
+export { presentTurn };
 
 const statusQuery = z.object({ status: z.enum(['pending', 'approved', 'rejected', 'resolved']).default('pending'), limit: z.coerce.number().int().min(1).max(1000).default(200) });
 const approveBody = z.strictObject({ text: z.string().trim().min(1, 'text must not be empty').max(40_000).optional() });
@@ -19,25 +21,6 @@ export function bearerMatches(header: string | string[] | undefined, token: stri
   return timingSafeEqual(digest(match[1]!), digest(token));
 }
 
-/** A turn as the review API shows it (no secrets; the conversation by key). */
-export function presentTurn(turn: Turn, withContext = false) {
-  return {
-    id: turn.id,
-    conversation: conversationKey(turn.conversation),
-    platform: turn.conversation.platform,
-    status: reviewStatus(turn),
-    draft: currentDraft(turn),
-    verdict: turn.verdict ?? null,
-    escalation: turn.escalation ?? null,
-    messages: turn.messages.map((message) => ({ id: message.id, user: message.user.name ?? message.user.id, text: message.text, at: message.receivedAt })),
-    revisions: turn.revisions,
-    resolution: turn.resolution ?? null,
-    reply: turn.reply?.text ?? null,
-    createdAt: turn.createdAt,
-    updatedAt: turn.updatedAt,
-    ...(withContext ? { context: turn.context ?? [], drafts: turn.drafts } : {}),
-  };
-}
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value ?? {});

@@ -13,6 +13,7 @@ import { createKeys, type Keys } from '../core/keys.js';
 import { conversationKey, currentDraft, type Reviewer, type Turn } from '../core/types.js';
 import { createConversationQueue } from '../queue/conversation-queue.js';
 import { createAuditLog } from './audit-log.js';
+import { presentTurn } from './present-turn.js';
 import { createReviewService, type ReviewService, type ReviewStatus, reviewStatus } from './review-service.js';
 
 /** A usage problem (`countersign` exits 2 on these, like configuration errors). */
@@ -230,25 +231,6 @@ export function formatTurn(turn: Turn, now = Date.now()): string {
   return lines.join('\n');
 }
 
-/** A turn as `--json` prints it (the review API's shape, with the conversation's context). */
-export function turnJson(turn: Turn) {
-  return {
-    id: turn.id,
-    conversation: conversationKey(turn.conversation),
-    platform: turn.conversation.platform,
-    status: reviewStatus(turn),
-    draft: currentDraft(turn),
-    verdict: turn.verdict ?? null,
-    escalation: turn.escalation ?? null,
-    messages: turn.messages.map((message) => ({ id: message.id, user: message.user.name ?? message.user.id, text: message.text, at: message.receivedAt })),
-    context: turn.context ?? [],
-    revisions: turn.revisions,
-    resolution: turn.resolution ?? null,
-    reply: turn.reply?.text ?? null,
-    createdAt: turn.createdAt,
-    updatedAt: turn.updatedAt,
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Commands
@@ -264,7 +246,7 @@ export async function reviewList(config: Config, options: { status: ReviewStatus
   const context = await openReview(config);
   try {
     const turns = await context.review.list(options.status, options.limit ?? 200);
-    output.stdout(`${options.json ? JSON.stringify(turns.map(turnJson), null, 2) : formatTurnList(turns, options.status)}\n`);
+    output.stdout(`${options.json ? JSON.stringify(turns.map((turn) => presentTurn(turn, true)), null, 2) : formatTurnList(turns, options.status)}\n`);
   } finally {
     await context.close();
   }
@@ -281,7 +263,7 @@ export async function reviewShow(config: Config, id: string, options: { json?: b
   const context = await openReview(config);
   try {
     const turn = await requireTurn(context.review, id);
-    output.stdout(`${options.json ? JSON.stringify(turnJson(turn), null, 2) : formatTurn(turn)}\n`);
+    output.stdout(`${options.json ? JSON.stringify(presentTurn(turn, true), null, 2) : formatTurn(turn)}\n`);
   } finally {
     await context.close();
   }
