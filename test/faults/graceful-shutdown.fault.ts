@@ -12,7 +12,7 @@ import {
   actorTurnTexts,
   answeredIn,
   chance,
-  checkAnswered,
+  tallyWebReplies,
   randomInt,
   report,
   type ServiceProcess,
@@ -139,22 +139,7 @@ describe('graceful shutdown', () => {
       );
     }
     await sleep(LOCK_MS + 2 * STALLED_MS);
-    let replies = 0;
-    let duplicates = 0;
-    let lost = 0;
-    let disorder = 0;
-    let unreviewed = 0;
-    const problems: string[] = [];
-    for (let index = 0; index < CONVERSATIONS; index++) {
-      const bot = (await webTranscript(ingest.url, `gs-${index}`)).filter((entry) => entry.role === 'bot').map((entry) => entry.text);
-      replies += bot.length;
-      unreviewed += bot.filter((text) => !approved.has(text)).length;
-      const checked = checkAnswered(`gs-${index}`, bot, MESSAGES);
-      duplicates += checked.duplicates;
-      lost += checked.lost;
-      disorder += checked.disorder;
-      problems.push(...checked.problems);
-    }
+    const { replies, duplicates, lost, disorder, unreviewed, problems } = await tallyWebReplies(ingest.url, 'gs', CONVERSATIONS, () => MESSAGES, approved);
     const slowCalls = actor.calls.filter((call) => call.answer.delayMs === SLOW_MS).length;
     // Hand-backs: actor calls still running when a worker exited belonged to turns it gave up.
     const conversationOf = (texts: string[]) => Number(/c(\d+)-m/.exec(texts[0] ?? '')?.[1] ?? Number.NaN);

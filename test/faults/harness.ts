@@ -372,6 +372,39 @@ export async function webTranscript(baseUrl: string, conversation: string): Prom
   return ((await response.json()) as { messages: WebEntry[] }).messages;
 }
 
+export interface WebTally {
+  replies: number;
+  duplicates: number;
+  lost: number;
+  disorder: number;
+  /** Posted texts that neither the critic approved or wrote, nor the operator or a reviewer. */
+  unreviewed: number;
+  problems: string[];
+  transcripts: Map<number, WebEntry[]>;
+}
+
+/**
+ * Read every conversation's web transcript and check it: each user message answered exactly
+ * once, in order, and every bot text one that was approved (`approved` holds the texts the
+ * scripted critic approved or wrote, plus holding and reviewer texts).
+ */
+export async function tallyWebReplies(baseUrl: string, conversationPrefix: string, conversations: number, messagesOf: (index: number) => number, approved: Set<string>): Promise<WebTally> {
+  const tally: WebTally = { replies: 0, duplicates: 0, lost: 0, disorder: 0, unreviewed: 0, problems: [], transcripts: new Map() };
+  for (let index = 0; index < conversations; index++) {
+    const transcript = await webTranscript(baseUrl, `${conversationPrefix}-${index}`);
+    tally.transcripts.set(index, transcript);
+    const bot = transcript.filter((entry) => entry.role === 'bot').map((entry) => entry.text);
+    tally.replies += bot.length;
+    tally.unreviewed += bot.filter((text) => !approved.has(text)).length;
+    const checked = checkAnswered(`${conversationPrefix}-${index}`, bot, messagesOf(index));
+    tally.duplicates += checked.duplicates;
+    tally.lost += checked.lost;
+    tally.disorder += checked.disorder;
+    tally.problems.push(...checked.problems);
+  }
+  return tally;
+}
+
 /** `c7-m3` (anywhere in a text) -> 3 */
 export const sequenceOf = (text: string) => Number(/-m(\d+)\b/.exec(text)?.[1] ?? Number.NaN);
 

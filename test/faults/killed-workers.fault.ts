@@ -16,6 +16,7 @@ import {
   actorTurnTexts,
   answeredIn,
   checkAnswered,
+  tallyWebReplies,
   type FaultProxy,
   postChat,
   randomInt,
@@ -242,24 +243,9 @@ describe('killed workers', () => {
     }
     // Let anything still running finish, then look once more (a duplicate would come late).
     await sleep(LOCK_MS + 2 * STALLED_MS);
-    let duplicates = 0;
-    let lost = 0;
-    let disorder = 0;
-    let replies = 0;
-    let unreviewed = 0;
-    const problems: string[] = [];
-    for (let index = 0; index < CONVERSATIONS; index++) {
-      const transcript = await webTranscript(ingest.url, `kw-${index}`);
-      transcripts.set(index, transcript);
-      const bot = transcript.filter((entry) => entry.role === 'bot').map((entry) => entry.text);
-      replies += bot.length;
-      unreviewed += bot.filter((text) => !approved.has(text)).length;
-      const checked = checkAnswered(`kw-${index}`, bot, sent[index]!);
-      duplicates += checked.duplicates;
-      lost += checked.lost;
-      disorder += checked.disorder;
-      problems.push(...checked.problems);
-    }
+    const tally = await tallyWebReplies(ingest.url, 'kw', CONVERSATIONS, (index) => sent[index]!, approved);
+    for (const [index, transcript] of tally.transcripts) transcripts.set(index, transcript);
+    const { replies, duplicates, lost, disorder, unreviewed, problems } = tally;
     const turnKeys = await redis.keys(`${prefix}:turn:*`);
     const statuses = await Promise.all(turnKeys.map((key) => redis.hget(key, 'status')));
     const posted = statuses.filter((status) => status === 'posted').length;

@@ -13,7 +13,7 @@ import { randomPrefix } from '../helpers/redis.js';
 import {
   actorTurnTexts,
   answeredIn,
-  checkAnswered,
+  tallyWebReplies,
   type OwnRedis,
   randomInt,
   report,
@@ -145,22 +145,7 @@ describe('redis restart', () => {
     await waitFor(async () => (await fetch(`${ingest.url}/healthz`)).status === 200 && (await fetch(`${worker.url}/healthz`)).status === 200, 'both /healthz to answer 200');
     sampling = false;
     await sampler;
-    let replies = 0;
-    let duplicates = 0;
-    let lost = 0;
-    let disorder = 0;
-    let unreviewed = 0;
-    const problems: string[] = [];
-    for (let index = 0; index < CONVERSATIONS; index++) {
-      const bot = (await webTranscript(ingest.url, `rr-${index}`)).filter((entry) => entry.role === 'bot').map((entry) => entry.text);
-      replies += bot.length;
-      unreviewed += bot.filter((text) => !approved.has(text)).length;
-      const checked = checkAnswered(`rr-${index}`, bot, MESSAGES);
-      duplicates += checked.duplicates;
-      lost += checked.lost;
-      disorder += checked.disorder;
-      problems.push(...checked.problems);
-    }
+    const { replies, duplicates, lost, disorder, unreviewed, problems } = await tallyWebReplies(ingest.url, 'rr', CONVERSATIONS, () => MESSAGES, approved);
     const direct = new Redis(redisServer.url);
     const turns = (await direct.keys(`${prefix}:turn:*`)).length;
     await direct.quit();
