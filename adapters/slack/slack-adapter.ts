@@ -267,6 +267,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
       if (decision === 'approve') await ctx.review.approve(turnId, text === undefined ? { reviewer } : { reviewer, text });
       else await ctx.review.reject(turnId, { reviewer });
     } catch (error) {
+      if (isCountersignError(error, 'review.forbidden')) {
+        if (where) await refuse(where.channel, reviewer.id, `You cannot decide this turn: ${error.message}.`);
+        return;
+      }
       if (!isCountersignError(error, 'review.conflict')) throw error;
       const current = await ctx.review.get(turnId);
       if (current) await updateReview(current, where);

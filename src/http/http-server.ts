@@ -9,6 +9,7 @@ const STATUS_OF: Record<string, number> = {
   'review.conflict': 409,
   'review.invalid': 400,
   'review.no-draft': 400,
+  'review.forbidden': 403,
   'http.bad-request': 400,
   'http.unauthorized': 401,
   'http.forbidden': 403,

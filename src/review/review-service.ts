@@ -91,6 +91,13 @@ export function createReviewService(options: ReviewServiceOptions) {
     const turn = await get(turnId);
     if (!turn) throw new CountersignError('review.not-found', `no escalated turn ${turnId}`);
     if (turn.status !== 'escalated') throw new CountersignError('review.conflict', `turn ${turnId} is already resolved (${reviewStatus(turn)})`);
+    // A rule may name who reviews its turns. Platform reviewers (Slack, Discord) outside that
+    // list are refused; holders of the review token (API, dashboard, CLI) administer every turn.
+    const named = turn.escalation?.reviewers;
+    const viaPlatform = resolution.reviewer.via === 'slack' || resolution.reviewer.via === 'discord';
+    if (named?.length && viaPlatform && !named.includes(resolution.reviewer.id) && !(resolution.reviewer.name && named.includes(resolution.reviewer.name))) {
+      throw new CountersignError('review.forbidden', `rule "${turn.escalation?.rule}" leaves this turn to ${named.join(', ')}`);
+    }
     const approval = replyText === null ? null : approveByReviewer(turn, resolution.reviewer, replyText);
     const fields: Partial<Turn> = { resolution, ...(approval ? { reply: { text: approval.text, source: approval.source } } : {}) };
     const conversation = conversationKey(turn.conversation);

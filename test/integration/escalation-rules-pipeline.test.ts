@@ -68,3 +68,34 @@ describe('escalation rules and draft checks in the pipeline', () => {
     expect((pending.body.turns as unknown[]).length).toBe(1);
   });
 });
+
+describe("a rule's own reviewers", () => {
+  let pipeline: Pipeline | undefined;
+  afterEach(async () => {
+    await pipeline?.stop();
+    pipeline = undefined;
+  });
+
+  it('only the reviewers a rule names decide its turns on a platform; token holders still can', async () => {
+    pipeline = await startPipeline({
+      configure: (config) => {
+        config.escalation = escalation(parse('- { name: vip, when: { userText: vip }, then: { action: escalate, reviewers: [U_LEAD] } }'));
+      },
+    });
+    await pipeline.send('vip-1', 'I am a vip customer');
+    await pipeline.send('vip-2', 'another vip question');
+    const review = pipeline.service!.review;
+    const pending = await waitFor(async () => {
+      const turns = await review.list('pending');
+      return turns.length === 2 ? turns : null;
+    }, 'two pending turns');
+    expect(pending[0]!.escalation?.reviewers).toEqual(['U_LEAD']);
+    const first = pending.find((turn) => turn.conversation.id === 'vip-1')!;
+    const second = pending.find((turn) => turn.conversation.id === 'vip-2')!;
+    const refused = await review.approve(first.id, { reviewer: { via: 'slack', id: 'U_OTHER' } }).catch((error: unknown) => error);
+    expect((refused as { code?: string }).code).toBe('review.forbidden');
+    expect((await review.get(first.id))?.status).toBe('escalated');
+    await review.approve(first.id, { reviewer: { via: 'slack', id: 'U_LEAD' } });
+    expect((await pipeline.reviewApi('POST', `/api/review/turns/${second.id}/reject`, {})).status).toBe(200);
+  });
+});
