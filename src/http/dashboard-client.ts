@@ -277,8 +277,22 @@ export const DASHBOARD_SCRIPT = `
       var dialog = document.getElementById('confirm');
       document.getElementById('confirm-text').textContent = text;
       dialog.returnValue = '';
+      // The dialog answers Enter itself ("Enter confirms", whichever button has focus) instead of
+      // relying on the browser's implicit form submission, which does not always carry the
+      // button's value; the key stops here so the page's own Enter shortcut never sees it.
+      function onKey(event) {
+        if (event.key !== 'Enter') return;
+        event.preventDefault();
+        event.stopPropagation();
+        dialog.close('ok');
+      }
+      dialog.addEventListener('keydown', onKey);
       dialog.addEventListener('close', function onClose() {
+        // A close event is queued as a task: the one from the previous dialog (cancelled with
+        // Esc) can arrive after this one opened. It is not this dialog's answer.
+        if (dialog.open) return;
         dialog.removeEventListener('close', onClose);
+        dialog.removeEventListener('keydown', onKey);
         resolve(dialog.returnValue === 'ok');
       });
       dialog.showModal();
