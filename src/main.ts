@@ -117,7 +117,8 @@ export function createCountersign(options: CountersignOptions): Countersign {
   // adapter looks before it posts a part whose claim lapsed.
   const outbox = createOutbox({ redis, keys, adapters, logger, claimLeaseMs: config.queue.lockDurationMs });
   const audit = createAuditLog({ redis, keys, logger });
-  const review = createReviewService({ redis, keys, enqueue: (conversation) => queue.enqueue(conversation), adapters: [], logger, audit });
+  // The review service shows resolutions through whichever adapters start() puts in the map.
+  const review = createReviewService({ redis, keys, enqueue: (conversation) => queue.enqueue(conversation), adapters, logger, audit });
   const http = createHttpServer({ logger });
   let url = '';
   let worker: Worker | null = null;
@@ -223,8 +224,6 @@ export function createCountersign(options: CountersignOptions): Countersign {
     async start() {
       const built = options.adapters ?? (await buildAdapters(config));
       for (const adapter of built) adapters.set(adapter.platform, adapter);
-      // The review service tells every adapter how a turn was resolved (Slack/Discord messages).
-      Object.assign(review, createReviewService({ redis, keys, enqueue: (conversation) => queue.enqueue(conversation), adapters: built, logger, audit }));
       const routes = createHttpRoutes(http);
       if (role !== 'worker') registerReviewApi(http, { review, token: config.review.token });
       if (role !== 'worker') registerDashboard(http, { review, audit, redis, keys, token: config.review.token, logger });

@@ -1,24 +1,45 @@
 import { z } from 'zod';
 import type { Verdict } from '../core/types.js';
 
-/** The critic's verdict JSON of CONTRACT.md, validated at the boundary. */
+/** The fields of the verdict JSON of CONTRACT.md, every one required. */
+const verdictFields = {
+  decision: z.enum(['approve', 'edit', 'revise', 'escalate']),
+  reason: z.string().min(1),
+  categories: z.array(z.string()),
+  confidence: z.number().min(0).max(1),
+  revised_text: z.string().nullable(),
+  feedback: z.string().nullable(),
+};
+
+/** What the contract asks beyond the shape: an edit carries its text, a revise its feedback. */
+function verdictRequirements(verdict: { decision: string; revised_text?: string | null; feedback?: string | null }, context: z.RefinementCtx) {
+  if (verdict.decision === 'edit' && !verdict.revised_text?.trim()) {
+    context.addIssue({ code: 'custom', path: ['revised_text'], message: 'required for edit' });
+  }
+  if (verdict.decision === 'revise' && !verdict.feedback?.trim()) {
+    context.addIssue({ code: 'custom', path: ['feedback'], message: 'required for revise' });
+  }
+}
+
+/**
+ * The critic's answer at run time, validated at the boundary: forgiving where small models are
+ * sloppy (missing categories, revised_text or feedback default to empty) and bounded in size.
+ */
 export const verdictSchema = z
   .object({
-    decision: z.enum(['approve', 'edit', 'revise', 'escalate']),
+    ...verdictFields,
     reason: z.string().trim().min(1).max(2000),
     categories: z.array(z.string().max(100)).max(50).default([]),
-    confidence: z.number().min(0).max(1),
     revised_text: z.string().nullable().default(null),
     feedback: z.string().nullable().default(null),
   })
-  .superRefine((verdict, context) => {
-    if (verdict.decision === 'edit' && !verdict.revised_text?.trim()) {
-      context.addIssue({ code: 'custom', path: ['revised_text'], message: 'an edit needs revised_text' });
-    }
-    if (verdict.decision === 'revise' && !verdict.feedback?.trim()) {
-      context.addIssue({ code: 'custom', path: ['feedback'], message: 'a revise needs feedback' });
-    }
-  });
+  .superRefine(verdictRequirements);
+
+/** The verdict JSON of CONTRACT.md, exactly (no other keys): what a training set's targets are. */
+export const contractVerdictSchema = z.strictObject(verdictFields).superRefine(verdictRequirements);
+
+/** The same verdict, ignoring keys beyond the contract's: for verdicts read from files and evaluations. */
+export const lenientVerdictSchema = z.object(verdictFields).superRefine(verdictRequirements);
 
 /** The JSON Schema sent as `response_format` (strict structured outputs need every key required). */
 export const VERDICT_JSON_SCHEMA = {

@@ -13,7 +13,7 @@
  *
  * Both roles are deterministic functions of the request, so the demo and its tests never flake.
  */
-import type { VerdictDecision } from '../core/types.js';
+import type { Verdict, VerdictDecision } from '../core/types.js';
 import { type ModelScript, type ModelServer, type ModelServerRequest, startModelServer } from './model-server.js';
 
 /** Model name the demo configures for the actor. */
@@ -298,15 +298,8 @@ export function demoActorReply(messages: Message[]): string {
 // The critic
 // ---------------------------------------------------------------------------------------------
 
-/** The verdict JSON of CONTRACT.md. */
-export interface DemoVerdict {
-  decision: VerdictDecision;
-  reason: string;
-  categories: string[];
-  confidence: number;
-  revised_text: string | null;
-  feedback: string | null;
-}
+/** The demo critic answers the verdict JSON of CONTRACT.md. */
+export type DemoVerdict = Verdict;
 
 const sentencesOf = (text: string): string[] => text.match(/[^.!?]+[.!?]*(\s+|$)/g)?.map((sentence) => sentence.trim()).filter(Boolean) ?? [];
 

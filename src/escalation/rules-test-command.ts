@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import type { Platform, Verdict } from '../core/types.js';
-import { lenientVerdictSchema } from '../review/dataset-export.js';
+import { lenientVerdictSchema } from '../agents/verdict-schema.js';
 import { runDraftChecks } from './draft-checks.js';
 import { evaluateRules } from './evaluate-rules.js';
 import { formatRuleTest, ruleTurnForTest } from './explain-rules.js';

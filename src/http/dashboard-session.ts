@@ -5,7 +5,8 @@
  * its id (a Redis dump does not hand out live cookies) with a TTL, next to a per-session CSRF
  * token that every state-changing request must echo.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { constantTimeEqual } from './constant-time-equal.js';
 import type { FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 
@@ -28,11 +29,6 @@ export interface SessionStoreOptions {
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
-
-/** Constant-time string equality (digests first, so lengths do not leak either). */
-export function constantTimeEqual(a: string, b: string): boolean {
-  return timingSafeEqual(sha256(a), sha256(b));
-}
 
 /** Session ids are 32 random bytes in base64url; anything else is not looked up. */
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;

@@ -22,10 +22,13 @@ import type { AuditLog } from '../review/audit-log.js';
 import type { ReviewService } from '../review/review-service.js';
 import { DASHBOARD_SCRIPT } from './dashboard-client.js';
 import { type DashboardView, renderLoginPage, renderShell } from './dashboard-page.js';
-import { constantTimeEqual, CSRF_HEADER, csrfMatches, type DashboardSession, SESSION_COOKIE, sameOrigin, createSessionStore } from './dashboard-session.js';
+import { CSRF_HEADER, csrfMatches, type DashboardSession, SESSION_COOKIE, sameOrigin, createSessionStore } from './dashboard-session.js';
 import { ACTIVITY_RANGES, type ActivityRange, readActivity } from './dashboard-stats.js';
 import { DASHBOARD_STYLE } from './dashboard-style.js';
-import { presentTurn } from './review-api.js';
+import { presentTurn } from '../review/present-turn.js';
+import { constantTimeEqual } from './constant-time-equal.js';
+import { parseInput } from './parse-input.js';
+import { approveBody } from './review-api.js';
 
 export interface DashboardOptions {
   review: ReviewService;
@@ -59,7 +62,6 @@ const loginBody = z.object({
   next: z.string().optional(),
 });
 const listQuery = z.object({ status: z.enum(['pending', 'approved', 'rejected', 'resolved']).default('pending'), limit: z.coerce.number().int().min(1).max(500).default(200) });
-const approveBody = z.strictObject({ text: z.string().trim().min(1, 'text must not be empty').max(40_000).optional() });
 const activityQuery = z.object({ range: z.enum(Object.keys(ACTIVITY_RANGES) as [ActivityRange, ...ActivityRange[]]).default('24h') });
 
 /** Only paths of the dashboard itself are followed after sign-in (no open redirect). */
@@ -67,15 +69,6 @@ function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/review(?:\/[A-Za-z0-9_-]+)*\/?$/.test(next) ? next : '/review';
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
-    throw new CountersignError('http.bad-request', `invalid ${what}: ${where}${issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : issue.message}`);
-  }
-  return result.data;
-}
 
 /** A turn as the dashboard shows it: the review API's view plus the channel to show in lists. */
 function present(turn: Turn, withContext = false) {
@@ -229,7 +222,7 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     });
     scope.get('/review/api/turns', async (request) => {
       await requireSession(request);
-      const query = parse(listQuery, request.query, 'query');
+      const query = parseInput(listQuery, request.query, 'query');
       const turns = await review.list(query.status, query.limit);
       return { turns: turns.map((turn) => present(turn)) };
     });
@@ -241,19 +234,19 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     });
     scope.post<{ Params: { id: string } }>('/review/api/turns/:id/approve', async (request) => {
       const { session } = await requireWrite(request, request.headers[CSRF_HEADER]);
-      const body = parse(approveBody, request.body, 'body');
+      const body = parseInput(approveBody, request.body, 'body');
       const turn = await review.approve(request.params.id, { reviewer: reviewer(session), ...(body.text ? { text: body.text } : {}) });
       return { turn: present(turn, true) };
     });
     scope.post<{ Params: { id: string } }>('/review/api/turns/:id/reject', async (request) => {
       const { session } = await requireWrite(request, request.headers[CSRF_HEADER]);
-      parse(z.strictObject({}), request.body, 'body');
+      parseInput(z.strictObject({}), request.body, 'body');
       const turn = await review.reject(request.params.id, { reviewer: reviewer(session) });
       return { turn: present(turn, true) };
     });
     scope.get('/review/api/activity', async (request) => {
       await requireSession(request);
-      const { range } = parse(activityQuery, request.query, 'query');
+      const { range } = parseInput(activityQuery, request.query, 'query');
       return readActivity(audit, range);
     });
 

@@ -1,36 +1,26 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CountersignError } from '../core/errors.js';
+import { constantTimeEqual } from './constant-time-equal.js';
+import { parseInput } from './parse-input.js';
 import { presentTurn } from '../review/present-turn.js';
 import type { ReviewService } from '../review/review-service.js';
 
-export { presentTurn };
-
 const statusQuery = z.object({ status: z.enum(['pending', 'approved', 'rejected', 'resolved']).default('pending'), limit: z.coerce.number().int().min(1).max(1000).default(200) });
-const approveBody = z.strictObject({ text: z.string().trim().min(1, 'text must not be empty').max(40_000).optional() });
+/** A reviewer's approval: empty (post the draft) or the reviewer's own text. Shared with the dashboard. */
+export const approveBody = z.strictObject({ text: z.string().trim().min(1, 'text must not be empty').max(40_000).optional() });
 const emptyBody = z.strictObject({});
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** Constant-time check of `Authorization: Bearer <token>`; no token configured refuses everyone. */
 export function bearerMatches(header: string | string[] | undefined, token: string | undefined): boolean {
   if (!token || typeof header !== 'string') return false;
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
   if (!match) return false;
-  return timingSafeEqual(digest(match[1]!), digest(token));
+  return constantTimeEqual(match[1]!, token);
 }
 
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
-    throw new CountersignError('http.bad-request', `invalid ${what}: ${where}${issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : issue.message}`);
-  }
-  return result.data;
-}
 
 /** The review API of CONTRACT.md. */
 export function registerReviewApi(app: FastifyInstance, options: { review: ReviewService; token: string | undefined }) {
@@ -44,7 +34,7 @@ export function registerReviewApi(app: FastifyInstance, options: { review: Revie
   app.register(async (scope) => {
     scope.addHook('onRequest', authorize);
     scope.get('/api/review/turns', async (request) => {
-      const query = parse(statusQuery, request.query, 'query');
+      const query = parseInput(statusQuery, request.query, 'query');
       const turns = await options.review.list(query.status, query.limit);
       return { turns: turns.map((turn) => presentTurn(turn)) };
     });
@@ -54,12 +44,12 @@ export function registerReviewApi(app: FastifyInstance, options: { review: Revie
       return { turn: presentTurn(turn, true) };
     });
     scope.post<{ Params: { id: string } }>('/api/review/turns/:id/approve', async (request) => {
-      const body = parse(approveBody, request.body, 'body');
+      const body = parseInput(approveBody, request.body, 'body');
       const turn = await options.review.approve(request.params.id, { reviewer: reviewer(request), ...(body.text ? { text: body.text } : {}) });
       return { turn: presentTurn(turn, true) };
     });
     scope.post<{ Params: { id: string } }>('/api/review/turns/:id/reject', async (request) => {
-      parse(emptyBody, request.body, 'body');
+      parseInput(emptyBody, request.body, 'body');
       const turn = await options.review.reject(request.params.id, { reviewer: reviewer(request) });
       return { turn: presentTurn(turn, true) };
     });

@@ -13,7 +13,8 @@
 import type { ChatMessage, ModelClient, ResponseSchema } from '../core/ports.js';
 import { CountersignError, describeError } from '../core/errors.js';
 import type { Verdict, VerdictDecision } from '../core/types.js';
-import { lenientVerdictSchema, parseDatasetLine } from './dataset-export.js';
+import { lenientVerdictSchema } from '../agents/verdict-schema.js';
+import { parseDatasetLine } from './dataset-export.js';
 
 export const DECISIONS: readonly VerdictDecision[] = ['approve', 'edit', 'revise', 'escalate'];
 

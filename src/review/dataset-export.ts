@@ -13,6 +13,7 @@
  * Pure: the caller reads the turns (review store) and writes the lines to a file.
  */
 import { z } from 'zod';
+import { contractVerdictSchema } from '../agents/verdict-schema.js';
 import type { ChatMessage } from '../core/ports.js';
 import type { HistoryEntry, InboundMessage, Turn, Verdict, VerdictDecision } from '../core/types.js';
 import { currentDraft } from '../core/types.js';
@@ -23,26 +24,6 @@ import { maskPersonalData } from './personal-data.js';
  * is trained on the prompts it will see. Returns the messages before the critic's answer.
  */
 export type CriticPromptBuilder = (input: { history: HistoryEntry[]; messages: InboundMessage[]; draft: string }) => ChatMessage[];
-
-const verdictShape = {
-  decision: z.enum(['approve', 'edit', 'revise', 'escalate']),
-  reason: z.string().min(1),
-  categories: z.array(z.string()),
-  confidence: z.number().min(0).max(1),
-  revised_text: z.string().nullable(),
-  feedback: z.string().nullable(),
-};
-
-const verdictRequirements = (verdict: { decision: string; revised_text: string | null; feedback: string | null }, context: z.RefinementCtx) => {
-  if (verdict.decision === 'edit' && !verdict.revised_text) context.addIssue({ code: 'custom', path: ['revised_text'], message: 'required for edit' });
-  if (verdict.decision === 'revise' && !verdict.feedback) context.addIssue({ code: 'custom', path: ['feedback'], message: 'required for revise' });
-};
-
-/** The verdict JSON of CONTRACT.md, exactly (no other keys): what the dataset's targets are. */
-export const contractVerdictSchema = z.strictObject(verdictShape).superRefine(verdictRequirements);
-
-/** The same verdict, ignoring keys beyond the contract's: for reading a model's answer. */
-export const lenientVerdictSchema = z.object(verdictShape).superRefine(verdictRequirements);
 
 const chatMessageSchema = z.strictObject({ role: z.enum(['system', 'user', 'assistant']), content: z.string() });
 

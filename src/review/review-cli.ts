@@ -102,7 +102,6 @@ export async function openReview(config: Config, options: { enqueue?: boolean; l
     keys,
     logger,
     audit,
-    adapters: [],
     enqueue: async (conversation) => {
       if (!queue) throw new CountersignError('cli.internal', 'this command cannot queue work');
       await queue.enqueue(conversation);

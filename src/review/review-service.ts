@@ -40,8 +40,8 @@ export interface ReviewServiceOptions {
   keys: Keys;
   /** Queue the conversation so its worker delivers the resolution. */
   enqueue(conversation: string): Promise<void>;
-  /** Adapters that show resolutions (Slack and Discord review messages). */
-  adapters?: ChatAdapter[];
+  /** Adapters that show resolutions (Slack and Discord review messages); read at each resolution. */
+  adapters?: ReadonlyMap<unknown, ChatAdapter>;
   logger: Logger;
   /** Where every review action is recorded with the reviewer's identity. */
   audit?: AuditLog;
@@ -131,7 +131,7 @@ export function createReviewService(options: ReviewServiceOptions) {
     await options.enqueue(conversation);
     const resolved = { ...turn, ...fields, status: approval ? ('approved' as const) : ('rejected' as const) };
     await redis.publish(keys.reviewEvents, JSON.stringify({ type: 'resolved', turnId, at: resolution.at } satisfies ReviewEvent));
-    for (const adapter of options.adapters ?? []) {
+    for (const adapter of options.adapters?.values() ?? []) {
       adapter.presentResolution?.(resolved).catch((error: unknown) => logger.warn({ err: error, turn: turnId, platform: adapter.platform }, 'could not show the resolution'));
     }
     return resolved;

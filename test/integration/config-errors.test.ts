@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../helpers/worker-process.js';
+import { type CliResult, runCli } from '../helpers/cli.js';
 
 const directory = mkdtempSync(path.join(tmpdir(), 'countersign-cli-'));
 function yamlFile(name: string, text: string): string {
@@ -12,30 +11,12 @@ function yamlFile(name: string, text: string): string {
   return file;
 }
 
-/** Run the CLI as operators do; a minimal environment so the developer's variables cannot leak in. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Run the CLI as operators do, in a minimal environment. */
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, env, { inherit: false });
 
 const PROBLEM_LINE = /^(environment [A-Z_]+|\/\S+): (line \d+ column \d+|\(root\)|\(file\)|[A-Za-z]\w*(\.\w+)*): \S.*$/;
 
-function expectProblems(result: { code: number | null; stdout: string; stderr: string }, expected: string[]) {
+function expectProblems(result: CliResult, expected: string[]) {
   expect(result.code).toBe(2);
   const lines = result.stderr.trimEnd().split('\n');
   for (const line of lines) expect(line).toMatch(PROBLEM_LINE);

@@ -1,39 +1,11 @@
-/**
- * `countersign export` and `countersign eval` as child processes against a service with
- * escalated and reviewed turns: the export is a fine-tuning set whose every line passes the
- * dataset line schema, labelled by the human decision, optionally masked; eval runs the
- * configured critic (the model server) over it and prints the confusion matrix, escalation
- * precision and recall, latency, and a progress bar.
- */
-import { execFile } from 'node:child_process';
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasetLineSchema } from '../../src/review/dataset-export.js';
+import { runCli } from '../helpers/cli.js';
 import { criticInput, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 90_000, maxBuffer: 10 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 let pipeline: Pipeline;
 let dir: string;

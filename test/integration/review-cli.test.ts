@@ -1,36 +1,8 @@
-/**
- * `countersign review list|show|approve|reject` as child processes (`node --import tsx
- * src/cli.ts ...`) against a running service with escalated turns: the terminal's decisions
- * go through the review service, the service's workers post them through the web adapter,
- * and the audit log names the terminal user.
- */
-import { execFile } from 'node:child_process';
+
 import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { criticInput, HOLDING, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 90_000, maxBuffer: 10 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 let pipeline: Pipeline;
 const user = (() => {
