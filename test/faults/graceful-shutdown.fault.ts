@@ -6,25 +6,36 @@
  * handed back. Every user message is answered exactly once, in order.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { criticInput, verdict, waitFor } from '../helpers/pipeline.js';
+import { criticInput, verdict } from '../helpers/pipeline.js';
 import { randomPrefix, REDIS_URL } from '../helpers/redis.js';
 import {
   actorTurnTexts,
+  armed,
   answeredIn,
   chance,
   tallyWebReplies,
   randomInt,
   report,
+  reseed,
   type ServiceProcess,
   sequenceOf,
   sleep,
   startProcess,
   startTrackedModel,
+  type TrackedModel,
+  waitForProgress,
   webTranscript,
 } from './harness.js';
 
+reseed('graceful-shutdown');
+
 const CONVERSATIONS = 40;
+/** Each conversation sends at least this many messages, and goes on until both SIGTERMs are done. */
 const MESSAGES = 5;
+const SAFETY_MESSAGES = 60;
+/** A SIGTERM waits this long for its moment (a slow and a fast call in flight on that worker). */
+const AIM_DEADLINE_MS = 60_000;
+const STALL_MS = 90_000;
 const SHUTDOWN_TIMEOUT_MS = 2500;
 const LOCK_MS = 2000;
 const STALLED_MS = 1000;
@@ -52,59 +63,93 @@ describe('graceful shutdown', () => {
   it('SIGTERM during a burst: active turns finish or are handed back within the shutdown timeout, none lost, none doubled', async () => {
     const started = Date.now();
     const approved = new Set<string>();
-    const actor = await startTrackedModel((request) => ({
+    // Each worker has model servers of its own, so the test knows which calls a worker has in flight.
+    const actorScript = (request: Parameters<typeof actorTurnTexts>[0]) => ({
       content: `answered ${actorTurnTexts(request).map(sequenceOf).join(',')}`,
       delayMs: chance(0.12) ? SLOW_MS : randomInt(20, 300),
-    }));
-    const critic = await startTrackedModel((request) => {
+    });
+    const criticScript = (request: Parameters<typeof criticInput>[0]) => {
       approved.add(criticInput(request).draft);
       return { content: verdict('approve'), delayMs: randomInt(20, 300) };
-    });
-    cleanups.push(() => actor.close(), () => critic.close());
-    const env = {
+    };
+    const models: Record<string, { actor: TrackedModel; critic: TrackedModel }> = {};
+    for (const name of ['worker-a', 'worker-b']) {
+      const actor = await startTrackedModel(actorScript);
+      const critic = await startTrackedModel(criticScript);
+      cleanups.push(() => actor.close(), () => critic.close());
+      models[name] = { actor, critic };
+    }
+    const allActorCalls = () => Object.values(models).flatMap((model) => model.actor.calls);
+    const prefix = randomPrefix('fault-term');
+    const envOf = (name: string) => ({
       REDIS_URL,
-      REDIS_PREFIX: randomPrefix('fault-term'),
+      REDIS_PREFIX: prefix,
       ADAPTERS: 'web',
-      OPENAI_BASE_URL: actor.url,
+      OPENAI_BASE_URL: models[name]!.actor.url,
       OPENAI_API_KEY: 'fault-key',
       ACTOR_MODEL: 'fault-actor',
-      CRITIC_BASE_URL: critic.url,
+      CRITIC_BASE_URL: models[name]!.critic.url,
       CRITIC_API_KEY: 'fault-key',
       CRITIC_MODEL: 'fault-critic',
       QUEUE_LOCK_DURATION_MS: String(LOCK_MS),
       QUEUE_STALLED_INTERVAL_MS: String(STALLED_MS),
       WORKER_CONCURRENCY: '10',
-    };
+    });
     const config = { shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS };
     const processes: ServiceProcess[] = [];
     cleanups.push(() => Promise.all(processes.map((proc) => proc.kill())));
-    const ingest = await startProcess({ name: 'ingest', role: 'ingest', env, config });
+    const ingest = await startProcess({ name: 'ingest', role: 'ingest', env: envOf('worker-a'), config });
     processes.push(ingest);
     const workers: Record<string, ServiceProcess> = {};
     for (const name of ['worker-a', 'worker-b']) {
-      workers[name] = await startProcess({ name, role: 'worker', env, config });
+      workers[name] = await startProcess({ name, role: 'worker', env: envOf(name), config });
       processes.push(workers[name]!);
     }
 
-    // ---- the burst ----
+    // ---- the burst: it goes on until both SIGTERMs are done ----
+    let terminationsDone = false;
+    const sent = new Array<number>(CONVERSATIONS).fill(0);
     const load = Promise.all(
       Array.from({ length: CONVERSATIONS }, async (_, index) => {
-        for (let message = 1; message <= MESSAGES; message++) {
+        for (let message = 1; message <= SAFETY_MESSAGES; message++) {
+          if (message > MESSAGES && terminationsDone) break;
           const response = await fetch(`${ingest.url}/api/chat/gs-${index}/messages`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ text: `c${index}-m${message}`, clientMessageId: `gs-${index}-${message}` }),
           });
           expect(response.status).toBe(202);
+          sent[index] = message;
           await sleep(randomInt(100, 1500));
         }
       }),
     );
 
     // ---- SIGTERM one worker, bring it back, then the other ----
+    // Each SIGTERM is aimed: it waits until that worker has a slow call in flight that will
+    // outlast the shutdown timeout (a hand-back) and a fast one that will not (a turn finished
+    // after SIGTERM), rather than firing at a fixed time that a slow machine may miss.
     const terminations: Termination[] = [];
+    const misses: string[] = [];
+    const momentReached = (name: string) => {
+      const now = Date.now();
+      const inFlight = models[name]!.actor.inFlight(now);
+      return inFlight.some((call) => call.due - now > SHUTDOWN_TIMEOUT_MS + 1000) && inFlight.some((call) => call.due - now < 200);
+    };
     const terminate = async (name: string) => {
       const proc = workers[name]!;
+      let poll: NodeJS.Timeout | undefined;
+      const reached = await armed(
+        (fire) => {
+          poll = setInterval(() => {
+            if (momentReached(name)) fire();
+          }, 20);
+        },
+        () => {},
+        AIM_DEADLINE_MS,
+      );
+      clearInterval(poll);
+      if (!reached) misses.push(`${name}: no slow and fast call in flight together within ${AIM_DEADLINE_MS} ms; SIGTERM sent anyway`);
       const linesBefore = proc.logs().length;
       const at = Date.now();
       proc.child.kill('SIGTERM');
@@ -121,44 +166,45 @@ describe('graceful shutdown', () => {
         handedBack: after.some((line) => line.msg === 'active turns did not finish in time; handing them back'),
         resumedAfterMs: [],
       });
-      workers[name] = await startProcess({ name, role: 'worker', env, config });
+      workers[name] = await startProcess({ name, role: 'worker', env: envOf(name), config });
       processes.push(workers[name]!);
     };
-    await sleep(1500);
     await terminate('worker-a');
-    await sleep(800);
     await terminate('worker-b');
+    terminationsDone = true;
     await load;
+    const messagesIn = sent.reduce((sum, count) => sum + count, 0);
 
     // ---- every message answered once, in order ----
     for (let index = 0; index < CONVERSATIONS; index++) {
-      await waitFor(
-        async () => (await webTranscript(ingest.url, `gs-${index}`)).filter((entry) => entry.role === 'bot').flatMap((entry) => answeredIn(entry.text)).includes(MESSAGES),
+      await waitForProgress(
+        async () => (await webTranscript(ingest.url, `gs-${index}`)).filter((entry) => entry.role === 'bot').flatMap((entry) => answeredIn(entry.text)).includes(sent[index]!),
+        () => allActorCalls().length,
         `gs-${index} to be answered`,
-        { timeoutMs: 60_000, intervalMs: 200 },
+        { stallMs: STALL_MS },
       );
     }
     await sleep(LOCK_MS + 2 * STALLED_MS);
-    const { replies, duplicates, lost, disorder, unreviewed, problems } = await tallyWebReplies(ingest.url, 'gs', CONVERSATIONS, () => MESSAGES, approved);
-    const slowCalls = actor.calls.filter((call) => call.answer.delayMs === SLOW_MS).length;
+    const { replies, duplicates, lost, disorder, unreviewed, problems } = await tallyWebReplies(ingest.url, 'gs', CONVERSATIONS, (index) => sent[index]!, approved);
+    const slowCalls = allActorCalls().filter((call) => call.answer.delayMs === SLOW_MS).length;
     // Hand-backs: actor calls still running when a worker exited belonged to turns it gave up.
     const conversationOf = (texts: string[]) => Number(/c(\d+)-m/.exec(texts[0] ?? '')?.[1] ?? Number.NaN);
     for (const item of terminations) {
       const exit = item.at + item.exitedAfterMs;
-      const cut = actor.calls.filter((call) => call.at < item.at && call.due > exit);
+      const cut = models[item.worker]!.actor.calls.filter((call) => call.at < item.at && call.due > exit);
       item.inFlightTurns = cut.length;
       for (const call of cut) {
         const conversation = conversationOf(actorTurnTexts(call.request));
-        const next = actor.calls.find((later) => later.at > exit && conversationOf(actorTurnTexts(later.request)) === conversation);
+        const next = allActorCalls().find((later) => later.at > exit && conversationOf(actorTurnTexts(later.request)) === conversation);
         if (next) item.resumedAfterMs.push(next.at - exit);
       }
     }
     const resumed = terminations.flatMap((item) => item.resumedAfterMs);
     report({
       scenario: 'graceful-shutdown',
-      load: `${CONVERSATIONS} conversations x ${MESSAGES} messages in a burst through 1 ingest + 2 worker processes; 12% of actor calls take ${SLOW_MS} ms (longer than the shutdown timeout)`,
+      load: `${CONVERSATIONS} conversations, ${messagesIn} messages (at least ${MESSAGES} each, until both SIGTERMs were done) through 1 ingest + 2 worker processes; 12% of actor calls take ${SLOW_MS} ms (longer than the shutdown timeout)`,
       faults: `SIGTERM to each worker in turn during the burst (shutdownTimeoutMs ${SHUTDOWN_TIMEOUT_MS}), each restarted`,
-      messagesIn: CONVERSATIONS * MESSAGES,
+      messagesIn,
       repliesOut: replies,
       duplicates,
       lost,
@@ -170,6 +216,7 @@ describe('graceful shutdown', () => {
           (item) =>
             `${item.worker}: exit ${item.exitCode} after ${item.exitedAfterMs} ms, ${item.finishedAfterSigterm} turns finished after SIGTERM, ${item.handedBack ? 'the rest handed back at the timeout' : 'nothing left to hand back'}`,
         ),
+        'aim misses': misses.length ? misses : 'none',
         'handed-back model calls resumed elsewhere': `${resumed.length}, worst ${Math.max(0, ...resumed)} ms after the exit`,
         'bound (stated)': `exit within shutdownTimeoutMs ${SHUTDOWN_TIMEOUT_MS} ms + 2000 ms to close; a handed-back turn resumes within lockDuration ${LOCK_MS} + 2 x stalledInterval ${STALLED_MS} ms after that`,
       },

@@ -19,8 +19,111 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const RESULTS_DIR = process.env.FAULTS_RESULTS_DIR ?? path.join(tmpdir(), 'countersign-faults');
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-export const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
-export const chance = (p: number) => Math.random() < p;
+
+// ---------------------------------------------------------------------------------------------
+// Seeded randomness: every random choice of the suite comes from one seed, printed at the start
+// of each scenario file and in every report, so a failure can be replayed with FAULT_SEED=<seed>.
+// (Timing on a busy machine still varies between runs; the choices themselves repeat.)
+// ---------------------------------------------------------------------------------------------
+
+function parseSeed(value: string | undefined): number {
+  if (value === undefined || value === '') return (Date.now() ^ (process.pid << 16)) >>> 0;
+  const seed = Number(value);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`FAULT_SEED must be an integer from 0 to 4294967295, not ${JSON.stringify(value)}`);
+  return seed;
+}
+
+/** The seed of this run: FAULT_SEED, or a fresh one. */
+export const SEED = parseSeed(process.env.FAULT_SEED);
+
+/** mulberry32: a small, fast, well-distributed 32-bit generator; enough to replay choices. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let generator = mulberry32(SEED);
+/** Start the sequence again from SEED (each scenario file calls it once, so files replay alone too). */
+export function reseed(label: string): number {
+  generator = mulberry32(SEED);
+  console.log(`[faults] ${label}: seed ${SEED} (replay with FAULT_SEED=${SEED})`);
+  return SEED;
+}
+
+export const random = () => generator();
+export const randomInt = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
+export const chance = (p: number) => random() < p;
+
+// ---------------------------------------------------------------------------------------------
+// Waiting on a busy machine: deadlines that follow progress
+// ---------------------------------------------------------------------------------------------
+
+export interface ProgressWait {
+  /** Give up once `progress()` has not changed for this long. */
+  stallMs: number;
+  /** A last-resort bound on the whole wait, far beyond any healthy run. @defaultValue 15 minutes */
+  maxMs?: number;
+  intervalMs?: number;
+}
+
+/**
+ * Wait until `check` holds. The deadline moves with `progress` (a count of replies, turns,
+ * posts...): a slow machine that keeps making progress gets as long as it needs; a stuck one
+ * fails after `stallMs` without any, naming what it waited for and where it stopped.
+ */
+export async function waitForProgress<T>(check: () => T | Promise<T>, progress: () => unknown | Promise<unknown>, what: string, options: ProgressWait): Promise<NonNullable<T>> {
+  const started = Date.now();
+  const maxMs = options.maxMs ?? 15 * 60_000;
+  let last = JSON.stringify(await progress());
+  let lastChange = Date.now();
+  let lastProblem: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastProblem = error;
+    }
+    const now = JSON.stringify(await progress());
+    if (now !== last) {
+      last = now;
+      lastChange = Date.now();
+    }
+    const problem = lastProblem instanceof Error ? `; last error: ${lastProblem.message}` : '';
+    if (Date.now() - lastChange > options.stallMs) throw new Error(`no progress for ${options.stallMs} ms waiting for ${what} (progress stuck at ${last}${problem})`);
+    if (Date.now() - started > maxMs) throw new Error(`still waiting for ${what} after ${maxMs} ms (progress ${last}${problem})`);
+    await sleep(options.intervalMs ?? 200);
+  }
+}
+
+/**
+ * Something that must happen by a deadline or be counted as missed: an aimed kill waits for its
+ * step (a model call, a post) but never for ever. Resolves true when `arm`'s trigger fired,
+ * false when the deadline passed first (then `disarm` runs).
+ */
+export function armed(arm: (fire: () => void) => void, disarm: () => void, deadlineMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    let done = false;
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      disarm();
+      resolve(false);
+    }, deadlineMs);
+    arm(() => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Reports
@@ -42,9 +145,9 @@ export interface ScenarioReport {
 /** Print what the scenario did and found, and keep it as JSON for the Guarantees table. */
 export function report(result: ScenarioReport): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(path.join(RESULTS_DIR, `${result.scenario}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(path.join(RESULTS_DIR, `${result.scenario}.json`), `${JSON.stringify({ ...result, seed: SEED }, null, 2)}\n`);
   const lines = [
-    `== ${result.scenario}`,
+    `== ${result.scenario} (seed ${SEED})`,
     `   load:      ${result.load}`,
     `   faults:    ${result.faults}`,
     `   outcome:   messages in ${result.messagesIn}, replies out ${result.repliesOut}, duplicates ${result.duplicates}, lost ${result.lost}, unreviewed posts ${result.unreviewedPosts}`,

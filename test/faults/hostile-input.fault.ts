@@ -12,7 +12,9 @@ import type { ModelServerAnswer } from '../../src/demo/model-server.js';
 import { type Countersign, createCountersign } from '../../src/main.js';
 import { type FakeSlack, signSlackBody, startFakeSlack } from '../fakes/fake-slack.js';
 import { criticInput, HOLDING, type Pipeline, REVIEW_TOKEN, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
-import { actorTurnTexts, createLogSink, report, sleep, webTranscript } from './harness.js';
+import { actorTurnTexts, createLogSink, report, sleep, webTranscript, reseed } from './harness.js';
+
+reseed('hostile-input');
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(async () => {

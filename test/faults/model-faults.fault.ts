@@ -10,7 +10,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ModelServerAnswer } from '../../src/demo/model-server.js';
 import { type Countersign, createCountersign } from '../../src/main.js';
 import { criticInput, HOLDING, type Pipeline, REVIEW_TOKEN, startPipeline, verdict } from '../helpers/pipeline.js';
-import { actorTurnTexts, answeredIn, chance, checkAnswered, createLogSink, postChat, randomInt, report, sequenceOf, sleep, webTranscript } from './harness.js';
+import { actorTurnTexts, answeredIn, chance, checkAnswered, createLogSink, postChat, randomInt, report, sequenceOf, sleep, webTranscript, random, reseed } from './harness.js';
+
+reseed('model-faults');
 
 const CONVERSATIONS = 24;
 const MESSAGES = 4;
@@ -75,7 +77,7 @@ async function runMode(stream: boolean) {
         if (fault === 'refusal') return { refusal: 'I will not review this.' };
         return { content: `Sure, here you go: ${verdict('approve')}` };
       }
-      const roll = Math.random();
+      const roll = random();
       if (roll < 0.7) {
         approvedByCritic.add(draft);
         return { content: verdict('approve'), delayMs: randomInt(0, 30) };

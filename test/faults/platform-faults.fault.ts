@@ -9,8 +9,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type Countersign, createCountersign } from '../../src/main.js';
 import { type FakeDiscord, type FakeUser, fakeSnowflake, startFakeDiscord } from '../fakes/fake-discord.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
-import { criticInput, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
-import { actorTurnTexts, answeredIn, checkAnswered, createLogSink, type FaultProxy, type ProxyFault, randomInt, report, sequenceOf, sleep, startFaultProxy } from './harness.js';
+import { criticInput, type Pipeline, startPipeline, verdict } from '../helpers/pipeline.js';
+import { actorTurnTexts, answeredIn, checkAnswered, createLogSink, type FaultProxy, type ProxyFault, randomInt, report, sequenceOf, sleep, startFaultProxy, random, reseed, waitForProgress } from './harness.js';
+
+reseed('platform-faults');
 
 const CONVERSATIONS = 12;
 const MESSAGES = 4;
@@ -71,7 +73,7 @@ async function runSlack(): Promise<Outcome> {
   const isPost = (path: string) => path.endsWith('/chat.postMessage');
   const proxy = await startFaultProxy(new URL(slack.apiUrl).origin, (request): ProxyFault | null => {
     if (!isPost(request.path)) return null;
-    const roll = Math.random();
+    const roll = random();
     if (roll < RATE) return { kind: 'answer', status: 429, headers: { 'retry-after': '1' }, body: JSON.stringify({ ok: false, error: 'ratelimited' }) };
     if (roll < 2 * RATE) return { kind: 'answer', status: randomInt(0, 1) ? 500 : 503, body: JSON.stringify({ ok: false, error: 'internal_error' }) };
     if (roll < 3 * RATE) return { kind: 'drop-response' };
@@ -111,7 +113,7 @@ async function runSlack(): Promise<Outcome> {
   );
   const repliesOf = (index: number) => slack.botPosts({ channel: 'C0GENERAL', threadTs: threads[index]! }).map((post) => post.text);
   for (let index = 0; index < CONVERSATIONS; index++) {
-    await waitFor(() => repliesOf(index).flatMap(answeredIn).includes(MESSAGES), `Slack thread ${index} to be answered`, { timeoutMs: 90_000, intervalMs: 100 });
+    await waitForProgress(() => repliesOf(index).flatMap(answeredIn).includes(MESSAGES), () => [proxy.log.length, pipeline.actor.calls.length], `Slack thread ${index} to be answered`, { stallMs: 90_000, intervalMs: 100 });
   }
   await pipeline.waitIdle();
   await sleep(1500);
@@ -126,7 +128,7 @@ async function runDiscord(): Promise<Outcome> {
   const isPost = (path: string, method: string) => method === 'POST' && /\/channels\/\d+\/messages$/.test(path);
   const proxy = await startFaultProxy(discord.url, (request): ProxyFault | null => {
     if (!isPost(request.path.split('?')[0]!, request.method)) return null;
-    const roll = Math.random();
+    const roll = random();
     if (roll < RATE) {
       const retry = 0.5;
       return {
@@ -168,7 +170,7 @@ async function runDiscord(): Promise<Outcome> {
       .filter((message) => message.author.id === discord.botUser.id)
       .map((message) => message.content);
   for (let index = 0; index < CONVERSATIONS; index++) {
-    await waitFor(() => repliesOf(index).flatMap(answeredIn).includes(MESSAGES), `Discord DM ${index} to be answered`, { timeoutMs: 90_000, intervalMs: 100 });
+    await waitForProgress(() => repliesOf(index).flatMap(answeredIn).includes(MESSAGES), () => [proxy.log.length, pipeline.actor.calls.length], `Discord DM ${index} to be answered`, { stallMs: 90_000, intervalMs: 100 });
   }
   await pipeline.waitIdle();
   await sleep(1500);

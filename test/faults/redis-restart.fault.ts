@@ -17,18 +17,27 @@ import {
   type OwnRedis,
   randomInt,
   report,
+  reseed,
   type ServiceProcess,
   sequenceOf,
   sleep,
   startOwnRedis,
   startProcess,
   startTrackedModel,
+  waitForProgress,
   webTranscript,
 } from './harness.js';
 
+reseed('redis-restart');
+
 const CONVERSATIONS = 30;
+/** Each conversation sends at least this many messages, and goes on until Redis is back. */
 const MESSAGES = 8;
+const SAFETY_MESSAGES = 60;
 const OUTAGE_MS = 4000;
+/** The crash comes once this many messages were accepted: the load is under way whatever the machine's speed. */
+const CRASH_AFTER_ACCEPTED = 60;
+const STALL_MS = 90_000;
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
@@ -115,29 +124,39 @@ describe('redis restart', () => {
       }
     };
     let outage = { from: 0, to: 0 };
+    let restarted = false;
+    let accepted = 0;
+    const sent = new Array<number>(CONVERSATIONS).fill(0);
     const load = Promise.all(
       Array.from({ length: CONVERSATIONS }, async (_, index) => {
         await sleep(randomInt(0, 1000));
-        for (let message = 1; message <= MESSAGES; message++) {
+        for (let message = 1; message <= SAFETY_MESSAGES; message++) {
+          if (message > MESSAGES && restarted) break;
           await send(`rr-${index}`, `c${index}-m${message}`, `rr-${index}-${message}`);
+          sent[index] = message;
+          accepted++;
           await sleep(randomInt(300, 1500));
         }
       }),
     );
-    await sleep(3500);
+    // Crash once the load is under way (not after a fixed time a slow machine may not match).
+    await waitFor(() => accepted >= CRASH_AFTER_ACCEPTED, `${CRASH_AFTER_ACCEPTED} messages accepted before the crash`, { timeoutMs: 120_000, intervalMs: 50 });
     outage.from = Date.now();
     await redisServer.crash();
     await sleep(OUTAGE_MS);
     await redisServer.start();
     outage.to = Date.now();
+    restarted = true;
     await load;
+    const messagesIn = sent.reduce((sum, count) => sum + count, 0);
 
     // ---- every message answered once, in order ----
     for (let index = 0; index < CONVERSATIONS; index++) {
-      await waitFor(
-        async () => (await webTranscript(ingest.url, `rr-${index}`)).filter((entry) => entry.role === 'bot').flatMap((entry) => answeredIn(entry.text)).includes(MESSAGES),
+      await waitForProgress(
+        async () => (await webTranscript(ingest.url, `rr-${index}`)).filter((entry) => entry.role === 'bot').flatMap((entry) => answeredIn(entry.text)).includes(sent[index]!),
+        () => actor.calls.length + critic.calls.length,
         `rr-${index} to be answered`,
-        { timeoutMs: 60_000, intervalMs: 200 },
+        { stallMs: STALL_MS },
       );
     }
     await sleep(3000);
@@ -145,7 +164,7 @@ describe('redis restart', () => {
     await waitFor(async () => (await fetch(`${ingest.url}/healthz`)).status === 200 && (await fetch(`${worker.url}/healthz`)).status === 200, 'both /healthz to answer 200');
     sampling = false;
     await sampler;
-    const { replies, duplicates, lost, disorder, unreviewed, problems } = await tallyWebReplies(ingest.url, 'rr', CONVERSATIONS, () => MESSAGES, approved);
+    const { replies, duplicates, lost, disorder, unreviewed, problems } = await tallyWebReplies(ingest.url, 'rr', CONVERSATIONS, (index) => sent[index]!, approved);
     const direct = new Redis(redisServer.url);
     const turns = (await direct.keys(`${prefix}:turn:*`)).length;
     await direct.quit();
@@ -170,9 +189,9 @@ describe('redis restart', () => {
     const reconnectLines = logs.filter((line) => /redis|connection|reconnect/i.test(String(line.msg))).length;
     report({
       scenario: 'redis-restart',
-      load: `${CONVERSATIONS} conversations x ${MESSAGES} messages through 1 ingest + 1 worker process on a Redis of the test's own (AOF, appendfsync always)`,
+      load: `${CONVERSATIONS} conversations, ${messagesIn} messages (at least ${MESSAGES} each, until Redis was back) through 1 ingest + 1 worker process on a Redis of the test's own (AOF, appendfsync always)`,
       faults: `redis-server SIGKILLed mid-run, restarted on the same port after ${OUTAGE_MS} ms (outage ${outage.to - outage.from} ms)`,
-      messagesIn: CONVERSATIONS * MESSAGES,
+      messagesIn,
       repliesOut: replies,
       duplicates,
       lost,
