@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import type { Config } from './config/schema.js';
 import { CountersignError, describeError } from './core/errors.js';
+import { packageVersion } from './core/package-version.js';
 import { createCountersign, type Role } from './main.js';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage. */
@@ -21,7 +22,11 @@ function readConfig(file: string | undefined): Config {
 }
 
 const program = new Command();
-program.name('countersign').description('Critic-gated LLM chat bots: nothing is posted until a critic has countersigned it.').showHelpAfterError();
+program
+  .name('countersign')
+  .description('Critic-gated LLM chat bots: nothing is posted until a critic has countersigned it.')
+  .version(packageVersion(), '-V, --version', 'print the version of countersign')
+  .showHelpAfterError();
 program.configureOutput({ outputError: (text, write) => write(text) });
 program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT_CONFIG));
 
