@@ -40,9 +40,15 @@ program
     const service = createCountersign({ config, role: options.role });
     let stopping = false;
     const shutdown = (signal: string) => {
-      if (stopping) return;
+      // A second signal means now.
+      if (stopping) process.exit(1);
       stopping = true;
       service.logger.info({ signal }, 'shutting down');
+      // Active turns get shutdownTimeoutMs to finish; past a hard bound the process exits anyway.
+      setTimeout(() => {
+        service.logger.error({ signal }, 'shutdown did not finish in time; exiting');
+        process.exit(1);
+      }, config.shutdownTimeoutMs + 5000).unref();
       service.stop().then(
         () => process.exit(0),
         (error: unknown) => {
@@ -56,11 +62,21 @@ program
     try {
       await service.start();
     } catch (error) {
-      service.logger.fatal({ err: describeError(error) }, 'could not start');
+      // A signal while starting (waiting for Redis, say) is a normal exit, handled by shutdown.
+      if (stopping) return;
+      service.logger.fatal({ err: describeError(error) }, startProblem(error, config.port));
       await service.stop().catch(() => {});
       process.exit(1);
     }
   });
+
+/** What to tell the operator when start fails: a busy port names itself and the way out. */
+function startProblem(error: unknown, port: number): string {
+  if ((error as { code?: string }).code === 'EADDRINUSE') {
+    return `port ${port} is already in use by another program; pick another with PORT=${port === 0 ? 3001 : port + 1} (or port: in countersign.yaml), or PORT=0 for any free port`;
+  }
+  return `could not start: ${describeError(error)}`;
+}
 
 program
   .command('check-config')
@@ -115,9 +131,10 @@ program
 program
   .command('demo')
   .description('run the web chat on embedded defaults: offline demo models unless OPENAI_API_KEY is set, a local Redis')
-  .action(async () => {
+  .option('--keep', "keep the demo's Redis keys when it stops (removed by default)")
+  .action(async (options: { keep?: boolean }) => {
     const { demoMain } = await import('./demo/demo-command.js');
-    await demoMain();
+    await demoMain({ keep: options.keep ?? false });
   });
 
 /**

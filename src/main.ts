@@ -11,7 +11,7 @@ import type { Config } from './config/schema.js';
 import { createConversationStore } from './conversation/conversation-store.js';
 import { readBudgetChars } from './conversation/history.js';
 import { createTurnRunner, type TurnGate } from './conversation/turn-runner.js';
-import { describeError } from './core/errors.js';
+import { CountersignError, describeError } from './core/errors.js';
 import { createKeys } from './core/keys.js';
 import { createEscalationGate } from './escalation/escalation-gate.js';
 import type { AdapterContext, ChatAdapter, IngestResult, ModelClient } from './core/ports.js';
@@ -24,6 +24,7 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createAdapterStorage } from './queue/adapter-storage.js';
 import { createConversationQueue, createConversationWorker } from './queue/conversation-queue.js';
+import { createConnectionWatch, waitForRedis } from './queue/redis-availability.js';
 import { type AuditLog, createAuditLog } from './review/audit-log.js';
 import { createReviewService, type ReviewService } from './review/review-service.js';
 
@@ -101,8 +102,12 @@ export function createCountersign(options: CountersignOptions): Countersign {
   const role = options.role ?? 'all';
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = createMetrics();
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `countersign:${role}` });
-  redis.on('error', (error) => logger.warn({ err: describeError(error) }, 'redis connection problem'));
+  // Nothing connects before start(): it first waits until Redis answers (saying clearly why
+  // not), so an unreachable Redis is one line per attempt rather than every client's errors.
+  const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `countersign:${role}` });
+  const connection = createConnectionWatch({ logger, url: config.redis.url });
+  redis.on('error', (error) => connection.error(error, 'redis'));
+  redis.on('ready', () => connection.ready());
   const bullConnection = { url: config.redis.url, maxRetriesPerRequest: null };
   const keys = createKeys(config.redis.prefix);
   const store = createConversationStore({
@@ -111,14 +116,20 @@ export function createCountersign(options: CountersignOptions): Countersign {
     keep: config.turn.history.keep,
     historyBudgetChars: readBudgetChars(config.turn.history.budget, config.turn.history.unit),
   });
-  const queue = createConversationQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.queue.attempts });
+  // Made in start(), once Redis answers (BullMQ connects as soon as a queue exists).
+  let queue: ReturnType<typeof createConversationQueue> | null = null;
+  const enqueue = async (conversation: string): Promise<void> => {
+    if (!queue) throw new CountersignError('service.not-started', 'countersign is not started yet', { retryable: true });
+    await queue.enqueue(conversation);
+  };
+  const starting = new AbortController();
   const adapters = new Map<Platform, ChatAdapter>();
   // A claim only has to outlive the job lock: past it another worker owns the job, and the
   // adapter looks before it posts a part whose claim lapsed.
   const outbox = createOutbox({ redis, keys, adapters, logger, claimLeaseMs: config.queue.lockDurationMs });
   const audit = createAuditLog({ redis, keys, logger });
   // The review service shows resolutions through whichever adapters start() puts in the map.
-  const review = createReviewService({ redis, keys, enqueue: (conversation) => queue.enqueue(conversation), adapters, logger, audit });
+  const review = createReviewService({ redis, keys, enqueue, adapters, logger, audit });
   const http = createHttpServer({ logger });
   let url = '';
   let worker: Worker | null = null;
@@ -180,14 +191,14 @@ export function createCountersign(options: CountersignOptions): Countersign {
     const accepted = await store.accept(full, key, config.dedupeTtlSeconds);
     // A crash between these two steps leaves the message in the inbox without a job; the
     // reconciler finds it through the pending-conversations index.
-    if (accepted) await queue.enqueue(key);
+    if (accepted) await enqueue(key);
     metrics.ingested.inc({ platform: full.conversation.platform, result: accepted ? 'accepted' : 'duplicate' });
     return { accepted, duplicate: !accepted, messageId: full.id };
   }
 
   async function reconcile(): Promise<void> {
     const conversations = await store.staleConversations(Math.max(2 * (options.reconcileIntervalMs ?? 5000), 10_000));
-    for (const conversation of conversations) await queue.enqueue(conversation);
+    for (const conversation of conversations) await enqueue(conversation);
     if (conversations.length) logger.info({ conversations: conversations.length }, 'reconciler re-queued conversations with waiting work');
   }
 
@@ -219,9 +230,13 @@ export function createCountersign(options: CountersignOptions): Countersign {
       return url;
     },
     ingest,
-    enqueue: (conversation) => queue.enqueue(conversation),
+    enqueue,
     health,
     async start() {
+      await waitForRedis(config.redis.url, { logger, signal: starting.signal });
+      await redis.connect();
+      queue = createConversationQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.queue.attempts });
+      queue.queue.on('error', (error) => connection.error(error, 'queue'));
       const built = options.adapters ?? (await buildAdapters(config));
       for (const adapter of built) adapters.set(adapter.platform, adapter);
       const routes = createHttpRoutes(http);
@@ -246,9 +261,10 @@ export function createCountersign(options: CountersignOptions): Countersign {
           lockDurationMs: config.queue.lockDurationMs,
           stalledIntervalMs: config.queue.stalledIntervalMs,
           logger,
+          connectionWatch: connection,
           run: async (conversation) => {
             const handled = await runner.runConversation(conversation, { shouldStop: () => stopping });
-            if (stopping) await queue.enqueue(conversation); // hand the rest back
+            if (stopping) await enqueue(conversation); // hand the rest back
             return handled;
           },
         });
@@ -268,6 +284,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     async stop() {
       if (stopping) return;
       stopping = true;
+      starting.abort();
       if (reconciler) clearInterval(reconciler);
       logger.info('stopping: no new work; waiting for active turns');
       await http.close().catch(() => {});
@@ -287,8 +304,11 @@ export function createCountersign(options: CountersignOptions): Countersign {
         }
       }
       for (const adapter of adapters.values()) await adapter.stop().catch((error: unknown) => logger.warn({ err: error }, 'adapter stop failed'));
-      await queue.close().catch(() => {});
-      await redis.quit().catch(() => redis.disconnect());
+      // With Redis gone, closing would wait for a connection that may never come: bounded.
+      const bounded = (work: Promise<unknown>) => Promise.race([work.catch(() => {}), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      if (queue) await bounded(queue.close());
+      if (redis.status === 'ready') await bounded(redis.quit());
+      redis.disconnect();
       logger.info('stopped');
     },
   };
