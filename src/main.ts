@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { createWebAdapter } from '../adapters/web/web-adapter.js';
 import { createActor } from './agents/actor.js';
 import { createCritic } from './agents/critic.js';
-import { createOpenAIModelClient } from './agents/openai-model-client.js';
+import { type ModelHealth, observeModel } from './agents/model-health.js';
+import { createOpenAIModelClient, displayEndpoint } from './agents/openai-model-client.js';
 import type { Config } from './config/schema.js';
 import { createConversationStore } from './conversation/conversation-store.js';
 import { readBudgetChars } from './conversation/history.js';
@@ -65,7 +66,7 @@ export interface Countersign {
   start(): Promise<void>;
   /** Stop taking work, let active turns finish (or hand them back after the shutdown timeout), close. */
   stop(): Promise<void>;
-  health(): Promise<{ ok: boolean; redis: string; workers: string }>;
+  health(): Promise<{ ok: boolean; redis: string; workers: string; models?: { actor: ModelHealth; critic: ModelHealth } }>;
 }
 
 async function buildAdapters(config: Config): Promise<ChatAdapter[]> {
@@ -136,18 +137,23 @@ export function createCountersign(options: CountersignOptions): Countersign {
   let reconciler: NodeJS.Timeout | null = null;
   let stopping = false;
 
-  const actorModel =
+  // Each model remembers whether its endpoint works, for /healthz.
+  const actorModel = observeModel(
     options.models?.actor ??
-    createOpenAIModelClient({ ...config.models.actor, maxRetries: config.actor.maxRetries, timeoutMs: config.actor.timeoutMs, logger: logger.child({ role: 'actor' }) });
-  const criticModel =
+      createOpenAIModelClient({ ...config.models.actor, maxRetries: config.actor.maxRetries, timeoutMs: config.actor.timeoutMs, logger: logger.child({ role: 'actor' }) }),
+    options.models?.actor ? undefined : displayEndpoint(config.models.actor.baseUrl),
+  );
+  const criticModel = observeModel(
     options.models?.critic ??
-    createOpenAIModelClient({
-      ...config.models.critic,
-      maxRetries: 0,
-      timeoutMs: config.critic.timeoutMs,
-      responseFormat: config.critic.responseFormat,
-      logger: logger.child({ role: 'critic' }),
-    });
+      createOpenAIModelClient({
+        ...config.models.critic,
+        maxRetries: 0,
+        timeoutMs: config.critic.timeoutMs,
+        responseFormat: config.critic.responseFormat,
+        logger: logger.child({ role: 'critic' }),
+      }),
+    options.models?.critic ? undefined : displayEndpoint(config.models.critic.baseUrl),
+  );
 
   const runner = createTurnRunner({
     store,
@@ -208,12 +214,16 @@ export function createCountersign(options: CountersignOptions): Countersign {
       new Promise<string>((resolve) => setTimeout(() => resolve('down'), 1000).unref()),
     ]);
     const workers = role === 'ingest' ? 'not in this process' : worker?.isRunning() && !stopping ? 'running' : 'stopped';
-    return { ok: redisState === 'up' && workers !== 'stopped' && !stopping, redis: redisState, workers };
+    // Models are detail, not liveness: with a model down, turns still end safely (escalated).
+    const models = role === 'ingest' ? undefined : { actor: actorModel.health(), critic: criticModel.health() };
+    return { ok: redisState === 'up' && workers !== 'stopped' && !stopping, redis: redisState, workers, ...(models ? { models } : {}) };
   }
 
   http.get('/healthz', async (_request, reply) => {
     const state = await health();
-    return reply.status(state.ok ? 200 : 503).send({ status: state.ok ? 'ok' : 'unavailable', redis: state.redis, workers: state.workers });
+    return reply
+      .status(state.ok ? 200 : 503)
+      .send({ status: state.ok ? 'ok' : 'unavailable', redis: state.redis, workers: state.workers, ...(state.models ? { models: state.models } : {}) });
   });
   http.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
