@@ -61,8 +61,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** One PING through a client that neither retries nor queues: it answers, or it says why not. */
-async function probe(url: string, connectTimeoutMs: number): Promise<string | null> {
+/** One PING through a client that neither retries nor queues: null when it answers, else why not. */
+export async function probeRedis(url: string, connectTimeoutMs = 3000): Promise<string | null> {
   const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: connectTimeoutMs });
   // The socket's own error (ECONNREFUSED, ...) says more than connect()'s "Connection is closed".
   let socketError: unknown;
@@ -89,7 +89,7 @@ export async function waitForRedis(url: string, options: WaitForRedisOptions): P
   let delay = options.initialDelayMs ?? 1000;
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw new CountersignError('redis.wait-aborted', `stopped while waiting for Redis at ${where}`);
-    const problem = await probe(url, options.connectTimeoutMs ?? 3000);
+    const problem = await probeRedis(url, options.connectTimeoutMs ?? 3000);
     if (problem === null) {
       if (attempt > 1) options.logger.info({ redis: where, attempts: attempt }, `Redis at ${where} answers now`);
       return;
