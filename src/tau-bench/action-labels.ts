@@ -6,10 +6,10 @@
  * - `mistake`: it equals none, in a conversation whose task failed (reward 0).
  *
  * Left out, each with its reason (`excluded`):
- * - `refused`: the environment answered with an error, so the call changed nothing; it is
- *   neither a right action taken nor the mistake that failed the task. `includeRefused`
- *   labels such calls (in failed conversations) mistakes instead, for a critic meant to catch
- *   malformed calls too.
+ * - `refused`: it equals no expected action and the environment answered with an error, so it
+ *   changed nothing; it is neither a right action taken nor the mistake that failed the task.
+ *   `includeRefused` labels such calls of failed conversations mistakes instead, for a critic
+ *   meant to catch malformed calls too.
  * - `unmatched-in-solved`: it equals no expected action, yet the task was solved, so it did
  *   no harm (in the airline set: the expected flights sent with extra keys the tool overwrites).
  *
@@ -98,8 +98,8 @@ export function buildActionLabels(trajectories: readonly TauTrajectory[], option
       let label: ActionLabel | null = null;
       let reason: ActionExclusion | null = null;
       if (matches) label = 'right';
+      else if (refused && !(failed && options.includeRefused)) reason = 'refused';
       else if (!failed) reason = 'unmatched-in-solved';
-      else if (refused && !options.includeRefused) reason = 'refused';
       else label = 'mistake';
       if (label === null) {
         excluded.push({ taskId: trajectory.task_id, trial: trajectory.trial, call, reason: reason ?? 'refused' });
