@@ -16,4 +16,7 @@ export const TAU_TRAJECTORIES_FILE = path.join(TAU_DATA_DIRECTORY, 'gpt-4o-airli
 const available = existsSync(path.join(TAU_DATA_DIRECTORY, 'db', 'flights.json'));
 
 /** `describe`, or `describe.skip` when the data is absent outside CI. */
-export const describeWithTauData = available || process.env.CI !== undefined ? describe : describe.skip;
+export function describeWithTauData(name: string, body: () => void): void {
+  if (available || process.env.CI !== undefined) describe(name, body);
+  else describe.skip(name, body);
+}

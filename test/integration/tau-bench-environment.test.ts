@@ -126,3 +126,19 @@ describeWithTauData('τ-bench airline environment', () => {
     expect(asInt.dataHash()).not.toBe(asFloat.dataHash());
   });
 });
+
+describeWithTauData('τ-bench airline episodes kept in memory', () => {
+  it('drops the oldest episode not in use past maxEpisodes, and refuses when all are in use', async () => {
+    const environment = createAirlineEnvironment({ data: await loadAirlineData(TAU_DATA_DIRECTORY), maxEpisodes: 2 });
+    environment.createEpisode('a');
+    environment.retain('a');
+    environment.createEpisode('b');
+    environment.createEpisode('c');
+    expect([environment.episode('a'), environment.episode('b'), environment.episode('c')].map((episode) => episode?.id)).toEqual(['a', undefined, 'c']);
+    environment.retain('c');
+    expect(() => environment.createEpisode('d')).toThrow(/all 2 episodes are in use/);
+    environment.release('a');
+    expect(environment.createEpisode('d').id).toBe('d');
+    expect(environment.episode('a')).toBeUndefined();
+  });
+});

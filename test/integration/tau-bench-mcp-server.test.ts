@@ -106,6 +106,21 @@ describeWithTauData('τ-bench airline MCP server', () => {
     expect(server.environment.episode('run-7')?.calls).toHaveLength(2);
   });
 
+  it('refuses a new session with 503 while every episode is in use', async () => {
+    const small = await startAirlineServer({ data: server.environment.data, transport: 'http', maxEpisodes: 1 });
+    try {
+      const first = await connect(small.url ?? '');
+      await expect(connect(small.url ?? '')).rejects.toThrow(/all 1 episodes are in use/);
+      // Ending the first session (DELETE) leaves its episode unused, so it makes room.
+      await first.transport.terminateSession();
+      await first.client.close();
+      const next = await connect(small.url ?? '');
+      await next.client.close();
+    } finally {
+      await small.close();
+    }
+  });
+
   it('serves one episode over stdio from the server program', async () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
