@@ -508,6 +508,36 @@ export async function tallyWebReplies(baseUrl: string, conversationPrefix: strin
   return tally;
 }
 
+/**
+ * How long a message waited for its reply, for every answered user message of a transcript
+ * (a reply answers the sequence numbers it names, `answered 3,4`).
+ */
+export function replyLatencies(transcript: WebEntry[]): number[] {
+  const askedAt = new Map<number, number>();
+  const latencies: number[] = [];
+  for (const entry of transcript) {
+    if (entry.role === 'user') askedAt.set(sequenceOf(entry.text), entry.at);
+    else for (const sequence of answeredIn(entry.text)) if (askedAt.has(sequence)) latencies.push(entry.at - askedAt.get(sequence)!);
+  }
+  return latencies;
+}
+
+export const median = (values: number[]) => {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+
+/**
+ * Time allowed to redo an interrupted turn, measured in the same run: four times the median
+ * reply time of the run's ordinary turns, at least 2 s. On a quiet machine this is the 2 s the
+ * bounds state; on a loaded one every turn is slower, and so is a redone one. The lock and
+ * stalled-check parts of a recovery bound are timers and stay as configured.
+ */
+export function redoAllowance(latencies: number[]): number {
+  return Math.max(2000, 4 * median(latencies));
+}
+
 /** `c7-m3` (anywhere in a text) -> 3 */
 export const sequenceOf = (text: string) => Number(/-m(\d+)\b/.exec(text)?.[1] ?? Number.NaN);
 
