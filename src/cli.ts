@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import type { Config } from './config/schema.js';
+import type { Config, ModelRole } from './config/schema.js';
 import { CountersignError, describeError } from './core/errors.js';
 import { packageVersion } from './core/package-version.js';
 import { createCountersign, type Role } from './main.js';
@@ -9,9 +9,9 @@ import { createCountersign, type Role } from './main.js';
 /** Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage. */
 const EXIT_CONFIG = 2;
 
-function readConfig(file: string | undefined): Config {
+function readConfig(file: string | undefined, models: readonly ModelRole[] = ['actor', 'critic']): Config {
   try {
-    return loadConfig({ ...(file ? { file, required: true } : {}) });
+    return loadConfig({ ...(file ? { file, required: true } : {}), models });
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const problem of error.problems) process.stderr.write(`${problem}\n`);
@@ -101,9 +101,8 @@ rules
   .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
   .action(async (options: { message: string; draft?: string; verdict?: string; platform: 'web' | 'slack' | 'discord'; channel?: string; user?: string; turns: string; config?: string }) => {
     const { runRulesTest } = await import('./escalation/rules-test-command.js');
-    // Testing rules needs no model credentials.
-    process.env.OPENAI_API_KEY ||= 'not-needed-for-rules-test';
-    const config = readConfig(options.config);
+    // Testing rules calls no model.
+    const config = readConfig(options.config, []);
     const output = runRulesTest(config, options);
     if (!output.ok) {
       process.stderr.write(`${output.text}\n`);
@@ -151,10 +150,9 @@ async function runCommand(work: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Commands that only read and write Redis need no model credentials. */
+/** Commands that only read and write Redis call no model. */
 function readConfigWithoutModels(file: string | undefined): Config {
-  process.env.OPENAI_API_KEY ||= 'not-needed-for-this-command';
-  return readConfig(file);
+  return readConfig(file, []);
 }
 
 const positiveInteger = (name: string, max: number) => (value: string) => {
@@ -245,7 +243,8 @@ program
   .action((options: { dataset: string; concurrency: number; json?: boolean; config?: string }) =>
     runCommand(async () => {
       const { evaluateCritic } = await import('./review/eval-cli.js');
-      const config = readConfig(options.config);
+      // eval calls the critic only: the actor's key is not its business.
+      const config = readConfig(options.config, ['critic']);
       const controller = new AbortController();
       // Ctrl-C stops taking new examples; calls in flight finish or time out.
       process.once('SIGINT', () => controller.abort());

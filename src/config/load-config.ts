@@ -5,7 +5,7 @@ import { CountersignError } from '../core/errors.js';
 import { validateChecks, validateRules } from '../escalation/rule-schema.js';
 import { ENVIRONMENT, LIST_PATHS } from './environment.js';
 import { describeIssue, yamlErrorOffset } from './describe-issues.js';
-import { type Config, configSchema, resolveModels } from './schema.js';
+import { type Config, configSchema, type ModelRole, missingModelKeys, resolveModels } from './schema.js';
 
 export interface LoadConfigOptions {
   /** The YAML file; `countersign.yaml` in the working directory when it exists. */
@@ -14,6 +14,11 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>;
   /** True when `file` was named explicitly: then a missing file is an error. */
   required?: boolean;
+  /**
+   * The model roles the command will call, whose keys must be there. @defaultValue ['actor', 'critic']
+   * (the service); `eval` needs the critic only, the review and rules commands none.
+   */
+  models?: readonly ModelRole[];
 }
 
 /** Thrown with every problem found, each `source: path.to.field: what is wrong`. */
@@ -123,6 +128,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     return variable ? `environment ${variable}` : text === null ? null : display;
   };
   if (!result.success) problems.push(...formatIssues(result.error.issues, tree, sourceOf));
+  else {
+    for (const missing of missingModelKeys(result.data, options.models ?? ['actor', 'critic'])) {
+      const source = sourceOf(missing.path.split('.'));
+      problems.push(`${source ? `${source}: ` : ''}${missing.path}: ${missing.message}`);
+    }
+  }
   // Rules and checks have their own validator, which names the rule as well as the field.
   const rules = validateRules(tree.rules, display);
   const checks = validateChecks(tree.checks, display);
