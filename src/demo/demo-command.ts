@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config/load-config.js';
 import { CountersignError, describeError } from '../core/errors.js';
 import { createCountersign } from '../main.js';
 import { createLogger } from '../observability/logger.js';
+import { displayRedisUrl } from '../queue/redis-availability.js';
 import { DEMO_PROMPTS, startDemoModels } from './demo-models.js';
 import { findRedis } from './find-redis.js';
 
@@ -121,7 +122,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   }
   const base = `http://localhost:${new URL(service.url).port}`;
   // The terminal commands read the same Redis and prefix as this demo: print them whole.
-  const redisForCommands = redis.source === 'env' ? 'REDIS_URL="$REDIS_URL"' : `REDIS_URL=${redis.url}`;
+  // A URL with a password is not printed: the commands then read it from the environment.
+  const hasPassword = (() => {
+    try {
+      return Boolean(new URL(redis.url).password);
+    } catch {
+      return true;
+    }
+  })();
+  const redisForCommands = hasPassword ? 'REDIS_URL="$REDIS_URL"' : `REDIS_URL=${redis.url}`;
   const terminal = `${redisForCommands} REDIS_PREFIX=${prefix}`;
   out.write(
     [
@@ -132,7 +141,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
       `  review API:  ${base}/api/review/turns?status=pending`,
       `  REVIEW_TOKEN=${reviewToken}`,
       `  models:      ${offline ? 'offline stand-ins (set OPENAI_API_KEY for real models)' : `${config.models.actor.model} drafts, ${config.models.critic.model} reviews`}`,
-      `  redis:       ${redis.source === 'env' ? 'REDIS_URL' : redis.url} (${redis.source === 'started' ? 'started for this demo' : redis.source === 'env' ? 'from REDIS_URL' : 'local'}), keys under "${prefix}:"`,
+      `  redis:       ${hasPassword ? displayRedisUrl(redis.url) : redis.url} (${redis.source === 'started' ? 'started for this demo' : redis.source === 'env' ? 'from REDIS_URL' : 'local'}), keys under "${prefix}:"`,
       '',
       offline ? `Try: ${DEMO_PROMPTS.map((prompt) => `${prompt.decision}: "${prompt.text}"`).join('\n     ')}` : '',
       '',
