@@ -9,8 +9,8 @@ import type { TrustProxy } from './http-schema.js';
  */
 
 /** A reviewer's name: what the audit log and the dashboard show as who decided. */
-export const REVIEWER_NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._@+-]{0,59}$/u;
-const NAME_RULE = 'must be 1 to 60 letters, digits, spaces or . _ @ + -, starting with a letter or digit';
+export const REVIEWER_NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._@+'-]{0,59}$/u;
+const NAME_RULE = "must be 1 to 60 letters, digits, spaces or . _ @ + ' -, starting with a letter or digit";
 /** Named tokens identify a person, so they must be hard to guess. */
 export const MIN_REVIEWER_TOKEN = 16;
 
@@ -69,14 +69,15 @@ export const reviewIdentityEnvironment = {
  * JSON object `{"name": "...", "token": "..."}`; blank lines and lines starting with `#` are
  * skipped. Problems name the file and line, never the token.
  */
-export function readReviewersFile(file: string): { reviewers: ReviewerEntry[]; problems: string[] } {
+export function readReviewersFile(file: string): { reviewers: ReviewerEntry[]; lines: number[]; problems: string[] } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    return { reviewers: [], problems: [`${file}: (file): cannot read the reviewers file (${(error as NodeJS.ErrnoException).code ?? 'error'})`] };
+    return { reviewers: [], lines: [], problems: [`${file}: (file): cannot read the reviewers file (${(error as NodeJS.ErrnoException).code ?? 'error'})`] };
   }
   const reviewers: ReviewerEntry[] = [];
+  const lines: number[] = [];
   const problems: string[] = [];
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();
@@ -108,8 +109,9 @@ export function readReviewersFile(file: string): { reviewers: ReviewerEntry[]; p
       return;
     }
     reviewers.push(parsed.data);
+    lines.push(index + 1);
   });
-  return { reviewers, problems };
+  return { reviewers, lines, problems };
 }
 
 export interface ReviewIdentityInput {
@@ -124,26 +126,32 @@ export interface ReviewIdentityInput {
  */
 export function resolveReviewIdentity(config: ReviewIdentityInput, display: string): { reviewers: ReviewerEntry[]; problems: string[] } {
   const problems: string[] = [];
-  const fromFile = config.review.reviewersFile ? readReviewersFile(config.review.reviewersFile) : { reviewers: [], problems: [] };
+  const file = config.review.reviewersFile;
+  const fromFile = file ? readReviewersFile(file) : { reviewers: [], lines: [], problems: [] };
   problems.push(...fromFile.problems);
-  const reviewers = [...config.review.reviewers, ...fromFile.reviewers];
-  const names = new Map<string, number>();
+  // Where each reviewer was given, for messages: the config's list entry or the file's line.
+  const entries = [
+    ...config.review.reviewers.map((reviewer, index) => ({ reviewer, where: `${display}: review.reviewers.${index}` })),
+    ...fromFile.reviewers.map((reviewer, index) => ({ reviewer, where: `${file}: line ${fromFile.lines[index]}` })),
+  ];
+  const names = new Map<string, string>();
   const tokens = new Map<string, string>();
-  reviewers.forEach((reviewer, index) => {
+  for (const { reviewer, where } of entries) {
     const key = reviewer.name.toLowerCase();
-    if (names.has(key)) problems.push(`${display}: review.reviewers: the name "${reviewer.name}" is given twice (names must be unique, ignoring case)`);
-    names.set(key, index);
-    const other = tokens.get(reviewer.token);
-    if (other !== undefined) problems.push(`${display}: review.reviewers: "${other}" and "${reviewer.name}" have the same token (each reviewer needs their own)`);
-    else tokens.set(reviewer.token, reviewer.name);
+    const sameName = names.get(key);
+    if (sameName) problems.push(`${where}: the name "${reviewer.name}" is already given at ${sameName} (names must be unique, ignoring case)`);
+    else names.set(key, where);
+    const sameToken = tokens.get(reviewer.token);
+    if (sameToken) problems.push(`${where}: "${reviewer.name}" has the same token as the reviewer at ${sameToken} (each reviewer needs their own)`);
+    else tokens.set(reviewer.token, where);
     if (config.review.token !== undefined && reviewer.token === config.review.token) {
-      problems.push(`${display}: review.reviewers: "${reviewer.name}" has the shared review token (REVIEW_TOKEN) as their own; give them their own token`);
+      problems.push(`${where}: "${reviewer.name}" has the shared review token (REVIEW_TOKEN) as their own; give them their own token`);
     }
-  });
+  }
   if (config.review.trustedHeader && !Array.isArray(config.http.trustProxy)) {
     problems.push(
       `${display}: review.trustedHeader: needs http.trustProxy to list the proxy's own addresses (e.g. [10.0.0.5] or 10.0.0.0/24); with ${JSON.stringify(config.http.trustProxy)} anyone who reaches the service could name themselves`,
     );
   }
-  return { reviewers, problems };
+  return { reviewers: entries.map((entry) => entry.reviewer), problems };
 }
