@@ -40,6 +40,8 @@ export interface SlowBodyAttackOptions {
   slackSigningSecret?: string;
   /** How often /healthz is asked during the attack. @defaultValue 2000 */
   healthIntervalMs?: number;
+  /** A /healthz probe slower than this counts as failed. @defaultValue 5000 */
+  healthTimeoutMs?: number;
   /** A line per checkpoint, for long runs. */
   progress?: (line: string) => void;
 }
@@ -168,7 +170,7 @@ export async function runSlowBodyAttack(options: SlowBodyAttackOptions): Promise
   let attackOver = false;
   const healthLoop = (async () => {
     while (!attackOver) {
-      healthResults.push(await probeHealth(options.url, 5000));
+      healthResults.push(await probeHealth(options.url, options.healthTimeoutMs ?? 5000));
       await sleep(options.healthIntervalMs ?? 2000);
     }
   })();
