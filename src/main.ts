@@ -19,7 +19,9 @@ import type { AdapterContext, ChatAdapter, IngestResult, ModelClient } from './c
 import { conversationKey, type InboundMessage, type Platform } from './core/types.js';
 import { createOutbox } from './delivery/outbox.js';
 import { createHttpRoutes, createHttpServer } from './http/http-server.js';
+import { createAuthLimiter } from './http/auth-limiter.js';
 import { registerDashboard } from './http/dashboard.js';
+import { createReviewCredentials } from './http/review-credentials.js';
 import { registerReviewApi } from './http/review-api.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -131,7 +133,14 @@ export function createCountersign(options: CountersignOptions): Countersign {
   const audit = createAuditLog({ redis, keys, logger });
   // The review service shows resolutions through whichever adapters start() puts in the map.
   const review = createReviewService({ redis, keys, enqueue, adapters, logger, audit });
-  const http = createHttpServer({ logger });
+  const http = createHttpServer({
+    logger,
+    requestTimeoutMs: config.http.requestTimeoutMs,
+    headersTimeoutMs: config.http.headersTimeoutMs,
+    idleTimeoutMs: config.http.idleTimeoutMs,
+    maxConnections: config.http.maxConnections,
+    trustProxy: config.http.trustProxy,
+  });
   let url = '';
   let worker: Worker | null = null;
   let reconciler: NodeJS.Timeout | null = null;
@@ -250,8 +259,32 @@ export function createCountersign(options: CountersignOptions): Countersign {
       const built = options.adapters ?? (await buildAdapters(config));
       for (const adapter of built) adapters.set(adapter.platform, adapter);
       const routes = createHttpRoutes(http);
-      if (role !== 'worker') registerReviewApi(http, { review, token: config.review.token });
-      if (role !== 'worker') registerDashboard(http, { review, audit, redis, keys, token: config.review.token, logger });
+      if (role !== 'worker') {
+        const credentials = createReviewCredentials({
+          sharedToken: config.review.token,
+          reviewers: config.review.reviewers,
+          trustedHeader: config.review.trustedHeader,
+          trustProxy: config.http.trustProxy,
+        });
+        // One set of counters for both doors: a wrong token is a guess wherever it is tried.
+        const limiter = createAuthLimiter({ redis, prefix: `${keys.prefix}:review-auth:`, ...config.http.authLimits });
+        registerReviewApi(http, { review, credentials, limiter, logger });
+        registerDashboard(http, {
+          review,
+          audit,
+          redis,
+          keys,
+          credentials,
+          limiter,
+          logger,
+          sessionIdleSeconds: config.review.session.idleSeconds,
+          sessionAbsoluteSeconds: config.review.session.absoluteSeconds,
+          secureCookies: config.http.secureCookies,
+          allowedOrigins: config.http.allowedOrigins,
+          // The live stream's keep-alive must beat the idle time-out that would close it.
+          heartbeatMs: Math.min(20_000, Math.floor(config.http.idleTimeoutMs / 2)),
+        });
+      }
       for (const adapter of built) {
         const context: AdapterContext = {
           ingest,

@@ -10,10 +10,12 @@
 import type { App, Logger, Receiver, ReceiverEvent } from '@slack/bolt';
 import { LogLevel, SocketModeReceiver, verifySlackRequest } from '@slack/bolt';
 import type { Logger as PinoLogger } from 'pino';
-import type { HttpRequest, HttpResponse, HttpRoutes } from '../../src/core/ports.js';
+import type { HttpRequest, HttpRequestHead, HttpResponse, HttpRoutes } from '../../src/core/ports.js';
 
 /** Slack's replay window for signed requests: five minutes either way. */
 const TIMESTAMP_WINDOW_SECONDS = 5 * 60;
+/** `v0=` and a hex HMAC-SHA256: the only signature form Slack sends. */
+const SIGNATURE_FORMAT = /^v0=[0-9a-f]{64}$/;
 
 /** Where bolt's log lines go: the service's pino logger, or anything with the same three methods. */
 export interface LogSink {
@@ -39,7 +41,7 @@ export function boltLogger(logger: Pick<PinoLogger, 'debug' | 'warn' | 'error'> 
   };
 }
 
-const header = (request: HttpRequest, name: string): string | undefined => {
+const header = (request: HttpRequestHead, name: string): string | undefined => {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
 };
@@ -118,6 +120,7 @@ export class SlackHttpReceiver implements Receiver {
       method: 'POST',
       url: this.options.path ?? '/slack/events',
       rawBody: true,
+      precheck: (request) => this.precheck(request),
       handler: (request) => this.handle(request),
     });
   }
@@ -127,20 +130,43 @@ export class SlackHttpReceiver implements Receiver {
     this.stopped = true;
   }
 
-  /** Verify the v0 signature and the timestamp window; false for anything forged or stale. */
-  private verified(request: HttpRequest, raw: string): boolean {
+  /**
+   * The signature headers, when both are present, well-formed and the timestamp is inside the
+   * replay window (either way: bolt only refuses old timestamps, a request from the future is
+   * as suspicious); null otherwise. Needs no body, so it runs before the body is read.
+   */
+  private signatureHeaders(request: HttpRequestHead): { signature: string; timestamp: number; nowMs: number } | null {
     const signature = header(request, 'x-slack-signature');
-    const timestamp = Number(header(request, 'x-slack-request-timestamp'));
-    if (!signature || !Number.isInteger(timestamp)) return false;
+    const timestampText = header(request, 'x-slack-request-timestamp');
+    if (!signature || !SIGNATURE_FORMAT.test(signature) || !timestampText || !/^\d{1,12}$/.test(timestampText)) return null;
+    const timestamp = Number(timestampText);
     const nowMs = this.options.now?.() ?? Date.now();
-    // Bolt only refuses old timestamps; a request from the future is as suspicious.
-    if (Math.abs(Math.floor(nowMs / 1000) - timestamp) > TIMESTAMP_WINDOW_SECONDS) return false;
+    if (Math.abs(Math.floor(nowMs / 1000) - timestamp) > TIMESTAMP_WINDOW_SECONDS) return null;
+    return { signature, timestamp, nowMs };
+  }
+
+  /**
+   * Before the body is read: a request without well-formed, current signature headers is
+   * refused (401) at once, so an unsigned client cannot hold a connection open by trickling a
+   * body in, and is never told its body was malformed (400).
+   */
+  private precheck(request: HttpRequestHead): HttpResponse | undefined {
+    if (this.stopped || !this.app) return { status: 503, body: { error: 'slack receiver stopped' } };
+    if (this.signatureHeaders(request)) return undefined;
+    this.options.logger.warn({ path: request.url }, 'slack request refused before its body: missing, malformed or stale signature headers');
+    return { status: 401, body: { error: 'invalid Slack signature' } };
+  }
+
+  /** Verify the v0 signature over the exact bytes and the timestamp window; false for anything forged or stale. */
+  private verified(request: HttpRequest, raw: string): boolean {
+    const headers = this.signatureHeaders(request);
+    if (!headers) return false;
     try {
       verifySlackRequest({
         signingSecret: this.options.signingSecret,
         body: raw,
-        headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
-        nowMilliseconds: nowMs,
+        headers: { 'x-slack-signature': headers.signature, 'x-slack-request-timestamp': headers.timestamp },
+        nowMilliseconds: headers.nowMs,
       });
       return true;
     } catch {

@@ -1,4 +1,6 @@
 import { discordEnvironment } from './discord-schema.js';
+import { httpEnvironment } from './http-schema.js';
+import { reviewIdentityEnvironment } from './review-identity-schema.js';
 import { slackEnvironment } from './slack-schema.js';
 
 /**
@@ -23,6 +25,8 @@ export const ENVIRONMENT: Record<string, string> = {
   WORKER_CONCURRENCY: 'queue.concurrency',
   QUEUE_LOCK_DURATION_MS: 'queue.lockDurationMs',
   QUEUE_STALLED_INTERVAL_MS: 'queue.stalledIntervalMs',
+  ...httpEnvironment,
+  ...reviewIdentityEnvironment,
   ...slackEnvironment,
   ...discordEnvironment,
 };
@@ -35,6 +39,7 @@ export const SECRET_PATHS = new Set([
   'actor.apiKey',
   'critic.apiKey',
   'review.token',
+  'review.reviewers',
   'slack.botToken',
   'slack.signingSecret',
   'slack.appToken',

@@ -5,6 +5,7 @@ import { CountersignError } from '../core/errors.js';
 import { validateChecks, validateRules } from '../escalation/rule-schema.js';
 import { ENVIRONMENT, LIST_PATHS } from './environment.js';
 import { describeIssue, yamlErrorOffset } from './describe-issues.js';
+import { resolveReviewIdentity } from './review-identity-schema.js';
 import { type Config, configSchema, type ModelRole, missingModelKeys, resolveModels } from './schema.js';
 
 export interface LoadConfigOptions {
@@ -138,10 +139,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const rules = validateRules(tree.rules, display);
   const checks = validateChecks(tree.checks, display);
   problems.push(...rules.problems, ...checks.problems);
+  // Named reviewers from the file join those of the configuration, checked together.
+  const identity = result.success ? resolveReviewIdentity(result.data, display) : { reviewers: [], problems: [] };
+  problems.push(...identity.problems);
   if (problems.length || !rules.ok || !checks.ok) throw new ConfigError(problems);
   const { rules: _rules, checks: _checks, ...parsed } = result.data!;
   return {
     ...parsed,
+    review: { ...parsed.review, reviewers: identity.reviewers },
     source: text === null ? '(defaults and environment)' : display,
     models: resolveModels(result.data!),
     escalation: { rules: rules.value, checks: checks.value },

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { ChecksConfig, Rule } from '../escalation/rule-schema.js';
 import { discordSchema } from './discord-schema.js';
+import { httpSchema } from './http-schema.js';
+import { DEFAULT_SESSION, reviewIdentityFields } from './review-identity-schema.js';
 import { slackSchema } from './slack-schema.js';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -99,8 +101,10 @@ export const configSchema = z
         holdingMessage: z.string().default(DEFAULT_HOLDING_MESSAGE),
         /** While a turn waits for a human, post nothing else in that conversation. */
         holdConversation: z.boolean().default(true),
+        /** Named reviewer tokens, a reviewers file, the trusted identity header, session lifetimes (review-identity-schema.ts). */
+        ...reviewIdentityFields,
       })
-      .default({ holdingMessage: DEFAULT_HOLDING_MESSAGE, holdConversation: true }),
+      .default({ holdingMessage: DEFAULT_HOLDING_MESSAGE, holdConversation: true, reviewers: [], session: DEFAULT_SESSION }),
     queue: z
       .strictObject({
         /** Conversations one worker process runs at once. */
@@ -117,6 +121,8 @@ export const configSchema = z
     dedupeTtlSeconds: positiveInt.default(7 * 24 * 3600),
     /** Longest wait for active turns on SIGTERM before handing them back. */
     shutdownTimeoutMs: positiveInt.default(25_000),
+    /** Timeouts, connection cap, trusted proxy, cookies and guess limits of the HTTP server (http-schema.ts). */
+    http: httpSchema,
     slack: slackSchema,
     discord: discordSchema,
     /** Escalation rules, validated by src/escalation/rule-schema.ts (see README "Writing rules"). */

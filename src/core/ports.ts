@@ -120,6 +120,9 @@ export interface HttpRequest {
   rawBody?: Buffer;
 }
 
+/** A request as far as it has arrived before its body is read: what a route's `precheck` sees. */
+export type HttpRequestHead = Omit<HttpRequest, 'body' | 'rawBody'>;
+
 export interface HttpResponse {
   status: number;
   headers?: Record<string, string>;
@@ -134,6 +137,12 @@ export interface HttpRoutes {
     url: string;
     /** Keep the exact request bytes in `rawBody` (for HMAC signature checks). */
     rawBody?: boolean;
+    /**
+     * Runs once the request line and headers have arrived, before the body is read. A response
+     * returned here is sent at once and the connection closed, so a refused request (a missing
+     * signature, say) never gets to trickle its body in.
+     */
+    precheck?: (request: HttpRequestHead) => HttpResponse | undefined | Promise<HttpResponse | undefined>;
     handler: (request: HttpRequest) => Promise<HttpResponse> | HttpResponse;
   }): void;
 }

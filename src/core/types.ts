@@ -86,6 +86,12 @@ export interface Reviewer {
   via: string;
   id: string;
   name?: string;
+  /**
+   * Whether `name` is vouched for: true for a personal reviewer token or an identity-aware
+   * proxy, false when it is only what the holder of the shared REVIEW_TOKEN typed. Absent where
+   * the id itself identifies the reviewer (Slack, Discord, the CLI's system user).
+   */
+  verified?: boolean;
 }
 
 export interface Resolution {

@@ -77,7 +77,8 @@ export const DASHBOARD_SCRIPT = `
   function reviewerLabel(resolution) {
     if (!resolution) return '';
     var reviewer = resolution.reviewer || {};
-    return (reviewer.name || reviewer.id || '?') + ' (' + (reviewer.via || '?') + ')';
+    // A name typed with the shared token is not vouched for: say so wherever it is shown.
+    return (reviewer.name || reviewer.id || '?') + ' (' + (reviewer.via || '?') + (reviewer.verified === false ? ', unverified' : '') + ')';
   }
   function channelNode(turn) {
     return turn.channel ? el('span', { class: 'channel', text: turn.channel }) : null;

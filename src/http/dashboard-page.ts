@@ -21,7 +21,16 @@ const head = (title: string) => `<!doctype html>
 <title>${escapeHtml(title)} · countersign review</title>
 <link rel="stylesheet" href="/review/assets/dashboard.css">`;
 
-export function renderLoginPage(options: { error?: string; next?: string; disabled?: boolean; name?: string }): string {
+export interface LoginPageOptions {
+  error?: string;
+  next?: string;
+  disabled?: boolean;
+  name?: string;
+  /** Ask for a name: only the shared review token needs one (a personal token names its holder). */
+  askName?: boolean;
+}
+
+export function renderLoginPage(options: LoginPageOptions): string {
   return `${head('Sign in')}
 </head>
 <body class="login">
@@ -29,14 +38,18 @@ export function renderLoginPage(options: { error?: string; next?: string; disabl
   <h1>countersign review</h1>
   ${
     options.disabled
-      ? '<p class="error" role="alert">The review dashboard is disabled: set REVIEW_TOKEN to enable it.</p>'
+      ? '<p class="error" role="alert">The review dashboard is disabled: set REVIEW_TOKEN or named reviewer tokens (review.reviewers) to enable it.</p>'
       : `${options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''}
   <form method="post" action="/review/login" autocomplete="off">
-    <label>Your name <small>(recorded with every decision)</small>
-      <input name="name" required maxlength="60" autocomplete="nickname" value="${escapeHtml(options.name ?? '')}" autofocus>
-    </label>
+    ${
+      options.askName
+        ? `<label>Your name <small>(recorded with every decision, marked unverified, when you sign in with the shared token; a personal token names you itself)</small>
+      <input name="name" maxlength="60" autocomplete="nickname" value="${escapeHtml(options.name ?? '')}" autofocus>
+    </label>`
+        : ''
+    }
     <label>Review token
-      <input name="token" type="password" required autocomplete="current-password">
+      <input name="token" type="password" required autocomplete="current-password"${options.askName ? '' : ' autofocus'}>
     </label>
     <input type="hidden" name="next" value="${escapeHtml(options.next ?? '/review')}">
     <button type="submit">Sign in</button>
@@ -54,7 +67,7 @@ const NAV: Array<[DashboardView, string, string]> = [
   ['activity', '/review/activity', 'Activity'],
 ];
 
-export function renderShell(options: { view: DashboardView; turnId?: string; csrf: string; name: string }): string {
+export function renderShell(options: { view: DashboardView; turnId?: string; csrf: string; name: string; verified: boolean }): string {
   const current = options.view === 'turn' ? 'queue' : options.view;
   return `${head(options.view === 'turn' ? 'Turn' : (NAV.find(([view]) => view === current)?.[2] ?? 'Review'))}
 <meta name="csrf-token" content="${escapeHtml(options.csrf)}">
@@ -67,7 +80,7 @@ export function renderShell(options: { view: DashboardView; turnId?: string; csr
     ${NAV.map(([view, href, label]) => `<a href="${href}"${view === current ? ' aria-current="page"' : ''}>${label}${view === 'queue' ? ' <span id="pending-count" class="count"></span>' : ''}</a>`).join('\n    ')}
   </nav>
   <span id="live" class="live" data-state="connecting" title="live updates">connecting</span>
-  <span class="who">${escapeHtml(options.name)}</span>
+  <span class="who">${escapeHtml(options.name)}</span>${options.verified ? '' : '<span class="who-note" title="signed in with the shared review token: your name is recorded as you typed it, marked unverified">unverified</span>'}
   <form method="post" action="/review/logout" class="logout">
     <input type="hidden" name="_csrf" value="${escapeHtml(options.csrf)}">
     <button type="submit">Sign out</button>

@@ -29,6 +29,7 @@ kbd { font: 12px ui-monospace, monospace; border: 1px solid var(--line); border-
 .top .live[data-state="open"]::before { color: #41c37a; }
 .top .live[data-state="closed"]::before { color: #e35d55; }
 .top .who { font-size: 13px; opacity: .85; }
+.top .who-note { font-size: 11px; opacity: .7; border: 1px solid currentColor; border-radius: 3px; padding: 0 4px; }
 .top .logout button { background: transparent; color: #e8edf5; border-color: #55627a; padding: .2em .6em; font-size: 13px; }
 
 main#app { flex: 1; width: 100%; max-width: 1200px; margin: 0 auto; padding: 1em; }
@@ -109,7 +110,7 @@ dialog menu { display: flex; justify-content: flex-end; gap: .5em; padding: 0; }
 @media (max-width: 520px) {
   main#app { padding: .6em; }
   .top { padding: .5em .6em; }
-  .top .who { display: none; }
+  .top .who, .top .who-note { display: none; }
   .keys { display: none; }
 }
 `;

@@ -1,12 +1,16 @@
 /**
- * The review dashboard at /review: sign-in with REVIEW_TOKEN, then a session cookie; the
+ * The review dashboard at /review: sign-in with a review token (a reviewer's own, or the shared
+ * REVIEW_TOKEN with a typed name), or by the identity-aware proxy's word, then a session cookie; the
  * pending queue, a turn's page, approve / edit-and-send / reject through the same review
  * service as the API and the chat buttons, the resolved list, an activity chart from the
  * audit log, and live updates over server-sent events from the review events channel.
  *
- * Security: the session cookie is HttpOnly, SameSite=Strict and scoped to /review; every
- * state-changing request needs the session's CSRF token (constant-time compare) and, where the
- * browser sends them, a same-origin `Origin` / `Sec-Fetch-Site`. Pages without a session
+ * Security: the session cookie is HttpOnly, SameSite=Strict and scoped to /review (and Secure
+ * over HTTPS, or always with `http.secureCookies: always`); a session ends when idle, at its
+ * absolute lifetime, and when the credential it was opened with changes (dashboard-session.ts).
+ * Wrong tokens are limited per client and globally (auth-limiter.ts). Every state-changing
+ * request needs the session's CSRF token (constant-time compare) and, where the browser sends
+ * them, a same-origin `Origin` (scheme, host and port) / `Sec-Fetch-Site`. Pages without a session
  * redirect to the sign-in page; API calls answer 401 JSON. The CSP allows only the dashboard's
  * own script and stylesheet, and the script puts every piece of data into the page as text.
  */
@@ -22,11 +26,12 @@ import type { AuditLog } from '../review/audit-log.js';
 import type { ReviewService } from '../review/review-service.js';
 import { DASHBOARD_SCRIPT } from './dashboard-client.js';
 import { type DashboardView, renderLoginPage, renderShell } from './dashboard-page.js';
+import type { AuthLimiter } from './auth-limiter.js';
 import { CSRF_HEADER, csrfMatches, type DashboardSession, SESSION_COOKIE, sameOrigin, createSessionStore } from './dashboard-session.js';
+import type { ReviewCredential, ReviewCredentials } from './review-credentials.js';
 import { ACTIVITY_RANGES, type ActivityRange, readActivity } from './dashboard-stats.js';
 import { DASHBOARD_STYLE } from './dashboard-style.js';
 import { presentTurn } from '../review/present-turn.js';
-import { constantTimeEqual } from './constant-time-equal.js';
 import { parseInput } from './parse-input.js';
 import { approveBody } from './review-api.js';
 
@@ -36,15 +41,23 @@ export interface DashboardOptions {
   /** The service's Redis connection; sessions live here and a duplicate subscribes to review events. */
   redis: Redis;
   keys: Keys;
-  /** REVIEW_TOKEN; unset disables the dashboard (the sign-in page says so). */
-  token: string | undefined;
+  /** Who may sign in: review tokens and the identity-aware proxy; none configured disables the dashboard. */
+  credentials: ReviewCredentials;
+  /** Limits on wrong tokens, shared with the review API. */
+  limiter: AuthLimiter;
   logger: Logger;
-  /** Session lifetime, renewed while in use. @defaultValue 43200 (12 hours) */
-  sessionTtlSeconds?: number;
-  /** Origins besides this Host accepted on state-changing requests (a proxy that rewrites Host). */
+  /** A session unused this long ends; use renews it, up to the absolute lifetime. @defaultValue 43200 (12 hours) */
+  sessionIdleSeconds?: number;
+  /** A session ends this long after sign-in, however much it is used. @defaultValue 86400 (24 hours) */
+  sessionAbsoluteSeconds?: number;
+  /** `always` marks the session cookie Secure whatever the request says. @defaultValue 'auto' */
+  secureCookies?: 'auto' | 'always';
+  /** Origins besides this server's own accepted on state-changing requests (a proxy that rewrites Host). */
   allowedOrigins?: string[];
   /** SSE keep-alive comment interval, which also re-checks the session. @defaultValue 20000 */
   heartbeatMs?: number;
+  /** The clock of session lifetimes, in milliseconds (tests move it). @defaultValue Date.now */
+  now?: () => number;
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -57,10 +70,19 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 const loginBody = z.object({
-  name: z.string().transform((name) => name.replace(/[\p{Cc}\p{Cf}]/gu, '').trim()).pipe(z.string().min(1, 'enter your name').max(60, 'the name is too long (60 characters at most)')),
+  name: z
+    .string()
+    .optional()
+    .transform((name) => (name ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').trim())
+    .pipe(z.string().max(60, 'the name is too long (60 characters at most)')),
   token: z.string().max(1000),
   next: z.string().optional(),
 });
+
+/** "in 42 seconds", "in 7 minutes": when a refused client may try again. */
+function waitWords(seconds: number): string {
+  return seconds < 90 ? `in ${seconds} seconds` : `in ${Math.ceil(seconds / 60)} minutes`;
+}
 const listQuery = z.object({ status: z.enum(['pending', 'approved', 'rejected', 'resolved']).default('pending'), limit: z.coerce.number().int().min(1).max(500).default(200) });
 const activityQuery = z.object({ range: z.enum(Object.keys(ACTIVITY_RANGES) as [ActivityRange, ...ActivityRange[]]).default('24h') });
 
@@ -127,20 +149,40 @@ function createEventHub(redis: Redis, channel: string, logger: Logger) {
 
 /** Register the dashboard's pages, assets, JSON API and event stream under /review. */
 export function registerDashboard(app: FastifyInstance, options: DashboardOptions): void {
-  const { review, audit, redis, keys, logger } = options;
-  const sessions = createSessionStore({ redis, prefix: `${keys.prefix}:dashboard:`, ...(options.sessionTtlSeconds ? { ttlSeconds: options.sessionTtlSeconds } : {}) });
+  const { review, audit, redis, keys, logger, credentials, limiter } = options;
+  const sessions = createSessionStore({
+    redis,
+    prefix: `${keys.prefix}:dashboard:`,
+    ...(options.sessionIdleSeconds ? { idleSeconds: options.sessionIdleSeconds } : {}),
+    ...(options.sessionAbsoluteSeconds ? { absoluteSeconds: options.sessionAbsoluteSeconds } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const hub = createEventHub(redis, keys.reviewEvents, logger.child({ component: 'dashboard' }));
   const heartbeatMs = options.heartbeatMs ?? 20_000;
+  // Only the shared token needs a typed name; personal tokens and the proxy name their holder.
+  const askName = credentials.secretOf({ kind: 'shared' }) !== null;
   // Open event streams would keep the server from closing: end them first.
   app.addHook('preClose', async () => {
     await hub.close();
   });
 
-  const sessionOf = async (request: FastifyRequest): Promise<{ id: string; session: DashboardSession } | null> => {
-    if (!options.token) return null;
+  /**
+   * A session still stands when the credential it was opened with is configured as it was (the
+   * fingerprint matches), and, for the proxy's users, when the proxy still names the same user.
+   */
+  const stillValid = (id: string, session: DashboardSession, request: FastifyRequest) =>
+    sessions.matches(id, session, credentials.secretOf(session.credential)) &&
+    (session.credential.kind !== 'proxy' || credentials.proxyIdentity(request) === session.credential.name);
+  const sessionOf = async (request: FastifyRequest, renew = true): Promise<{ id: string; session: DashboardSession } | null> => {
+    if (!credentials.enabled) return null;
     const id = request.cookies[SESSION_COOKIE];
-    const session = await sessions.get(id);
-    return session && id ? { id, session } : null;
+    const session = await sessions.get(id, renew);
+    if (!session || !id) return null;
+    if (!stillValid(id, session, request)) {
+      await sessions.destroy(id);
+      return null;
+    }
+    return { id, session };
   };
   const requireSession = async (request: FastifyRequest) => {
     const found = await sessionOf(request);
@@ -154,9 +196,20 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     if (!csrfMatches(sent, found.session)) throw new CountersignError('http.forbidden', 'missing or invalid CSRF token');
     return found;
   };
-  const reviewer = (session: DashboardSession) => ({ via: 'dashboard', id: 'token', name: session.name });
-  const secure = (request: FastifyRequest) => request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https';
+  const reviewer = (session: DashboardSession) => credentials.reviewer(session.credential, 'dashboard', session.name);
+  // `auto`: Secure when the request came over HTTPS as far as the server can tell, the
+  // X-Forwarded-Proto header included even from an untrusted peer (a Secure flag can only
+  // make the cookie harder to send, never easier).
+  const secure = (request: FastifyRequest) => options.secureCookies === 'always' || request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https';
   const html = (reply: FastifyReply, status: number, body: string) => reply.status(status).type('text/html; charset=utf-8').send(body);
+  const signIn = async (request: FastifyRequest, reply: FastifyReply, credential: ReviewCredential, name: string, next: string) => {
+    const secret = credentials.secretOf(credential);
+    if (secret === null) throw new CountersignError('http.unauthorized', 'that credential is no longer configured');
+    const { id } = await sessions.create({ name, credential, secret });
+    reply.setCookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', path: '/review', secure: secure(request), maxAge: sessions.absoluteSeconds });
+    logger.info({ reviewer: name, credential: credential.kind }, 'dashboard sign-in');
+    return reply.redirect(next, 303);
+  };
 
   app.register(async (scope) => {
     await scope.register(fastifyCookie);
@@ -171,29 +224,38 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     scope.get('/review/assets/dashboard.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(DASHBOARD_STYLE));
 
     scope.get<{ Querystring: { next?: string } }>('/review/login', async (request, reply) => {
-      if (!options.token) return html(reply, 503, renderLoginPage({ disabled: true }));
-      if (await sessionOf(request)) return reply.redirect(safeNext(request.query.next), 303);
-      return html(reply, 200, renderLoginPage({ next: safeNext(request.query.next) }));
+      if (!credentials.enabled) return html(reply, 503, renderLoginPage({ disabled: true }));
+      const next = safeNext(request.query.next);
+      if (await sessionOf(request)) return reply.redirect(next, 303);
+      // Behind an identity-aware proxy the proxy has already signed the user in.
+      const proxied = credentials.proxyIdentity(request);
+      if (proxied) return signIn(request, reply, { kind: 'proxy', name: proxied }, proxied, next);
+      return html(reply, 200, renderLoginPage({ next, askName }));
     });
 
     scope.post('/review/login', async (request, reply) => {
-      if (!options.token) return html(reply, 503, renderLoginPage({ disabled: true }));
-      if (!sameOrigin(request, options.allowedOrigins)) return html(reply, 403, renderLoginPage({ error: 'Cross-site sign-in refused.' }));
+      if (!credentials.enabled) return html(reply, 503, renderLoginPage({ disabled: true }));
+      if (!sameOrigin(request, options.allowedOrigins)) return html(reply, 403, renderLoginPage({ error: 'Cross-site sign-in refused.', askName }));
       const body = loginBody.safeParse(request.body ?? {});
       const next = safeNext((request.body as { next?: unknown } | undefined)?.next);
-      if (!body.success) return html(reply, 400, renderLoginPage({ error: body.error.issues[0]!.message, next }));
-      if (!(await sessions.allowAttempt(request.ip))) {
-        return html(reply.header('retry-after', '60'), 429, renderLoginPage({ error: 'Too many failed sign-ins; wait a minute.', next, name: body.data.name }));
+      if (!body.success) return html(reply, 400, renderLoginPage({ error: body.error.issues[0]!.message, next, askName }));
+      const name = body.data.name;
+      const admission = await limiter.admit(request.ip);
+      if (!admission.allowed) {
+        logger.warn({ ip: request.ip, limit: admission.reason }, 'dashboard sign-in refused: too many wrong tokens');
+        return html(reply.header('retry-after', String(admission.retryAfterSeconds)), 429, renderLoginPage({ error: `Too many wrong tokens; try again ${waitWords(admission.retryAfterSeconds)}.`, next, name, askName }));
       }
-      if (!constantTimeEqual(body.data.token, options.token)) {
-        await sessions.recordFailure(request.ip);
+      const credential = credentials.match(body.data.token);
+      if (!credential) {
+        await limiter.failed(request.ip);
         logger.warn({ ip: request.ip }, 'dashboard sign-in with a wrong token');
-        return html(reply, 401, renderLoginPage({ error: 'That is not the review token.', next, name: body.data.name }));
+        return html(reply, 401, renderLoginPage({ error: 'That is not a valid review token.', next, name, askName }));
       }
-      const { id } = await sessions.create(body.data.name);
-      reply.setCookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', path: '/review', secure: secure(request), maxAge: sessions.ttlSeconds });
-      logger.info({ reviewer: body.data.name }, 'dashboard sign-in');
-      return reply.redirect(next, 303);
+      await limiter.succeeded(request.ip, admission);
+      if (credential.kind === 'shared' && !name) {
+        return html(reply, 400, renderLoginPage({ error: 'Enter your name: the shared review token does not say who you are.', next, askName }));
+      }
+      return signIn(request, reply, credential, credential.kind === 'shared' ? name : credential.name, next);
     });
 
     scope.post('/review/logout', async (request, reply) => {
@@ -208,7 +270,7 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
       if (!found) return reply.redirect(`/review/login?next=${encodeURIComponent(safeNext(request.url.split('?')[0]))}`, 303);
       const turnId = request.params.id;
       if (turnId !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(turnId)) throw new CountersignError('http.not-found', 'no such turn');
-      return html(reply, 200, renderShell({ view, csrf: found.session.csrf, name: found.session.name, ...(turnId ? { turnId } : {}) }));
+      return html(reply, 200, renderShell({ view, csrf: found.session.csrf, name: found.session.name, verified: found.session.credential.kind !== 'shared', ...(turnId ? { turnId } : {}) }));
     };
     scope.get('/review', page('queue'));
     scope.get('/review/', page('queue'));
@@ -218,7 +280,7 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
 
     scope.get('/review/api/session', async (request) => {
       const { session } = await requireSession(request);
-      return { name: session.name };
+      return { name: session.name, verified: session.credential.kind !== 'shared' };
     });
     scope.get('/review/api/turns', async (request) => {
       await requireSession(request);
@@ -251,7 +313,7 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     });
 
     scope.get('/review/events', async (request, reply) => {
-      const { id } = await requireSession(request);
+      await requireSession(request);
       try {
         await hub.subscribe();
       } catch (error) {
@@ -275,9 +337,9 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
       };
       hub.clients.add(client);
       heartbeat = setInterval(() => {
-        // A signed-out or expired session stops receiving events.
-        sessions.get(id, false).then(
-          (session) => (session ? raw.write(': keep-alive\n\n') : client.end()),
+        // A signed-out, expired or no longer valid session (its token changed) stops receiving events.
+        sessionOf(request, false).then(
+          (found) => (found ? raw.write(': keep-alive\n\n') : client.end()),
           () => raw.write(': keep-alive\n\n'),
         );
       }, heartbeatMs);

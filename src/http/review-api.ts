@@ -1,8 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { CountersignError } from '../core/errors.js';
-import { constantTimeEqual } from './constant-time-equal.js';
+import type { Reviewer } from '../core/types.js';
+import type { AuthLimiter } from './auth-limiter.js';
 import { parseInput } from './parse-input.js';
+import { cleanName, type ReviewCredentials } from './review-credentials.js';
 import { presentTurn } from '../review/present-turn.js';
 import type { ReviewService } from '../review/review-service.js';
 
@@ -12,24 +15,63 @@ export const approveBody = z.strictObject({ text: z.string().trim().min(1, 'text
 const emptyBody = z.strictObject({});
 
 
-/** Constant-time check of `Authorization: Bearer <token>`; no token configured refuses everyone. */
-export function bearerMatches(header: string | string[] | undefined, token: string | undefined): boolean {
-  if (!token || typeof header !== 'string') return false;
+/** The token of `Authorization: Bearer <token>`, or null when the header is absent or of another scheme. */
+export function bearerToken(header: string | string[] | undefined): string | null {
+  if (typeof header !== 'string') return null;
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-  if (!match) return false;
-  return constantTimeEqual(match[1]!, token);
+  return match ? match[1]! : null;
 }
 
+export interface ReviewApiOptions {
+  review: ReviewService;
+  /** Who may review: tokens and the identity-aware proxy; none configured disables the API (401). */
+  credentials: ReviewCredentials;
+  /** Limits on wrong tokens, shared with the dashboard's sign-in. */
+  limiter: AuthLimiter;
+  logger: Logger;
+}
 
-
-/** The review API of CONTRACT.md. */
-export function registerReviewApi(app: FastifyInstance, options: { review: ReviewService; token: string | undefined }) {
-  const authorize = async (request: FastifyRequest) => {
-    if (!bearerMatches(request.headers.authorization, options.token)) {
-      throw new CountersignError('http.unauthorized', options.token ? 'a valid reviewer token is required' : 'the review API is disabled (REVIEW_TOKEN is not set)');
+/**
+ * The review API of CONTRACT.md. A request is authenticated by `Authorization: Bearer` (a
+ * reviewer's own token, or the shared REVIEW_TOKEN with the name in `X-Reviewer`, recorded as
+ * unverified), or by the identity-aware proxy's header on requests from the trusted proxy.
+ * Wrong tokens count towards the per-client and global limits (429 with Retry-After).
+ */
+export function registerReviewApi(app: FastifyInstance, options: ReviewApiOptions) {
+  const { credentials, limiter, logger } = options;
+  const reviewers = new WeakMap<FastifyRequest, Reviewer>();
+  const authorize = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!credentials.enabled) throw new CountersignError('http.unauthorized', 'the review API is disabled (set REVIEW_TOKEN or review.reviewers)');
+    const proxied = credentials.proxyIdentity(request);
+    const token = bearerToken(request.headers.authorization);
+    if (token === null) {
+      if (!proxied) throw new CountersignError('http.unauthorized', 'a valid reviewer token is required');
+      reviewers.set(request, credentials.reviewer({ kind: 'proxy', name: proxied }, 'api'));
+      return;
     }
+    const admission = await limiter.admit(request.ip);
+    if (!admission.allowed) {
+      logger.warn({ ip: request.ip, limit: admission.reason }, 'review API request refused: too many wrong tokens');
+      return reply.status(429).header('retry-after', String(admission.retryAfterSeconds)).send({ error: `too many wrong review tokens; retry in ${admission.retryAfterSeconds} s` });
+    }
+    const credential = credentials.match(token);
+    if (!credential) {
+      await limiter.failed(request.ip);
+      logger.warn({ ip: request.ip }, 'review API request with a wrong token');
+      throw new CountersignError('http.unauthorized', 'a valid reviewer token is required');
+    }
+    await limiter.succeeded(request.ip, admission);
+    // The shared token names nobody: the proxy's user when there is one, else the X-Reviewer the caller gave.
+    reviewers.set(
+      request,
+      credential.kind === 'shared' && proxied ? credentials.reviewer({ kind: 'proxy', name: proxied }, 'api') : credentials.reviewer(credential, 'api', cleanName(request.headers['x-reviewer'])),
+    );
   };
-  const reviewer = (request: FastifyRequest) => ({ via: 'api', id: 'api-token', name: String(request.headers['x-reviewer'] ?? 'api').slice(0, 100) });
+  const reviewer = (request: FastifyRequest): Reviewer => {
+    const found = reviewers.get(request);
+    if (!found) throw new CountersignError('http.unauthorized', 'a valid reviewer token is required');
+    return found;
+  };
 
   app.register(async (scope) => {
     scope.addHook('onRequest', authorize);

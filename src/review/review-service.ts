@@ -47,6 +47,18 @@ export interface ReviewServiceOptions {
   audit?: AuditLog;
 }
 
+/**
+ * How the audit log names a reviewer: `via:id`, then the name where it adds something, marked
+ * `unverified` when it is only what the holder of the shared token typed:
+ * `dashboard:reviewer:ada`, `api:proxy:alice@example.com`, `slack:U024BE7LH (Ann)`,
+ * `dashboard:shared-token (Ada, unverified)`.
+ */
+export function reviewerActor(reviewer: Reviewer): string {
+  const name = reviewer.name && !reviewer.id.endsWith(`:${reviewer.name}`) && reviewer.name !== reviewer.id ? reviewer.name : undefined;
+  const note = reviewer.verified === false ? [name, 'unverified'].filter(Boolean).join(', ') : name;
+  return `${reviewer.via}:${reviewer.id}${note ? ` (${note})` : ''}`;
+}
+
 /** The review status of a turn, as the review API names it. */
 export function reviewStatus(turn: Turn): ReviewStatus {
   if (!turn.resolution) return 'pending';
@@ -124,7 +136,7 @@ export function createReviewService(options: ReviewServiceOptions) {
       type: 'review',
       turnId,
       conversation,
-      actor: `${resolution.reviewer.via}:${resolution.reviewer.id}${resolution.reviewer.name ? ` (${resolution.reviewer.name})` : ''}`,
+      actor: reviewerActor(resolution.reviewer),
       decision: resolution.decision,
       at: resolution.at,
     });

@@ -94,7 +94,7 @@ describe('review dashboard in Chromium', { timeout: 120_000 }, () => {
     await page.getByLabel('Your name').fill(REVIEWER);
     await page.getByLabel('Review token').fill('not-the-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.locator('.error').textContent()).toContain('not the review token');
+    await expect.poll(() => page.locator('.error').textContent()).toContain('not a valid review token');
     expect(await context.cookies()).toEqual([]);
 
     await page.getByLabel('Review token').fill(REVIEW_TOKEN);
@@ -149,7 +149,8 @@ describe('review dashboard in Chromium', { timeout: 120_000 }, () => {
     await editor.fill(edited);
     await page.keyboard.press('Control+Enter');
     await expect.poll(() => page.locator('.decision').textContent().catch(() => '')).toContain('edited');
-    expect(await page.locator('.decision .reviewer').textContent()).toBe(`${REVIEWER} (dashboard)`);
+    // Signed in with the shared token: the typed name is shown, marked unverified.
+    expect(await page.locator('.decision .reviewer').textContent()).toBe(`${REVIEWER} (dashboard, unverified)`);
 
     // Posted through the web adapter, after the holding message.
     const texts = await pipeline.waitForBot('dash-edit', 2);
@@ -162,12 +163,12 @@ describe('review dashboard in Chromium', { timeout: 120_000 }, () => {
     const resolved = page.locator('.row', { hasText: 'dash-edit' });
     await resolved.waitFor();
     expect(await resolved.locator('.badge').textContent()).toBe('edited');
-    expect(await resolved.locator('.reviewer').textContent()).toBe(`${REVIEWER} (dashboard)`);
+    expect(await resolved.locator('.reviewer').textContent()).toBe(`${REVIEWER} (dashboard, unverified)`);
     expect(await resolved.locator('.excerpt').textContent()).toBe(`Posted: ${edited}`);
 
     // The audit log names the reviewer.
     const entries = await pipeline.service!.audit.read();
-    expect(entries.find((entry) => entry.type === 'review')).toMatchObject({ decision: 'edited', actor: `dashboard:token (${REVIEWER})` });
+    expect(entries.find((entry) => entry.type === 'review')).toMatchObject({ decision: 'edited', actor: `dashboard:shared-token (${REVIEWER}, unverified)` });
   });
 
   it('approves and rejects from the queue with the keyboard, after confirming', async () => {
