@@ -25,7 +25,7 @@ import {
   Routes,
 } from 'discord.js';
 import { CountersignError, describeError, isCountersignError } from '../../src/core/errors.js';
-import type { AdapterContext, ChatAdapter, OutboundPart, ReviewTurn, SentPart } from '../../src/core/ports.js';
+import type { AdapterContext, ChatAdapter, OutboundPart, ReviewSummary, ReviewTurn, SentPart } from '../../src/core/ports.js';
 import { type ConversationRef, conversationKey, type InboundMessage, type Reviewer } from '../../src/core/types.js';
 import { translateDiscordError } from './discord-errors.js';
 import { type DiscordChannelKind, type DiscordMessageData, discordChannelOf, mapDiscordMessage } from './discord-message-mapper.js';
@@ -39,6 +39,7 @@ import {
   isDiscordReviewer,
   parseReviewCustomId,
   resolutionMessage,
+  reviewSummaryMessage,
 } from './discord-review-ui.js';
 
 export interface DiscordAdapterOptions {
@@ -400,6 +401,29 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
         if (isCountersignError(error, 'discord.not_found')) return void ctx.logger.info({ turnId: turn.id }, 'discord review message is gone');
         throw error;
       }
+    },
+
+    /** The summary of escalations past the notification limits: posted once (nonce), then edited. */
+    async presentReviewSummary(summary: ReviewSummary) {
+      const ctx = requireContext();
+      if (!options.reviewChannel) return;
+      const storageKey = `review-summary:${summary.id}`;
+      const message = reviewSummaryMessage(summary, { reviewerRole: options.reviewerRole });
+      const stored = await ctx.storage.get(storageKey);
+      if (stored) {
+        const { channelId, messageId } = JSON.parse(stored) as { channelId: string; messageId: string };
+        try {
+          const { allowed_mentions: _mentions, ...edit } = message;
+          await rest('edit the review summary', () => client.rest.patch(Routes.channelMessage(channelId, messageId), { body: { ...edit, allowed_mentions: { parse: [] } } }));
+          return;
+        } catch (error) {
+          // Someone deleted the summary: post it again below.
+          if (!isCountersignError(error, 'discord.not_found')) throw error;
+        }
+      }
+      const body = { ...message, nonce: discordNonce(`${storageKey}:${stored ? 'again' : 'first'}`), enforce_nonce: true };
+      const posted = await rest<APIMessage>('post the review summary', () => client.rest.post(Routes.channelMessages(options.reviewChannel!), { body }));
+      await ctx.storage.set(storageKey, JSON.stringify({ channelId: options.reviewChannel, messageId: posted.id }), REVIEW_TTL);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { discordEnvironment } from './discord-schema.js';
 import { slackEnvironment } from './slack-schema.js';
+import { storageEnvironment } from './storage-schema.js';
 
 /**
  * Every environment variable countersign reads and the config path it sets. Environment wins
@@ -25,6 +26,7 @@ export const ENVIRONMENT: Record<string, string> = {
   QUEUE_STALLED_INTERVAL_MS: 'queue.stalledIntervalMs',
   ...slackEnvironment,
   ...discordEnvironment,
+  ...storageEnvironment,
 };
 
 /** Paths whose environment value is a comma-separated list. */

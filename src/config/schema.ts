@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ChecksConfig, Rule } from '../escalation/rule-schema.js';
 import { discordSchema } from './discord-schema.js';
 import { slackSchema } from './slack-schema.js';
+import { inboxSchema, retentionSchema, reviewNotificationsSchema } from './storage-schema.js';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
@@ -119,6 +120,12 @@ export const configSchema = z
     shutdownTimeoutMs: positiveInt.default(25_000),
     slack: slackSchema,
     discord: discordSchema,
+    /** How long each kind of Redis key is kept (src/config/storage-schema.ts, docs/data-model.md). */
+    retention: retentionSchema,
+    /** What may wait in one conversation's inbox. */
+    inbox: inboxSchema,
+    /** Limits of the escalations posted to the Slack and Discord review channels. */
+    reviewNotifications: reviewNotificationsSchema,
     /** Escalation rules, validated by src/escalation/rule-schema.ts (see README "Writing rules"). */
     rules: z.unknown().optional(),
     /** Deterministic draft checks run before the critic, validated by src/escalation/rule-schema.ts. */
