@@ -179,6 +179,7 @@ export function createReviewNotifier(options: ReviewNotifierOptions) {
       };
       try {
         await adapter.presentReviewSummary!(summary);
+        logger.debug({ platform, summary: episode, folded, waiting }, 'review summary shown');
         failures.delete(`${platform}:${episode}`);
       } catch (error) {
         // A platform outage or rate limit: try again later, a bounded number of times in a row.

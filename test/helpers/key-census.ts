@@ -61,7 +61,8 @@ export async function census(redis: Redis, prefix: string, options: { bytes?: bo
   } while (cursor !== '0');
   const groups: Census['groups'] = {};
   for (const item of keys) {
-    const group = (groups[item.group] ??= { keys: 0, bytes: 0, withoutTtl: 0 });
+    groups[item.group] ??= { keys: 0, bytes: 0, withoutTtl: 0 };
+    const group = groups[item.group]!;
     group.keys += 1;
     group.bytes += item.bytes;
     if (item.ttl === -1) group.withoutTtl += 1;
