@@ -115,7 +115,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     retention: config.retention,
     inbox: config.inbox,
   });
-  const queue = createConversationQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.queue.attempts });
+  const queue = createConversationQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.queue.attempts, eventsMaxLength: config.retention.queueEventsMaxEntries });
   const adapters = new Map<Platform, ChatAdapter>();
   // A claim only has to outlive the job lock: past it another worker owns the job, and the
   // adapter looks before it posts a part whose claim lapsed.

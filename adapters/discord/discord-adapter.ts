@@ -74,7 +74,6 @@ export interface DiscordAdapterOptions {
 
 const DAY = 24 * 3600;
 const SENT_TTL = 7 * DAY;
-const REVIEW_TTL = 90 * DAY;
 const THREAD_TTL = 30 * DAY;
 
 /** The REST base discord.js wants: no trailing slash and no version (it appends `/v10`). */
@@ -386,7 +385,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
       if (await ctx.storage.get(storageKey)) return;
       const body = { ...escalationMessage(turn, { reviewerRole: options.reviewerRole }), nonce: discordNonce(storageKey), enforce_nonce: true };
       const message = await rest<APIMessage>('post a review message', () => client.rest.post(Routes.channelMessages(options.reviewChannel!), { body }));
-      await ctx.storage.set(storageKey, JSON.stringify({ channelId: options.reviewChannel, messageId: message.id }), REVIEW_TTL);
+      // Kept for the conversation retention (the storage's default), like the conversation it reviews.
+      await ctx.storage.set(storageKey, JSON.stringify({ channelId: options.reviewChannel, messageId: message.id }));
     },
 
     async presentResolution(turn) {
@@ -423,7 +423,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
       }
       const body = { ...message, nonce: discordNonce(`${storageKey}:${stored ? 'again' : 'first'}`), enforce_nonce: true };
       const posted = await rest<APIMessage>('post the review summary', () => client.rest.post(Routes.channelMessages(options.reviewChannel!), { body }));
-      await ctx.storage.set(storageKey, JSON.stringify({ channelId: options.reviewChannel, messageId: posted.id }), REVIEW_TTL);
+      await ctx.storage.set(storageKey, JSON.stringify({ channelId: options.reviewChannel, messageId: posted.id }));
     },
   };
 }

@@ -448,7 +448,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
         metadata: { event_type: 'countersign_review', event_payload: { turn_id: turn.id } },
       });
       const stored: StoredReview = { channel: result.channel ?? options.reviewChannel, ts: result.ts ?? '' };
-      await ctx.storage.set(`review:${turn.id}`, JSON.stringify(stored), 30 * DAY);
+      // Kept for the conversation retention (the storage's default), like the conversation it reviews.
+      await ctx.storage.set(`review:${turn.id}`, JSON.stringify(stored));
       // Resolved while we were posting (another reviewer elsewhere): show it at once.
       const current = await ctx.review.get(turn.id);
       if (current?.resolution) await updateReview(current, stored);
@@ -477,7 +478,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
         unfurl_links: false,
         metadata: { event_type: 'countersign_review_summary', event_payload: { summary: summary.id } },
       });
-      await ctx.storage.set(storageKey, JSON.stringify({ channel: result.channel ?? options.reviewChannel, ts: result.ts ?? '' } satisfies StoredReview), 30 * DAY);
+      await ctx.storage.set(storageKey, JSON.stringify({ channel: result.channel ?? options.reviewChannel, ts: result.ts ?? '' } satisfies StoredReview));
     },
   };
 }

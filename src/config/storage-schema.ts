@@ -20,6 +20,7 @@ export const RETENTION_DEFAULTS = {
   auditMaxEntries: 1_000_000,
   reviewAuditSeconds: 400 * DAY,
   reviewAuditMaxEntries: 10_000_000,
+  queueEventsMaxEntries: 10_000,
 } as const;
 
 /** `retention:` how long keys live once nothing needs them any more. */
@@ -46,6 +47,8 @@ export const retentionSchema = z
     reviewAuditSeconds: seconds.default(RETENTION_DEFAULTS.reviewAuditSeconds),
     /** And at most about this many of them. */
     reviewAuditMaxEntries: count.default(RETENTION_DEFAULTS.reviewAuditMaxEntries),
+    /** About how many entries the job queue's event stream keeps (BullMQ's; nothing reads it). */
+    queueEventsMaxEntries: count.default(RETENTION_DEFAULTS.queueEventsMaxEntries),
   })
   .default(RETENTION_DEFAULTS);
 
