@@ -135,9 +135,10 @@ const floodStarted = Date.now();
 await Promise.all(Array.from({ length: 100 }, (_, index) => post(`figures-flood-${index}`, `ESCALATE flood ${index}`)));
 await waitFor(async () => (await pendingTurns()).filter((turn) => turn.conversation.startsWith('web:figures-flood-')).length === 100, '100 escalated turns');
 await waitFor(settled, 'the flood to settle');
-// Let trailing notification updates land: wait until no Slack call for 3 s.
+// Let trailing notification updates land (the summary is edited at most every 10 s by default):
+// wait until no Slack call for 15 s.
 let calls = slack.calls.length;
-for (let quiet = 0; quiet < 30; ) {
+for (let quiet = 0; quiet < 150; ) {
   await sleep(100);
   quiet = slack.calls.length === calls ? quiet + 1 : 0;
   calls = slack.calls.length;

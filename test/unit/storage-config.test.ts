@@ -43,6 +43,13 @@ describe('retention, inbox and review notification settings', () => {
     expect(config.reviewNotifications).toMatchObject({ perUser: 0, perPlatform: 0, perConversation: 2, dashboardUrl: 'https://bot.example.com/review' });
   });
 
+  it('countersign.example.yaml shows the defaults of these sections', () => {
+    const config = loadConfig({ file: 'countersign.example.yaml', env: { ...LOCAL, OPENAI_API_KEY: 'sk-test' }, required: true });
+    expect(config.retention).toEqual(RETENTION_DEFAULTS);
+    expect(config.inbox).toEqual(INBOX_DEFAULTS);
+    expect(config.reviewNotifications).toEqual(REVIEW_NOTIFICATION_DEFAULTS);
+  });
+
   it('refuses values that would unbound storage or make no sense, naming the field and its source', () => {
     const problems = problemsOf(() =>
       loadConfig({ file: NONE, env: { ...LOCAL, RETENTION_CONVERSATION_SECONDS: '0', INBOX_MAX_MESSAGES: '-1', INBOX_MAX_BYTES: '12', REVIEW_NOTIFY_PER_RULE: 'lots', REVIEW_DASHBOARD_URL: 'not a url' } }),
