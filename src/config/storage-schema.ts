@@ -80,18 +80,19 @@ export const REVIEW_NOTIFICATION_DEFAULTS = {
 const limit = z.coerce.number().int().min(0);
 
 /**
- * `reviewNotifications:` how escalations reach the Slack and Discord review channels. Within
- * each window, an escalation is posted on its own while every limit that applies to it has room;
- * past any of them it is folded into one summary message per channel ("14 more waiting", with
- * the dashboard's address), which is edited as more come instead of posting again. Every
- * escalated turn reaches the review queue (dashboard, API) whatever happens here. `0` lifts a
- * limit.
+ * `reviewNotifications:` how escalations reach the Slack and Discord review channels. An
+ * escalation is posted on its own while every limit that applies to it has room; each limit
+ * counts the escalations posted in the last window and not decided yet (a decision frees its
+ * place). Past any of them it is folded into one summary message per channel ("14 more
+ * waiting", with the dashboard's address), which is edited as more come instead of posting
+ * again. Every escalated turn reaches the review queue (dashboard, API) whatever happens here.
+ * `0` lifts a limit.
  */
 export const reviewNotificationsSchema = z
   .strictObject({
-    /** The window every limit below counts in. */
+    /** The window every limit below counts in (escalations posted longer ago no longer count). */
     windowSeconds: seconds.default(REVIEW_NOTIFICATION_DEFAULTS.windowSeconds),
-    /** Escalations posted one by one per review channel (platform) per window. */
+    /** Escalations posted one by one and undecided, per review channel (platform). */
     perPlatform: limit.default(REVIEW_NOTIFICATION_DEFAULTS.perPlatform),
     /** ... from one conversation. */
     perConversation: limit.default(REVIEW_NOTIFICATION_DEFAULTS.perConversation),

@@ -68,7 +68,8 @@ export function createKeys(prefix: string) {
     reviewEvents: `${prefix}:review:events`,
     /**
      * Review notification limits of one platform (src/review/review-notifier.ts), all expiring:
-     * `count:<scope>:<id>` STRING window counters (`reviewNotifications.windowSeconds`),
+     * `posted:<scope>:<id>` ZSET the undecided escalations posted on their own in a scope,
+     * trimmed to `reviewNotifications.windowSeconds`,
      * `episode` STRING the summary being extended (the window), `folded:<episode>` ZSET the
      * turns folded into that summary and `summary:<episode>` HASH its last rendering (both
      * `retention.turnSeconds`).

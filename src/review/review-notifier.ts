@@ -1,9 +1,10 @@
 /**
  * How escalations reach the review channels of Slack and Discord, within limits. Anyone who can
  * make the bot escalate (an anonymous web user, a model outage) could otherwise post as many
- * messages into the reviewers' channel as they like. Per platform, within a window, an
- * escalation is posted on its own while every limit that applies to it has room (the channel as
- * a whole, its conversation, its user, its rule or reason); past any of them it is folded into
+ * messages into the reviewers' channel as they like. Per platform, an escalation is posted on its
+ * own while every limit that applies to it has room (the channel as a whole, its conversation,
+ * its user, its rule or reason): each limit counts the escalations posted in the last window and
+ * not decided yet, so a reviewer's decision frees its place. Past any of them it is folded into
  * one summary message ("14 more waiting", and where to review them), which is edited as more
  * come rather than posted again, at most once per `summaryUpdateSeconds`, the last change always
  * shown. Every escalated turn is in the review queue whatever happens here.
@@ -11,8 +12,9 @@
  * The decision is shared by every process (one Lua script over counters in Redis, so two
  * workers cannot both take the last place) and made once per turn and platform (kept in the
  * turn's hash, so a retried announcement decides the same). A few lines of Lua rather than a
- * rate-limiter library: the limits must be checked all together and consumed all or none,
- * where a library's limiters consume one at a time.
+ * rate-limiter library: the limits must be checked all together and consumed all or none, and
+ * a decision must give back exactly the place its turn took, where a library's limiters consume
+ * one at a time and count anonymous points.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -23,31 +25,36 @@ import type { ChatAdapter, ReviewSummary } from '../core/ports.js';
 import { conversationKey, type Turn } from '../core/types.js';
 
 /**
- * Decide once whether a turn's escalation is posted on its own or folded into the summary.
- * KEYS: turn, episode, ...window counters (one per limit that applies)
- * ARGV: field, windowSeconds, now, retentionSeconds, foldedKeyPrefix, turnId, ...limits (one per counter)
+ * Decide once whether a turn's escalation is posted on its own or folded into the summary. Each
+ * limit is a sorted set of the turns posted on their own in its scope (score: when), trimmed to
+ * the window; a turn leaves it when it is decided (RELEASE), so the limits bound the escalations
+ * posted and still undecided, among those of the last window.
+ * KEYS: turn, episode, ...posted sets (one per limit that applies)
+ * ARGV: field, windowMs, now, retentionSeconds, foldedKeyPrefix, turnId, ...limits (one per set)
  * -> {decision, fresh}: decision 'post' | 'fold:<episode>' | 'gone'; fresh 1 when decided now
  */
 const DECIDE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone', 0} end
 local previous = redis.call('HGET', KEYS[1], ARGV[1])
 if previous then return {previous, 0} end
-local counters = #KEYS - 2
+local sets = #KEYS - 2
 local admit = true
-for i = 1, counters do
-  if tonumber(redis.call('GET', KEYS[i + 2]) or '0') >= tonumber(ARGV[6 + i]) then
+for i = 1, sets do
+  redis.call('ZREMRANGEBYSCORE', KEYS[i + 2], '-inf', tonumber(ARGV[3]) - tonumber(ARGV[2]))
+  if redis.call('ZCARD', KEYS[i + 2]) >= tonumber(ARGV[6 + i]) then
     admit = false
     break
   end
 end
 local decision = 'post'
 if admit then
-  for i = 1, counters do
-    if redis.call('INCR', KEYS[i + 2]) == 1 then redis.call('EXPIRE', KEYS[i + 2], ARGV[2]) end
+  for i = 1, sets do
+    redis.call('ZADD', KEYS[i + 2], ARGV[3], ARGV[6])
+    redis.call('PEXPIRE', KEYS[i + 2], ARGV[2])
   end
 else
   local episode = redis.call('GET', KEYS[2]) or ARGV[3]
-  redis.call('SET', KEYS[2], episode, 'EX', ARGV[2])
+  redis.call('SET', KEYS[2], episode, 'PX', ARGV[2])
   local folded = ARGV[5] .. episode
   redis.call('ZADD', folded, ARGV[3], ARGV[6])
   redis.call('EXPIRE', folded, ARGV[4])
@@ -81,16 +88,16 @@ export interface ReviewNotifierOptions {
   onDecision?(platform: string, decision: 'post' | 'fold'): void;
 }
 
-/** The limits that apply to a turn, as [counter name, limit] (a limit of 0 is lifted). */
-function scopesOf(turn: Turn, limits: ReviewNotificationLimits): Array<[string, number]> {
+/** The limits that apply to a turn, as [posted set name, limit] (a limit of 0 is lifted). */
+function scopesOf(turn: Pick<Turn, 'conversation' | 'messages' | 'escalation'>, limits: ReviewNotificationLimits): Array<[string, number]> {
   const user = turn.messages.at(-1)?.user.id;
   const rule = turn.escalation?.rule ?? turn.escalation?.source ?? 'unknown';
   const scopes: Array<[string, number]> = [
-    ['count:platform', limits.perPlatform],
-    [`count:conversation:${conversationKey(turn.conversation)}`, limits.perConversation],
-    [`count:rule:${rule}`, limits.perRule],
+    ['posted:platform', limits.perPlatform],
+    [`posted:conversation:${conversationKey(turn.conversation)}`, limits.perConversation],
+    [`posted:rule:${rule}`, limits.perRule],
   ];
-  if (user) scopes.push([`count:user:${turn.conversation.platform}:${user}`, limits.perUser]);
+  if (user) scopes.push([`posted:user:${turn.conversation.platform}:${user}`, limits.perUser]);
   return scopes.filter(([, limit]) => limit > 0);
 }
 
@@ -121,7 +128,7 @@ export function createReviewNotifier(options: ReviewNotifierOptions) {
       noticeKey('episode'),
       ...scopes.map(([name]) => noticeKey(name)),
       `notice:${platform}`,
-      limits.windowSeconds,
+      limits.windowSeconds * 1000,
       Date.now(),
       retentionSeconds,
       noticeKey('folded:'),
@@ -230,11 +237,23 @@ export function createReviewNotifier(options: ReviewNotifierOptions) {
       }
     },
 
-    /** A turn was resolved: summaries it was folded into show one fewer waiting. */
+    /**
+     * A turn was decided: if it was posted on its own, its place under the limits is free again;
+     * if it was folded, its summary shows one fewer waiting.
+     */
     async resolved(turn: Turn): Promise<void> {
       for (const adapter of options.adapters.values()) {
         if (!adapter.presentReviewSummary) continue;
         const decision = await redis.hget(keys.turn(turn.id), `notice:${adapter.platform}`);
+        if (decision === 'post') {
+          const scopes = scopesOf(turn, limits);
+          if (scopes.length) {
+            const release = redis.multi();
+            for (const [name] of scopes) release.zrem(keys.reviewNotice(adapter.platform, name), turn.id);
+            await release.exec();
+          }
+          continue;
+        }
         const episode = decision ? episodeOf(decision) : null;
         if (episode) schedule(adapter, episode, 0);
       }

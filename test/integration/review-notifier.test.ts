@@ -137,6 +137,28 @@ describe('review notifier', () => {
     await waitFor(() => lastSummary([recording])?.folded === 3, 'the summary of the three folded');
   });
 
+  it('a decision frees its place: once the posted escalations are decided, the next ones are posted again', async () => {
+    const recording = recordingAdapter();
+    const notify = notifier([recording.adapter], { perConversation: 2 });
+    const turns: Turn[] = [];
+    for (let index = 0; index < 3; index++) turns.push(await escalated(`same-${index}`, { conversation: 'same' }));
+    for (const turn of turns) await notify.present(turn);
+    expect(recording.posted).toEqual(['same-0', 'same-1']);
+    // A reviewer decides the first two (the review service removes them from the pending index).
+    for (const turn of turns.slice(0, 2)) {
+      await redis.zrem(keys.reviewPending, turn.id);
+      await notify.resolved(turn);
+    }
+    const later = [await escalated('same-3', { conversation: 'same' }), await escalated('same-4', { conversation: 'same' }), await escalated('same-5', { conversation: 'same' })];
+    for (const turn of later) await notify.present(turn);
+    expect(recording.posted).toEqual(['same-0', 'same-1', 'same-3', 'same-4']);
+    // Deciding a folded turn frees nothing: it never had a place.
+    await redis.zrem(keys.reviewPending, 'same-2');
+    await notify.resolved(turns[2]!);
+    await notify.present(await escalated('same-6', { conversation: 'same' }));
+    expect(recording.posted).toEqual(['same-0', 'same-1', 'same-3', 'same-4']);
+  });
+
   it('decides once per turn: a repeated announcement neither posts a second decision nor counts twice', async () => {
     const recording = recordingAdapter();
     const notify = notifier([recording.adapter], { perPlatform: 1 });
@@ -146,7 +168,7 @@ describe('review notifier', () => {
       await notify.present(first);
       await notify.present(second);
     }
-    expect(await redis.get(keys.reviewNotice('slack', 'count:platform'))).toBe('1');
+    expect(await redis.zrange(keys.reviewNotice('slack', 'posted:platform'), 0, -1)).toEqual(['first']);
     expect(new Set(recording.posted)).toEqual(new Set(['first']));
     const episode = await redis.get(keys.reviewNotice('slack', 'episode'));
     expect(await redis.zrange(keys.reviewNotice('slack', `folded:${episode}`), 0, -1)).toEqual(['second']);
