@@ -105,6 +105,34 @@ describe('storage retention', () => {
     expect(after.withoutTtl.filter((item) => !INDEXES.has(item.group)).map((item) => item.key)).toEqual([]);
   });
 
+  it('a conversation that is not held expires while its escalated turn waits; the turn does not, and is delivered later', async () => {
+    pipeline = await startPipeline({
+      critic: escalateLawyers,
+      configure: (config) => {
+        config.review.holdConversation = false;
+        retention(config, { conversationSeconds: 1000, turnSeconds: 500, reviewedTurnSeconds: 2000 });
+      },
+    });
+    await pipeline.send('ret-f', 'a lawyer question');
+    const turnId = await pendingTurn(pipeline, 'ret-f');
+    await pipeline.send('ret-f', 'and the opening hours?');
+    await pipeline.waitForBot('ret-f', 2);
+    await pipeline.waitIdle('ret-f');
+    const { keys, redis } = pipeline;
+    expect(await redis.ttl(keys.turn(turnId))).toBe(-1);
+    const idle = await redis.ttl(keys.state('web:ret-f'));
+    expect(idle).toBeGreaterThan(0);
+    expect(idle).toBeLessThanOrEqual(1000);
+    expect((await pipeline.reviewApi('POST', `/api/review/turns/${turnId}/approve`, {})).status).toBe(200);
+    await pipeline.waitForBot('ret-f', 3);
+    await pipeline.waitIdle('ret-f');
+    expect(await redis.exists(keys.ready('web:ret-f'))).toBe(0);
+    expect(await redis.ttl(keys.turn(turnId))).toBeGreaterThan(500);
+    expect(await redis.ttl(keys.state('web:ret-f'))).toBeGreaterThan(0);
+    const found = await census(redis, pipeline.prefix, { bytes: false });
+    expect(found.withoutTtl.filter((item) => !INDEXES.has(item.group)).map((item) => item.key)).toEqual([]);
+  });
+
   it('keys really go away after their retention, and old resolved reviews leave the index', async () => {
     pipeline = await startPipeline({ critic: escalateLawyers, configure: (config) => retention(config, { conversationSeconds: 2, turnSeconds: 2, reviewedTurnSeconds: 3 }, 2) });
     await pipeline.send('ret-c', 'hello');
