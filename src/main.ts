@@ -29,7 +29,9 @@ import { createAdapterStorage } from './queue/adapter-storage.js';
 import { createConversationQueue, createConversationWorker } from './queue/conversation-queue.js';
 import { createConnectionWatch, waitForRedis } from './queue/redis-availability.js';
 import { type AuditLog, createAuditLog } from './review/audit-log.js';
+import { createReviewNotifier } from './review/review-notifier.js';
 import { createReviewService, type ReviewService } from './review/review-service.js';
+import { createThrottledWarning } from './observability/throttled-warning.js';
 
 export type Role = 'all' | 'ingest' | 'worker';
 
@@ -118,6 +120,8 @@ export function createCountersign(options: CountersignOptions): Countersign {
     keys,
     keep: config.turn.history.keep,
     historyBudgetChars: readBudgetChars(config.turn.history.budget, config.turn.history.unit),
+    retention: config.retention,
+    inbox: config.inbox,
   });
   // Made in start(), once Redis answers (BullMQ connects as soon as a queue exists).
   let queue: ReturnType<typeof createConversationQueue> | null = null;
@@ -129,10 +133,30 @@ export function createCountersign(options: CountersignOptions): Countersign {
   const adapters = new Map<Platform, ChatAdapter>();
   // A claim only has to outlive the job lock: past it another worker owns the job, and the
   // adapter looks before it posts a part whose claim lapsed.
-  const outbox = createOutbox({ redis, keys, adapters, logger, claimLeaseMs: config.queue.lockDurationMs });
-  const audit = createAuditLog({ redis, keys, logger });
+  const outbox = createOutbox({ redis, keys, adapters, logger, claimLeaseMs: config.queue.lockDurationMs, retentionSeconds: config.retention.turnSeconds });
+  const audit = createAuditLog({ redis, keys, logger, retention: config.retention });
+  // Escalations reach the review channels within limits; past them, one summary per channel.
+  const notifier = createReviewNotifier({
+    redis,
+    keys,
+    adapters,
+    limits: config.reviewNotifications,
+    retentionSeconds: config.retention.turnSeconds,
+    logger,
+    onDecision: (platform, decision) => metrics.reviewNotifications.inc({ platform, decision }),
+  });
   // The review service shows resolutions through whichever adapters start() puts in the map.
-  const review = createReviewService({ redis, keys, enqueue, adapters, logger, audit });
+  const review = createReviewService({
+    redis,
+    keys,
+    enqueue,
+    adapters,
+    logger,
+    audit,
+    notifier,
+    resolvedRetentionSeconds: config.retention.reviewedTurnSeconds,
+  });
+  const warnInboxFull = createThrottledWarning(logger, 'conversation inbox full: message refused (inbox.maxMessages / inbox.maxBytes)');
   const http = createHttpServer({
     logger,
     requestTimeoutMs: config.http.requestTimeoutMs,
@@ -176,6 +200,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     history: { budget: config.turn.history.budget, unit: config.turn.history.unit },
     holdingMessage: config.review.holdingMessage,
     holdConversation: config.review.holdConversation,
+    presentEscalation: (turn, log) => notifier.present(turn, log),
     gate: options.gate ?? createEscalationGate({ rules: config.escalation.rules, checks: config.escalation.checks }),
     events: {
       verdict: (turn, verdict) => {
@@ -203,12 +228,20 @@ export function createCountersign(options: CountersignOptions): Countersign {
     const full: InboundMessage = { ...message, text: boundedText(message.text, config.turn.maxMessageChars), receivedAt: message.receivedAt ?? Date.now() };
     if (full.text !== message.text) logger.warn({ platform: full.conversation.platform, length: message.text.length, limit: config.turn.maxMessageChars }, 'a message over the length limit was cut');
     const key = conversationKey(full.conversation);
-    const accepted = await store.accept(full, key, config.dedupeTtlSeconds);
+    const result = await store.accept(full, key, config.dedupeTtlSeconds);
     // A crash between these two steps leaves the message in the inbox without a job; the
     // reconciler finds it through the pending-conversations index.
-    if (accepted) await enqueue(key);
-    metrics.ingested.inc({ platform: full.conversation.platform, result: accepted ? 'accepted' : 'duplicate' });
-    return { accepted, duplicate: !accepted, messageId: full.id };
+    if (result === 'accepted') await enqueue(key);
+    const platform = full.conversation.platform;
+    metrics.ingested.inc({ platform, result });
+    if (result === 'inbox-full') {
+      // Never silent: the web chat answers 429; Slack and Discord cannot be refused, so the
+      // message is dropped here, logged (throttled per conversation) and counted.
+      metrics.inboxRefused.inc({ platform });
+      warnInboxFull(key, { conversation: key, platform, messageId: full.id, dropped: platform !== 'web', maxMessages: config.inbox.maxMessages, maxBytes: config.inbox.maxBytes });
+      return { accepted: false, duplicate: false, messageId: full.id, refused: 'inbox-full' };
+    }
+    return { accepted: result === 'accepted', duplicate: result === 'duplicate', messageId: full.id };
   }
 
   async function reconcile(): Promise<void> {
@@ -254,7 +287,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     async start() {
       await waitForRedis(config.redis.url, { logger, signal: starting.signal });
       await redis.connect();
-      queue = createConversationQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.queue.attempts });
+      queue = createConversationQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.queue.attempts, eventsMaxLength: config.retention.queueEventsMaxEntries });
       queue.queue.on('error', (error) => connection.error(error, 'queue'));
       const built = options.adapters ?? (await buildAdapters(config));
       for (const adapter of built) adapters.set(adapter.platform, adapter);
@@ -289,7 +322,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
         const context: AdapterContext = {
           ingest,
           review,
-          storage: createAdapterStorage(redis, keys, adapter.platform),
+          storage: createAdapterStorage(redis, keys, adapter.platform, { defaultTtlSeconds: config.retention.conversationSeconds }),
           http: routes,
           logger: logger.child({ adapter: adapter.platform }),
           inbound: role !== 'worker',
@@ -329,6 +362,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
       stopping = true;
       starting.abort();
       if (reconciler) clearInterval(reconciler);
+      notifier.stop();
       logger.info('stopping: no new work; waiting for active turns');
       await http.close().catch(() => {});
       if (worker) {

@@ -25,7 +25,7 @@ import {
   Routes,
 } from 'discord.js';
 import { CountersignError, describeError, isCountersignError } from '../../src/core/errors.js';
-import type { AdapterContext, ChatAdapter, OutboundPart, ReviewTurn, SentPart } from '../../src/core/ports.js';
+import type { AdapterContext, ChatAdapter, OutboundPart, ReviewSummary, ReviewTurn, SentPart } from '../../src/core/ports.js';
 import { type ConversationRef, conversationKey, type InboundMessage, type Reviewer } from '../../src/core/types.js';
 import { translateDiscordError } from './discord-errors.js';
 import { type DiscordChannelKind, type DiscordMessageData, discordChannelOf, mapDiscordMessage } from './discord-message-mapper.js';
@@ -39,6 +39,7 @@ import {
   isDiscordReviewer,
   parseReviewCustomId,
   resolutionMessage,
+  reviewSummaryMessage,
 } from './discord-review-ui.js';
 
 export interface DiscordAdapterOptions {
@@ -73,7 +74,6 @@ export interface DiscordAdapterOptions {
 
 const DAY = 24 * 3600;
 const SENT_TTL = 7 * DAY;
-const REVIEW_TTL = 90 * DAY;
 const THREAD_TTL = 30 * DAY;
 
 /** The REST base discord.js wants: no trailing slash and no version (it appends `/v10`). */
@@ -385,7 +385,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
       if (await ctx.storage.get(storageKey)) return;
       const body = { ...escalationMessage(turn, { reviewerRole: options.reviewerRole }), nonce: discordNonce(storageKey), enforce_nonce: true };
       const message = await rest<APIMessage>('post a review message', () => client.rest.post(Routes.channelMessages(options.reviewChannel!), { body }));
-      await ctx.storage.set(storageKey, JSON.stringify({ channelId: options.reviewChannel, messageId: message.id }), REVIEW_TTL);
+      // Kept for the conversation retention (the storage's default), like the conversation it reviews.
+      await ctx.storage.set(storageKey, JSON.stringify({ channelId: options.reviewChannel, messageId: message.id }));
     },
 
     async presentResolution(turn) {
@@ -400,6 +401,29 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
         if (isCountersignError(error, 'discord.not_found')) return void ctx.logger.info({ turnId: turn.id }, 'discord review message is gone');
         throw error;
       }
+    },
+
+    /** The summary of escalations past the notification limits: posted once (nonce), then edited. */
+    async presentReviewSummary(summary: ReviewSummary) {
+      const ctx = requireContext();
+      if (!options.reviewChannel) return;
+      const storageKey = `review-summary:${summary.id}`;
+      const message = reviewSummaryMessage(summary, { reviewerRole: options.reviewerRole });
+      const stored = await ctx.storage.get(storageKey);
+      if (stored) {
+        const { channelId, messageId } = JSON.parse(stored) as { channelId: string; messageId: string };
+        try {
+          const { allowed_mentions: _mentions, ...edit } = message;
+          await rest('edit the review summary', () => client.rest.patch(Routes.channelMessage(channelId, messageId), { body: { ...edit, allowed_mentions: { parse: [] } } }));
+          return;
+        } catch (error) {
+          // Someone deleted the summary: post it again below.
+          if (!isCountersignError(error, 'discord.not_found')) throw error;
+        }
+      }
+      const body = { ...message, nonce: discordNonce(`${storageKey}:${stored ? 'again' : 'first'}`), enforce_nonce: true };
+      const posted = await rest<APIMessage>('post the review summary', () => client.rest.post(Routes.channelMessages(options.reviewChannel!), { body }));
+      await ctx.storage.set(storageKey, JSON.stringify({ channelId: options.reviewChannel, messageId: posted.id }));
     },
   };
 }

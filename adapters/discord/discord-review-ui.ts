@@ -14,7 +14,7 @@ import {
   ComponentType,
   TextInputStyle,
 } from 'discord.js';
-import type { ReviewTurn } from '../../src/core/ports.js';
+import type { ReviewSummary, ReviewTurn } from '../../src/core/ports.js';
 import { currentDraft } from '../../src/core/types.js';
 
 /** Embed limits Discord enforces (characters). */
@@ -142,6 +142,34 @@ export function resolutionMessage(turn: ReviewTurn) {
     embeds: [embed],
     components: [],
     allowed_mentions: { parse: [] as never[] },
+  };
+}
+
+/**
+ * The summary of escalations past the notification limits: how many, since when, how many still
+ * wait, where to review them. No buttons. The reviewer role is pinged when it is first posted
+ * (edits never ping).
+ */
+export function reviewSummaryMessage(summary: ReviewSummary, options: { reviewerRole?: string } = {}) {
+  const replies = summary.folded === 1 ? 'reply' : 'replies';
+  const title = `${summary.folded} more ${replies} waiting for review`;
+  const where = summary.reviewUrl ? `[the review dashboard](${summary.reviewUrl})` : 'the review dashboard (`/review`)';
+  return {
+    content: options.reviewerRole ? `<@&${options.reviewerRole}> ${title}` : title,
+    embeds: [
+      {
+        title: clip(title, LIMITS.title),
+        description: clip(
+          `Too many escalations at once to post each one here: **${summary.folded}** more since <t:${unix(summary.since)}:f> (the latest <t:${unix(summary.latest)}:R>), ` +
+            `**${summary.waiting}** still waiting for a decision. Review them in ${where}, with the review API or \`countersign review\`.`,
+          LIMITS.description,
+        ),
+        footer: { text: 'This message is updated as more come.' },
+        color: COLORS.escalated,
+      } satisfies APIEmbed,
+    ],
+    components: [],
+    allowed_mentions: { parse: [] as never[], roles: options.reviewerRole ? [options.reviewerRole] : [] },
   };
 }
 

@@ -16,7 +16,7 @@ import type {
 import { App, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { CountersignError, isCountersignError } from '../../src/core/errors.js';
-import type { AdapterContext, ChatAdapter, OutboundPart, ReviewTurn, SentPart } from '../../src/core/ports.js';
+import type { AdapterContext, ChatAdapter, OutboundPart, ReviewSummary, ReviewTurn, SentPart } from '../../src/core/ports.js';
 import type { ConversationRef, InboundMessage, Reviewer } from '../../src/core/types.js';
 import { mapSlackEvent, slackConversationId } from './slack-event-mapper.js';
 import { slackErrorCode, translateSlackError } from './slack-errors.js';
@@ -26,6 +26,7 @@ import {
   buildEditModal,
   buildResolutionMessage,
   buildReviewMessage,
+  buildReviewSummaryMessage,
   EDIT_ACTION_ID,
   EDIT_BLOCK_ID,
   EDIT_MODAL_CALLBACK_ID,
@@ -447,7 +448,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
         metadata: { event_type: 'countersign_review', event_payload: { turn_id: turn.id } },
       });
       const stored: StoredReview = { channel: result.channel ?? options.reviewChannel, ts: result.ts ?? '' };
-      await ctx.storage.set(`review:${turn.id}`, JSON.stringify(stored), 30 * DAY);
+      // Kept for the conversation retention (the storage's default), like the conversation it reviews.
+      await ctx.storage.set(`review:${turn.id}`, JSON.stringify(stored));
       // Resolved while we were posting (another reviewer elsewhere): show it at once.
       const current = await ctx.review.get(turn.id);
       if (current?.resolution) await updateReview(current, stored);
@@ -455,6 +457,28 @@ export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
 
     async presentResolution(turn: ReviewTurn) {
       await updateReview(turn);
+    },
+
+    /** The summary of escalations past the notification limits: posted once, then edited. */
+    async presentReviewSummary(summary: ReviewSummary) {
+      const ctx = requireContext();
+      if (!options.reviewChannel) return;
+      const content = buildReviewSummaryMessage(summary);
+      const storageKey = `review-summary:${summary.id}`;
+      const raw = await ctx.storage.get(storageKey);
+      const stored = raw ? (JSON.parse(raw) as StoredReview) : null;
+      if (stored) {
+        await call('chat.update', { channel: stored.channel, ts: stored.ts, text: content.text, blocks: content.blocks });
+        return;
+      }
+      const result = await call<{ ts?: string; channel?: string }>('chat.postMessage', {
+        channel: options.reviewChannel,
+        text: content.text,
+        blocks: content.blocks,
+        unfurl_links: false,
+        metadata: { event_type: 'countersign_review_summary', event_payload: { summary: summary.id } },
+      });
+      await ctx.storage.set(storageKey, JSON.stringify({ channel: result.channel ?? options.reviewChannel, ts: result.ts ?? '' } satisfies StoredReview));
     },
   };
 }

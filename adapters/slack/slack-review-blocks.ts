@@ -3,7 +3,7 @@
  * decision (no buttons), and the Edit modal. Pure builders; Slack's limits are applied here
  * (section text 3,000 characters, header 150, plain_text_input 3,000).
  */
-import type { ReviewTurn } from '../../src/core/ports.js';
+import type { ReviewSummary, ReviewTurn } from '../../src/core/ports.js';
 import type { HistoryEntry } from '../../src/core/types.js';
 import { currentDraft } from '../../src/core/types.js';
 
@@ -143,6 +143,27 @@ export function buildResolutionMessage(turn: ReviewTurn): SlackMessageContent {
   // The header no longer asks for anything.
   blocks[0] = { type: 'header', text: { type: 'plain_text', text: `Review: ${decisionWords(turn).toLowerCase()}`, emoji: true } };
   return { text: `${decisionWords(turn)}: turn ${turn.id}`, blocks };
+}
+
+/**
+ * The summary of escalations past the notification limits: how many, since when, how many still
+ * wait, and where to review them. No buttons: each turn is decided in the dashboard or the API.
+ */
+export function buildReviewSummaryMessage(summary: ReviewSummary): SlackMessageContent {
+  const replies = summary.folded === 1 ? 'reply' : 'replies';
+  const title = `${summary.folded} more ${replies} waiting for review`;
+  const where = summary.reviewUrl ? `<${summary.reviewUrl}|the review dashboard>` : 'the review dashboard (`/review`)';
+  return {
+    text: `${title}: too many escalations at once to post each one here`,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: clip(title, 150), emoji: true } },
+      section(
+        `Too many escalations at once to post each one here: *${summary.folded}* more since ${slackDate(summary.since)} (the latest ${slackDate(summary.latest)}), ` +
+          `*${summary.waiting}* still waiting for a decision. Review them in ${where}, with the review API or \`countersign review\`.`,
+      ),
+      context('This message is updated as more come.'),
+    ],
+  };
 }
 
 /** What the Edit modal carries back in `private_metadata`. */

@@ -68,6 +68,11 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChatAdapter &
           const entry: TranscriptEntry = { id: message.id, role: 'user', text: message.text, at: Date.now() };
           await store().append(`transcript:${conversationId}`, JSON.stringify(entry), { once: `user:${message.id}` });
           const result = await context.ingest(message);
+          // The conversation's inbox is full (held for a human, typically): nothing was stored;
+          // the same message may be sent again later.
+          if (result.refused === 'inbox-full') {
+            return { status: 429, headers: { 'retry-after': '60' }, body: { error: 'too many messages are waiting in this conversation; try again later' } };
+          }
           return { status: 202, body: { messageId: message.id, duplicate: result.duplicate } };
         },
       });

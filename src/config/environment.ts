@@ -2,6 +2,7 @@ import { discordEnvironment } from './discord-schema.js';
 import { httpEnvironment } from './http-schema.js';
 import { reviewIdentityEnvironment } from './review-identity-schema.js';
 import { slackEnvironment } from './slack-schema.js';
+import { storageEnvironment } from './storage-schema.js';
 
 /**
  * Every environment variable countersign reads and the config path it sets. Environment wins
@@ -29,6 +30,7 @@ export const ENVIRONMENT: Record<string, string> = {
   ...reviewIdentityEnvironment,
   ...slackEnvironment,
   ...discordEnvironment,
+  ...storageEnvironment,
 };
 
 /** Paths whose environment value is a comma-separated list. */

@@ -4,6 +4,7 @@ import { discordSchema } from './discord-schema.js';
 import { httpSchema } from './http-schema.js';
 import { DEFAULT_SESSION, reviewIdentityFields } from './review-identity-schema.js';
 import { slackSchema } from './slack-schema.js';
+import { inboxSchema, retentionSchema, reviewNotificationsSchema } from './storage-schema.js';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
@@ -125,6 +126,12 @@ export const configSchema = z
     http: httpSchema,
     slack: slackSchema,
     discord: discordSchema,
+    /** How long each kind of Redis key is kept (src/config/storage-schema.ts, docs/data-model.md). */
+    retention: retentionSchema,
+    /** What may wait in one conversation's inbox. */
+    inbox: inboxSchema,
+    /** Limits of the escalations posted to the Slack and Discord review channels. */
+    reviewNotifications: reviewNotificationsSchema,
     /** Escalation rules, validated by src/escalation/rule-schema.ts (see README "Writing rules"). */
     rules: z.unknown().optional(),
     /** Deterministic draft checks run before the critic, validated by src/escalation/rule-schema.ts. */

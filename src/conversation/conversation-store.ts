@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
+import { INBOX_DEFAULTS, type InboxConfig, RETENTION_DEFAULTS, type RetentionConfig } from '../config/storage-schema.js';
 import type { Keys } from '../core/keys.js';
 import type { HistoryEntry, InboundMessage, Turn } from '../core/types.js';
 import { ACCEPT, APPROVE_IF_FRESH, BEGIN_TURN, ESCALATE, FINALIZE } from './conversation-scripts.js';
 
 type ScriptRedis = Redis & {
-  csAccept(seen: string, inbox: string, pending: string, ttl: number, message: string, conversation: string, now: number): Promise<number>;
+  csAccept(seen: string, inbox: string, pending: string, state: string, ttl: number, message: string, conversation: string, now: number, maxMessages: number, maxBytes: number): Promise<number>;
   csBeginTurn(...args: (string | number)[]): Promise<string[]>;
   csApproveIfFresh(...args: (string | number)[]): Promise<string[]>;
   csEscalate(...args: (string | number)[]): Promise<number>;
@@ -29,7 +30,14 @@ export interface ConversationStoreOptions {
   historyBudgetChars: number;
   /** Most messages one turn takes from the inbox. @defaultValue 50 */
   maxMessagesPerTurn?: number;
+  /** How long closed turns and idle conversations are kept (`retention:`). @defaultValue RETENTION_DEFAULTS */
+  retention?: Pick<RetentionConfig, 'conversationSeconds' | 'turnSeconds' | 'reviewedTurnSeconds'>;
+  /** What may wait in one inbox (`inbox:`). @defaultValue INBOX_DEFAULTS */
+  inbox?: InboxConfig;
 }
+
+/** What became of a message offered to its conversation's inbox. */
+export type AcceptResult = 'accepted' | 'duplicate' | 'inbox-full';
 
 /** Turn fields stored as JSON in the turn hash. */
 const JSON_FIELDS = ['conversation', 'messages', 'drafts', 'verdict', 'context', 'escalation', 'resolution', 'reply'] as const;
@@ -70,30 +78,38 @@ export function createConversationStore(options: ConversationStoreOptions) {
   const { keys } = options;
   const redis = options.redis as ScriptRedis;
   const definitions: Array<[string, number, string]> = [
-    ['csAccept', 3, ACCEPT],
+    ['csAccept', 4, ACCEPT],
     ['csBeginTurn', 6, BEGIN_TURN],
     ['csApproveIfFresh', 4, APPROVE_IF_FRESH],
-    ['csEscalate', 5, ESCALATE],
+    ['csEscalate', 6, ESCALATE],
     ['csFinalize', 6, FINALIZE],
   ];
   for (const [name, numberOfKeys, lua] of definitions) {
     if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
   }
   const turnKeyPrefix = keys.turn('');
+  const retention = options.retention ?? RETENTION_DEFAULTS;
+  const inbox = options.inbox ?? INBOX_DEFAULTS;
 
   return {
-    /** Accept a message once (SET NX on its platform id) into its conversation's inbox. */
-    async accept(message: InboundMessage, conversation: string, ttlSeconds: number): Promise<boolean> {
+    /**
+     * Accept a message once (by its platform id) into its conversation's inbox, unless the inbox
+     * is full (`inbox.maxMessages`, `inbox.maxBytes`): then it is refused and not remembered.
+     */
+    async accept(message: InboundMessage, conversation: string, ttlSeconds: number): Promise<AcceptResult> {
       const accepted = await redis.csAccept(
         keys.seen(message.conversation.platform, message.id),
         keys.inbox(conversation),
         keys.pendingConversations,
+        keys.state(conversation),
         ttlSeconds,
         JSON.stringify(message),
         conversation,
         Date.now(),
+        inbox.maxMessages,
+        inbox.maxBytes,
       );
-      return accepted === 1;
+      return accepted === 1 ? 'accepted' : accepted === 0 ? 'duplicate' : 'inbox-full';
     },
 
     async beginTurn(conversation: string, newTurnId: string, conversationJson: string): Promise<BeginTurnResult> {
@@ -111,6 +127,7 @@ export function createConversationStore(options: ConversationStoreOptions) {
         conversationJson,
         options.keep,
         options.historyBudgetChars,
+        retention.conversationSeconds,
       );
       const [kind, turnId, a, b, c] = result;
       switch (kind) {
@@ -161,12 +178,14 @@ export function createConversationStore(options: ConversationStoreOptions) {
         keys.reviewPending,
         keys.outbox(holding?.deliveryId ?? `${turnId}:holding`),
         keys.pendingConversations,
+        keys.history(conversation),
         turnId,
         Date.now(),
         hold ? '1' : '0',
         JSON.stringify(serializeTurnFields(turnFields)),
         conversation,
         holding ? '1' : '0',
+        retention.conversationSeconds,
         ...(holding?.fields ?? []),
       );
       return done === 1;
@@ -190,6 +209,9 @@ export function createConversationStore(options: ConversationStoreOptions) {
         options.keep,
         detached ? '1' : '0',
         conversation,
+        retention.turnSeconds,
+        retention.reviewedTurnSeconds,
+        retention.conversationSeconds,
         ...entries.map((entry) => JSON.stringify(entry)),
       );
       return done === 2 ? 'drained' : done === 1 ? 'closed' : 'gone';

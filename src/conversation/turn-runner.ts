@@ -76,6 +76,11 @@ export interface TurnRunnerOptions {
   holdConversation: boolean;
   gate?: TurnGate;
   events?: TurnEvents;
+  /**
+   * Show an escalated turn to the platforms' reviewers (the review notifier, with its limits and
+   * summaries); must not throw. By default every adapter's presentEscalation, unlimited.
+   */
+  presentEscalation?(turn: Turn, log: Logger): Promise<void>;
 }
 
 /** How a turn left its conversation: 'drained' when nothing else waits there. */
@@ -156,12 +161,16 @@ export function createTurnRunner(options: TurnRunnerOptions) {
   async function announce(turn: Turn, log: Logger): Promise<void> {
     await outbox.deliver(`${turn.id}:holding`);
     if ((turn as Turn & { announced?: boolean }).announced) return;
-    for (const adapter of options.adapters.values()) {
-      if (!adapter.presentEscalation) continue;
-      try {
-        await adapter.presentEscalation(turn);
-      } catch (error) {
-        log.warn({ err: error, platform: adapter.platform }, 'could not present the escalation to reviewers');
+    if (options.presentEscalation) {
+      await options.presentEscalation(turn, log);
+    } else {
+      for (const adapter of options.adapters.values()) {
+        if (!adapter.presentEscalation) continue;
+        try {
+          await adapter.presentEscalation(turn);
+        } catch (error) {
+          log.warn({ err: error, platform: adapter.platform }, 'could not present the escalation to reviewers');
+        }
       }
     }
     await store.updateTurn(turn.id, { announced: true });

@@ -90,22 +90,66 @@ export interface IngestResult {
   /** False when the platform message id was seen before (a retry or a replay). */
   duplicate: boolean;
   messageId: string;
+  /**
+   * Why a message that is neither accepted nor a duplicate was turned away. `inbox-full`: the
+   * conversation already has `inbox.maxMessages` messages or `inbox.maxBytes` bytes waiting
+   * (typically held for a human). Nothing was stored and the id is not remembered, so the same
+   * message may be sent again later. The web chat answers 429; Slack and Discord messages,
+   * which cannot be refused, are dropped (logged and counted by the service).
+   */
+  refused?: 'inbox-full';
 }
 
-/** A small key-value store an adapter can keep its own state in (namespaced per platform). */
+/**
+ * A small key-value store an adapter can keep its own state in (namespaced per platform). Every
+ * key expires: after the `ttlSeconds` given, or the deployment's `retention.conversationSeconds`
+ * when none is (docs/data-model.md).
+ */
 export interface AdapterStorage {
   get(key: string): Promise<string | null>;
+  /** Set, expiring after `ttlSeconds` (default: the conversation retention). */
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
   /** Set only if absent; true when this call set it. */
   setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
   delete(key: string): Promise<void>;
   /**
-   * Append to a list. With `once`, atomically: only when the `once` key was not set before
-   * (idempotent appends); returns false when it was.
+   * Append to a list, in one atomic step: with `once`, only when the `once` key was not set
+   * before (idempotent appends; returns false when it was); then, with `keep`, trim the list to
+   * its newest `keep` items; then expire the list (and the `once` key) `ttlSeconds` from now
+   * (default: the conversation retention), so a list lives as long after its last append.
    */
-  append(listKey: string, value: string, options?: { once?: string; ttlSeconds?: number }): Promise<boolean>;
+  append(listKey: string, value: string, options?: AppendOptions): Promise<boolean>;
   /** Items of a list, like LRANGE (negative indexes count from the end). */
   range(listKey: string, start: number, stop: number): Promise<string[]>;
+  /** Items in a list (0 when there is none). */
+  length(listKey: string): Promise<number>;
+}
+
+export interface AppendOptions {
+  /** A key set with the append: a second append with the same key does nothing. */
+  once?: string;
+  /** Expiry of the list and the `once` key, from this append. @defaultValue retention.conversationSeconds */
+  ttlSeconds?: number;
+  /** Keep only the newest `keep` items (older ones are dropped in the same step). */
+  keep?: number;
+}
+
+/**
+ * Escalations past the review notification limits (`reviewNotifications:`), shown as one
+ * message per review channel instead of one each.
+ */
+export interface ReviewSummary {
+  /** The summary message: the same id edits it, a new id posts a new one. */
+  id: string;
+  /** Escalated turns folded into it (not posted one by one). */
+  folded: number;
+  /** How many of those still wait for a decision. */
+  waiting: number;
+  /** When the first of them was folded in, and the last, ms since the epoch. */
+  since: number;
+  latest: number;
+  /** Where reviewers find them: the dashboard's address, when the operator configured it. */
+  reviewUrl?: string;
 }
 
 export interface HttpRequest {
@@ -179,6 +223,12 @@ export interface ChatAdapter {
   setWorking?(conversation: ConversationRef, replyTo: InboundMessage[], working: boolean): Promise<void>;
   /** Present an escalated turn to this platform's reviewers (Slack/Discord review channel). */
   presentEscalation?(turn: ReviewTurn): Promise<void>;
+  /**
+   * Post the summary of escalations past the notification limits, or edit the one already
+   * posted for `summary.id`. Adapters without it get every escalation through
+   * `presentEscalation`, unlimited.
+   */
+  presentReviewSummary?(summary: ReviewSummary): Promise<void>;
   /** Show how an escalated turn was resolved wherever it was presented. */
   presentResolution?(turn: ReviewTurn): Promise<void>;
 }

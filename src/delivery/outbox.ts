@@ -28,15 +28,23 @@ end
 redis.call('HSET', KEYS[1], field, ARGV[2] .. '|' .. tostring(tonumber(ARGV[3]) + tonumber(ARGV[4])))
 return result`;
 
-/** KEYS: outbox. ARGV: part, messageId, isLast -> 1 */
+/**
+ * Record a sent part. Once the last part is sent the record starts to expire: a record that is
+ * gone means "nothing to send" (deliver finds no state), so its expiry can never cause a second
+ * post; an unsent record never expires.
+ * KEYS: outbox. ARGV: part, messageId, isLast, now, retentionSeconds -> 1
+ */
 const RECORD = `
 redis.call('HSET', KEYS[1], 'sent', tostring(tonumber(ARGV[1]) + 1), 'id:' .. ARGV[1], ARGV[2])
-if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'state', 'sent', 'sentAt', ARGV[4]) end
+if ARGV[3] == '1' then
+  redis.call('HSET', KEYS[1], 'state', 'sent', 'sentAt', ARGV[4])
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+end
 return 1`;
 
 type OutboxRedis = Redis & {
   csClaim(outbox: string, part: number, owner: string, now: number, leaseMs: number, parts: string): Promise<string>;
-  csRecord(outbox: string, part: number, messageId: string, isLast: string, now: number): Promise<number>;
+  csRecord(outbox: string, part: number, messageId: string, isLast: string, now: number, retentionSeconds: number): Promise<number>;
 };
 
 export interface OutboxOptions {
@@ -46,6 +54,8 @@ export interface OutboxOptions {
   logger: Logger;
   /** How long a claim protects a part from other workers. @defaultValue 60000 */
   claimLeaseMs?: number;
+  /** How long a sent record is kept (`retention.turnSeconds`). @defaultValue 7 days */
+  retentionSeconds?: number;
 }
 
 export interface DeliveryReport {
@@ -70,6 +80,7 @@ export function createOutbox(options: OutboxOptions) {
   }
   const owner = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const leaseMs = options.claimLeaseMs ?? 60_000;
+  const retentionSeconds = options.retentionSeconds ?? 7 * 24 * 3600;
 
   async function deliver(deliveryId: string, record?: Record<string, string>): Promise<DeliveryReport | null> {
     const key = options.keys.outbox(deliveryId);
@@ -102,9 +113,9 @@ export function createOutbox(options: OutboxOptions) {
       const sent = await adapter.send(outbound);
       if (sent.alreadyPosted) recovered++;
       messageIds.push(sent.messageId);
-      await redis.csRecord(key, part, sent.messageId, part === parts.length - 1 ? '1' : '0', Date.now());
+      await redis.csRecord(key, part, sent.messageId, part === parts.length - 1 ? '1' : '0', Date.now(), retentionSeconds);
     }
-    if (parts.length === 0) await redis.hset(key, 'state', 'sent', 'sentAt', String(Date.now()));
+    if (parts.length === 0) await redis.multi().hset(key, 'state', 'sent', 'sentAt', String(Date.now())).expire(key, retentionSeconds).exec();
     if (recovered) options.logger.warn({ deliveryId, recovered }, 'recovery found parts already posted; not posted again');
     return { deliveryId, messageIds, recovered };
   }

@@ -2,7 +2,7 @@
  * The dashboard's chart data: the critic's decisions and the reviewers' outcomes per time
  * bucket, counted from the audit log stream.
  */
-import type { AuditEntry, AuditLog } from '../review/audit-log.js';
+import { type AuditEntry, type AuditLog, type AuditStream, compareStreamIds } from '../review/audit-log.js';
 
 export const CRITIC_DECISIONS = ['approve', 'edit', 'revise', 'escalate'] as const;
 export const REVIEW_OUTCOMES = ['approved', 'edited', 'rejected'] as const;
@@ -63,33 +63,32 @@ export function bucketActivity(entries: readonly AuditEntry[], range: { since: n
   return { since: first, until: range.until, bucketMs: range.bucketMs, buckets, totals };
 }
 
-/** Read the audit log from `since` in pages, up to `maxEntries`, and bucket it. */
+/**
+ * Read the audit log from `since` in pages, up to `maxEntries` per stream, and bucket it. The
+ * critic's verdicts are in the traffic stream, the reviewers' decisions in their own stream (and,
+ * from before the two were split, in the traffic stream too): both are read.
+ */
 export async function readActivity(audit: AuditLog, range: ActivityRange, now = Date.now(), maxEntries = 200_000): Promise<Activity> {
   const { spanMs, bucketMs } = ACTIVITY_RANGES[range];
   const since = Math.floor((now - spanMs) / bucketMs) * bucketMs + bucketMs;
+  const streams = await Promise.all((['events', 'reviews'] as const).map((stream) => readPaged(audit, stream, since, maxEntries)));
+  const entries = streams.flatMap((stream) => stream.entries);
+  return { ...bucketActivity(entries, { since, until: now + 1, bucketMs }), truncated: streams.some((stream) => stream.truncated) };
+}
+
+async function readPaged(audit: AuditLog, stream: AuditStream, since: number, maxEntries: number): Promise<{ entries: AuditEntry[]; truncated: boolean }> {
   const page = 5000;
   const entries: AuditEntry[] = [];
   let from = since;
   let lastId = '';
-  let truncated = false;
   for (;;) {
-    const rows = await audit.read({ since: from, count: page });
+    const rows = await audit.read({ since: from, count: page, stream });
     // The next page starts at the last id's millisecond, so entries of that millisecond repeat.
     const fresh = lastId ? rows.filter((row) => compareStreamIds(row.id, lastId) > 0) : rows;
     entries.push(...fresh);
-    if (rows.length < page || !fresh.length) break;
+    if (rows.length < page || !fresh.length) return { entries, truncated: false };
     lastId = rows.at(-1)!.id;
     from = Number(lastId.split('-')[0]);
-    if (entries.length >= maxEntries) {
-      truncated = true;
-      break;
-    }
+    if (entries.length >= maxEntries) return { entries, truncated: true };
   }
-  return { ...bucketActivity(entries, { since, until: now + 1, bucketMs }), truncated };
-}
-
-function compareStreamIds(a: string, b: string): number {
-  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
-  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
-  return aMs - bMs || aSeq - bSeq;
 }

@@ -22,7 +22,19 @@ export function createMetrics() {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60],
     registers: [registry],
   });
-  return { registry, turns, verdicts, ingested, turnSeconds, modelSeconds };
+  const inboxRefused = new Counter({
+    name: 'countersign_inbox_refused_total',
+    help: 'Messages refused because their conversation inbox was full (inbox.maxMessages / inbox.maxBytes), by platform',
+    labelNames: ['platform'] as const,
+    registers: [registry],
+  });
+  const reviewNotifications = new Counter({
+    name: 'countersign_review_notifications_total',
+    help: 'Escalations shown to a review channel: posted on their own, or folded into the summary past the limits',
+    labelNames: ['platform', 'decision'] as const,
+    registers: [registry],
+  });
+  return { registry, turns, verdicts, ingested, turnSeconds, modelSeconds, inboxRefused, reviewNotifications };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

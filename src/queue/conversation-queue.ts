@@ -14,6 +14,11 @@ export interface ConversationQueueOptions {
   prefix: string;
   /** Attempts of a job that fails for a retryable reason. */
   attempts: number;
+  /**
+   * About how many entries BullMQ keeps in the queue's event stream (nothing in countersign
+   * reads it; it is there for BullMQ's QueueEvents). @defaultValue 10000 (BullMQ's own default)
+   */
+  eventsMaxLength?: number;
 }
 
 /**
@@ -26,6 +31,7 @@ export function createConversationQueue(options: ConversationQueueOptions) {
   const queue = new Queue<ConversationJob, unknown, 'conversation'>(CONVERSATION_QUEUE, {
     connection: options.connection,
     prefix: options.prefix,
+    streams: { events: { maxLen: options.eventsMaxLength ?? 10_000 } },
     defaultJobOptions: {
       attempts: options.attempts,
       backoff: { type: 'exponential', delay: 500 },

@@ -101,14 +101,20 @@ export async function openReview(config: Config, options: { enqueue?: boolean; l
   const keys = createKeys(config.redis.prefix);
   const logger = options.logger ?? pino({ level: 'warn' }, pino.destination(2));
   const queue = options.enqueue
-    ? createConversationQueue({ connection: { url: config.redis.url, maxRetriesPerRequest: null, connectionName: 'countersign:cli-queue' }, prefix: config.redis.prefix, attempts: config.queue.attempts })
+    ? createConversationQueue({
+        connection: { url: config.redis.url, maxRetriesPerRequest: null, connectionName: 'countersign:cli-queue' },
+        prefix: config.redis.prefix,
+        attempts: config.queue.attempts,
+        eventsMaxLength: config.retention.queueEventsMaxEntries,
+      })
     : null;
-  const audit = createAuditLog({ redis, keys, logger });
+  const audit = createAuditLog({ redis, keys, logger, retention: config.retention });
   const review = createReviewService({
     redis,
     keys,
     logger,
     audit,
+    resolvedRetentionSeconds: config.retention.reviewedTurnSeconds,
     enqueue: async (conversation) => {
       if (!queue) throw new CountersignError('cli.internal', 'this command cannot queue work');
       await queue.enqueue(conversation);

@@ -7,6 +7,7 @@ import type { ChatAdapter, ReviewActions } from '../core/ports.js';
 import { conversationKey, currentDraft, type Resolution, type Reviewer, type Turn } from '../core/types.js';
 import { approvalFields, approveByReviewer } from '../delivery/approval.js';
 import type { AuditLog } from './audit-log.js';
+import type { ReviewNotifier } from './review-notifier.js';
 
 /**
  * Resolve an escalated turn once. KEYS: turn, pending, resolved, outbox, state, ready, pendingConversations
@@ -45,6 +46,13 @@ export interface ReviewServiceOptions {
   logger: Logger;
   /** Where every review action is recorded with the reviewer's identity. */
   audit?: AuditLog;
+  /** Told of each resolution, to update the review summaries the turn was folded into. */
+  notifier?: Pick<ReviewNotifier, 'resolved'>;
+  /**
+   * Resolved turns older than this leave the resolved-review index (their hashes expire after
+   * the same time, counted from their close: `retention.reviewedTurnSeconds`). @defaultValue 90 days
+   */
+  resolvedRetentionSeconds?: number;
 }
 
 /**
@@ -141,11 +149,14 @@ export function createReviewService(options: ReviewServiceOptions) {
       at: resolution.at,
     });
     await options.enqueue(conversation);
+    // The index of resolved turns is trimmed by age here, where it grows.
+    await redis.zremrangebyscore(keys.reviewResolved, '-inf', `(${resolution.at - (options.resolvedRetentionSeconds ?? 90 * 24 * 3600) * 1000}`);
     const resolved = { ...turn, ...fields, status: approval ? ('approved' as const) : ('rejected' as const) };
     await redis.publish(keys.reviewEvents, JSON.stringify({ type: 'resolved', turnId, at: resolution.at } satisfies ReviewEvent));
     for (const adapter of options.adapters?.values() ?? []) {
       adapter.presentResolution?.(resolved).catch((error: unknown) => logger.warn({ err: error, turn: turnId, platform: adapter.platform }, 'could not show the resolution'));
     }
+    options.notifier?.resolved(resolved).catch((error: unknown) => logger.warn({ err: error, turn: turnId }, 'could not update the review summary'));
     return resolved;
   }
 

@@ -91,8 +91,12 @@ export function createDiscordTestContext(options: { inbound?: boolean } = {}): D
           if (store.has(appendOptions.once)) return false;
           store.set(appendOptions.once, '1');
         }
-        lists.set(listKey, [...(lists.get(listKey) ?? []), value]);
+        const items = [...(lists.get(listKey) ?? []), value];
+        lists.set(listKey, appendOptions?.keep ? items.slice(-appendOptions.keep) : items);
         return true;
+      },
+      async length(listKey) {
+        return lists.get(listKey)?.length ?? 0;
       },
       async range(listKey, start, stop) {
         const items = lists.get(listKey) ?? [];
