@@ -9,7 +9,7 @@ export default defineConfig({
     include: ['test/faults/*.fault.ts'],
     fileParallelism: false,
     maxWorkers: 1,
-    globalSetup: ['test/faults/seed-setup.ts'],
+    globalSetup: ['test/setup/redis-setup.ts', 'test/faults/seed-setup.ts'],
     // A backstop only: the scenarios wait with deadlines that follow progress (they fail after
     // 90 s without any), and every aimed fault has its own deadline, so a slow machine gets the
     // time it needs and a stuck run still fails well before this.

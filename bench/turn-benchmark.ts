@@ -1,6 +1,7 @@
 /**
  * npm run bench: how fast is the critic gate? Every figure is the median of RUNS runs, each
- * measured in this one process beside its baseline. Writes bench/results.json.
+ * measured in this one process beside its baseline. Prints the table; `npm run bench -- --save`
+ * also writes bench/results.json (the figures README quotes), which a plain run never touches.
  *
  *   throughput   turns/s through the whole pipeline (ingest, inbox, BullMQ, actor, critic,
  *                outbox, send) with zero-latency in-process models and a no-op adapter, against
@@ -306,8 +307,12 @@ async function main() {
   const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
   console.log(`countersign benchmark: medians of ${RUNS} runs (${process.version}, ${results.elapsedSeconds} s)`);
   for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  |  '));
-  writeFileSync(path.join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  console.log('written to bench/results.json');
+  if (process.argv.includes('--save')) {
+    writeFileSync(path.join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    console.log('written to bench/results.json');
+  } else {
+    console.log('(npm run bench -- --save writes these figures to bench/results.json)');
+  }
 }
 
 await main();

@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import type { Config } from './config/schema.js';
+import type { Config, ModelRole } from './config/schema.js';
 import { CountersignError, describeError } from './core/errors.js';
+import { packageVersion } from './core/package-version.js';
 import { createCountersign, type Role } from './main.js';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage. */
 const EXIT_CONFIG = 2;
 
-function readConfig(file: string | undefined): Config {
+function readConfig(file: string | undefined, models: readonly ModelRole[] = ['actor', 'critic']): Config {
   try {
-    return loadConfig({ ...(file ? { file, required: true } : {}) });
+    return loadConfig({ ...(file ? { file, required: true } : {}), models });
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const problem of error.problems) process.stderr.write(`${problem}\n`);
@@ -21,7 +22,11 @@ function readConfig(file: string | undefined): Config {
 }
 
 const program = new Command();
-program.name('countersign').description('Critic-gated LLM chat bots: nothing is posted until a critic has countersigned it.').showHelpAfterError();
+program
+  .name('countersign')
+  .description('Critic-gated LLM chat bots: nothing is posted until a critic has countersigned it.')
+  .version(packageVersion(), '-V, --version', 'print the version of countersign')
+  .showHelpAfterError();
 program.configureOutput({ outputError: (text, write) => write(text) });
 program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT_CONFIG));
 
@@ -35,9 +40,15 @@ program
     const service = createCountersign({ config, role: options.role });
     let stopping = false;
     const shutdown = (signal: string) => {
-      if (stopping) return;
+      // A second signal means now.
+      if (stopping) process.exit(1);
       stopping = true;
       service.logger.info({ signal }, 'shutting down');
+      // Active turns get shutdownTimeoutMs to finish; past a hard bound the process exits anyway.
+      setTimeout(() => {
+        service.logger.error({ signal }, 'shutdown did not finish in time; exiting');
+        process.exit(1);
+      }, config.shutdownTimeoutMs + 5000).unref();
       service.stop().then(
         () => process.exit(0),
         (error: unknown) => {
@@ -51,11 +62,21 @@ program
     try {
       await service.start();
     } catch (error) {
-      service.logger.fatal({ err: describeError(error) }, 'could not start');
+      // A signal while starting (waiting for Redis, say) is a normal exit, handled by shutdown.
+      if (stopping) return;
+      service.logger.fatal({ err: describeError(error) }, startProblem(error, config.port));
       await service.stop().catch(() => {});
       process.exit(1);
     }
   });
+
+/** What to tell the operator when start fails: a busy port names itself and the way out. */
+function startProblem(error: unknown, port: number): string {
+  if ((error as { code?: string }).code === 'EADDRINUSE') {
+    return `port ${port} is already in use by another program; pick another with PORT=${port === 0 ? 3001 : port + 1} (or port: in countersign.yaml), or PORT=0 for any free port`;
+  }
+  return `could not start: ${describeError(error)}`;
+}
 
 program
   .command('check-config')
@@ -80,9 +101,8 @@ rules
   .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
   .action(async (options: { message: string; draft?: string; verdict?: string; platform: 'web' | 'slack' | 'discord'; channel?: string; user?: string; turns: string; config?: string }) => {
     const { runRulesTest } = await import('./escalation/rules-test-command.js');
-    // Testing rules needs no model credentials.
-    process.env.OPENAI_API_KEY ||= 'not-needed-for-rules-test';
-    const config = readConfig(options.config);
+    // Testing rules calls no model.
+    const config = readConfig(options.config, []);
     const output = runRulesTest(config, options);
     if (!output.ok) {
       process.stderr.write(`${output.text}\n`);
@@ -110,9 +130,10 @@ program
 program
   .command('demo')
   .description('run the web chat on embedded defaults: offline demo models unless OPENAI_API_KEY is set, a local Redis')
-  .action(async () => {
+  .option('--keep', "keep the demo's Redis keys when it stops (removed by default)")
+  .action(async (options: { keep?: boolean }) => {
     const { demoMain } = await import('./demo/demo-command.js');
-    await demoMain();
+    await demoMain({ keep: options.keep ?? false });
   });
 
 /**
@@ -129,10 +150,9 @@ async function runCommand(work: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Commands that only read and write Redis need no model credentials. */
+/** Commands that only read and write Redis call no model. */
 function readConfigWithoutModels(file: string | undefined): Config {
-  process.env.OPENAI_API_KEY ||= 'not-needed-for-this-command';
-  return readConfig(file);
+  return readConfig(file, []);
 }
 
 const positiveInteger = (name: string, max: number) => (value: string) => {
@@ -223,7 +243,8 @@ program
   .action((options: { dataset: string; concurrency: number; json?: boolean; config?: string }) =>
     runCommand(async () => {
       const { evaluateCritic } = await import('./review/eval-cli.js');
-      const config = readConfig(options.config);
+      // eval calls the critic only: the actor's key is not its business.
+      const config = readConfig(options.config, ['critic']);
       const controller = new AbortController();
       // Ctrl-C stops taking new examples; calls in flight finish or time out.
       process.once('SIGINT', () => controller.abort());

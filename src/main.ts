@@ -6,12 +6,13 @@ import type { Logger } from 'pino';
 import { createWebAdapter } from '../adapters/web/web-adapter.js';
 import { createActor } from './agents/actor.js';
 import { createCritic } from './agents/critic.js';
-import { createOpenAIModelClient } from './agents/openai-model-client.js';
+import { type ModelHealth, observeModel } from './agents/model-health.js';
+import { createOpenAIModelClient, displayEndpoint } from './agents/openai-model-client.js';
 import type { Config } from './config/schema.js';
 import { createConversationStore } from './conversation/conversation-store.js';
 import { readBudgetChars } from './conversation/history.js';
 import { createTurnRunner, type TurnGate } from './conversation/turn-runner.js';
-import { describeError } from './core/errors.js';
+import { CountersignError, describeError } from './core/errors.js';
 import { createKeys } from './core/keys.js';
 import { createEscalationGate } from './escalation/escalation-gate.js';
 import type { AdapterContext, ChatAdapter, IngestResult, ModelClient } from './core/ports.js';
@@ -26,6 +27,7 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createAdapterStorage } from './queue/adapter-storage.js';
 import { createConversationQueue, createConversationWorker } from './queue/conversation-queue.js';
+import { createConnectionWatch, waitForRedis } from './queue/redis-availability.js';
 import { type AuditLog, createAuditLog } from './review/audit-log.js';
 import { createReviewNotifier } from './review/review-notifier.js';
 import { createReviewService, type ReviewService } from './review/review-service.js';
@@ -68,7 +70,7 @@ export interface Countersign {
   start(): Promise<void>;
   /** Stop taking work, let active turns finish (or hand them back after the shutdown timeout), close. */
   stop(): Promise<void>;
-  health(): Promise<{ ok: boolean; redis: string; workers: string }>;
+  health(): Promise<{ ok: boolean; redis: string; workers: string; models?: { actor: ModelHealth; critic: ModelHealth } }>;
 }
 
 async function buildAdapters(config: Config): Promise<ChatAdapter[]> {
@@ -105,8 +107,12 @@ export function createCountersign(options: CountersignOptions): Countersign {
   const role = options.role ?? 'all';
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = createMetrics();
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `countersign:${role}` });
-  redis.on('error', (error) => logger.warn({ err: describeError(error) }, 'redis connection problem'));
+  // Nothing connects before start(): it first waits until Redis answers (saying clearly why
+  // not), so an unreachable Redis is one line per attempt rather than every client's errors.
+  const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `countersign:${role}` });
+  const connection = createConnectionWatch({ logger, url: config.redis.url });
+  redis.on('error', (error) => connection.error(error, 'redis'));
+  redis.on('ready', () => connection.ready());
   const bullConnection = { url: config.redis.url, maxRetriesPerRequest: null };
   const keys = createKeys(config.redis.prefix);
   const store = createConversationStore({
@@ -117,7 +123,13 @@ export function createCountersign(options: CountersignOptions): Countersign {
     retention: config.retention,
     inbox: config.inbox,
   });
-  const queue = createConversationQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.queue.attempts, eventsMaxLength: config.retention.queueEventsMaxEntries });
+  // Made in start(), once Redis answers (BullMQ connects as soon as a queue exists).
+  let queue: ReturnType<typeof createConversationQueue> | null = null;
+  const enqueue = async (conversation: string): Promise<void> => {
+    if (!queue) throw new CountersignError('service.not-started', 'countersign is not started yet', { retryable: true });
+    await queue.enqueue(conversation);
+  };
+  const starting = new AbortController();
   const adapters = new Map<Platform, ChatAdapter>();
   // A claim only has to outlive the job lock: past it another worker owns the job, and the
   // adapter looks before it posts a part whose claim lapsed.
@@ -137,7 +149,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
   const review = createReviewService({
     redis,
     keys,
-    enqueue: (conversation) => queue.enqueue(conversation),
+    enqueue,
     adapters,
     logger,
     audit,
@@ -158,18 +170,23 @@ export function createCountersign(options: CountersignOptions): Countersign {
   let reconciler: NodeJS.Timeout | null = null;
   let stopping = false;
 
-  const actorModel =
+  // Each model remembers whether its endpoint works, for /healthz.
+  const actorModel = observeModel(
     options.models?.actor ??
-    createOpenAIModelClient({ ...config.models.actor, maxRetries: config.actor.maxRetries, timeoutMs: config.actor.timeoutMs, logger: logger.child({ role: 'actor' }) });
-  const criticModel =
+      createOpenAIModelClient({ ...config.models.actor, maxRetries: config.actor.maxRetries, timeoutMs: config.actor.timeoutMs, logger: logger.child({ role: 'actor' }) }),
+    options.models?.actor ? undefined : displayEndpoint(config.models.actor.baseUrl),
+  );
+  const criticModel = observeModel(
     options.models?.critic ??
-    createOpenAIModelClient({
-      ...config.models.critic,
-      maxRetries: 0,
-      timeoutMs: config.critic.timeoutMs,
-      responseFormat: config.critic.responseFormat,
-      logger: logger.child({ role: 'critic' }),
-    });
+      createOpenAIModelClient({
+        ...config.models.critic,
+        maxRetries: 0,
+        timeoutMs: config.critic.timeoutMs,
+        responseFormat: config.critic.responseFormat,
+        logger: logger.child({ role: 'critic' }),
+      }),
+    options.models?.critic ? undefined : displayEndpoint(config.models.critic.baseUrl),
+  );
 
   const runner = createTurnRunner({
     store,
@@ -214,7 +231,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     const result = await store.accept(full, key, config.dedupeTtlSeconds);
     // A crash between these two steps leaves the message in the inbox without a job; the
     // reconciler finds it through the pending-conversations index.
-    if (result === 'accepted') await queue.enqueue(key);
+    if (result === 'accepted') await enqueue(key);
     const platform = full.conversation.platform;
     metrics.ingested.inc({ platform, result });
     if (result === 'inbox-full') {
@@ -229,7 +246,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
 
   async function reconcile(): Promise<void> {
     const conversations = await store.staleConversations(Math.max(2 * (options.reconcileIntervalMs ?? 5000), 10_000));
-    for (const conversation of conversations) await queue.enqueue(conversation);
+    for (const conversation of conversations) await enqueue(conversation);
     if (conversations.length) logger.info({ conversations: conversations.length }, 'reconciler re-queued conversations with waiting work');
   }
 
@@ -239,12 +256,16 @@ export function createCountersign(options: CountersignOptions): Countersign {
       new Promise<string>((resolve) => setTimeout(() => resolve('down'), 1000).unref()),
     ]);
     const workers = role === 'ingest' ? 'not in this process' : worker?.isRunning() && !stopping ? 'running' : 'stopped';
-    return { ok: redisState === 'up' && workers !== 'stopped' && !stopping, redis: redisState, workers };
+    // Models are detail, not liveness: with a model down, turns still end safely (escalated).
+    const models = role === 'ingest' ? undefined : { actor: actorModel.health(), critic: criticModel.health() };
+    return { ok: redisState === 'up' && workers !== 'stopped' && !stopping, redis: redisState, workers, ...(models ? { models } : {}) };
   }
 
   http.get('/healthz', async (_request, reply) => {
     const state = await health();
-    return reply.status(state.ok ? 200 : 503).send({ status: state.ok ? 'ok' : 'unavailable', redis: state.redis, workers: state.workers });
+    return reply
+      .status(state.ok ? 200 : 503)
+      .send({ status: state.ok ? 'ok' : 'unavailable', redis: state.redis, workers: state.workers, ...(state.models ? { models: state.models } : {}) });
   });
   http.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
@@ -261,9 +282,13 @@ export function createCountersign(options: CountersignOptions): Countersign {
       return url;
     },
     ingest,
-    enqueue: (conversation) => queue.enqueue(conversation),
+    enqueue,
     health,
     async start() {
+      await waitForRedis(config.redis.url, { logger, signal: starting.signal });
+      await redis.connect();
+      queue = createConversationQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.queue.attempts, eventsMaxLength: config.retention.queueEventsMaxEntries });
+      queue.queue.on('error', (error) => connection.error(error, 'queue'));
       const built = options.adapters ?? (await buildAdapters(config));
       for (const adapter of built) adapters.set(adapter.platform, adapter);
       const routes = createHttpRoutes(http);
@@ -312,9 +337,10 @@ export function createCountersign(options: CountersignOptions): Countersign {
           lockDurationMs: config.queue.lockDurationMs,
           stalledIntervalMs: config.queue.stalledIntervalMs,
           logger,
+          connectionWatch: connection,
           run: async (conversation) => {
             const handled = await runner.runConversation(conversation, { shouldStop: () => stopping });
-            if (stopping) await queue.enqueue(conversation); // hand the rest back
+            if (stopping) await enqueue(conversation); // hand the rest back
             return handled;
           },
         });
@@ -334,6 +360,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     async stop() {
       if (stopping) return;
       stopping = true;
+      starting.abort();
       if (reconciler) clearInterval(reconciler);
       notifier.stop();
       logger.info('stopping: no new work; waiting for active turns');
@@ -354,8 +381,11 @@ export function createCountersign(options: CountersignOptions): Countersign {
         }
       }
       for (const adapter of adapters.values()) await adapter.stop().catch((error: unknown) => logger.warn({ err: error }, 'adapter stop failed'));
-      await queue.close().catch(() => {});
-      await redis.quit().catch(() => redis.disconnect());
+      // With Redis gone, closing would wait for a connection that may never come: bounded.
+      const bounded = (work: Promise<unknown>) => Promise.race([work.catch(() => {}), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      if (queue) await bounded(queue.close());
+      if (redis.status === 'ready') await bounded(redis.quit());
+      redis.disconnect();
       logger.info('stopped');
     },
   };

@@ -32,46 +32,67 @@ export interface OpenAIModelClientOptions {
   logger?: Logger;
 }
 
-/** The `openai` client's logger interface over pino: its info lines are its retries and give-ups. */
-function sdkLogger(logger: Logger, model: string) {
+/**
+ * The `openai` client's logger interface over pino. Its info lines are of two kinds: retries and
+ * give-ups ("... - retrying, 1 attempts remaining", "connection failed - error; no more
+ * retries left"), which an operator must see as warnings, and one line per successful response,
+ * which is debug: a healthy service does not warn.
+ */
+function sdkLogger(logger: Logger, model: string, endpoint: string) {
+  const trouble = /retrying|no more retries|failed|timed out|error/i;
   return {
-    error: (message: string) => logger.error({ model }, `openai client: ${message}`),
-    warn: (message: string) => logger.warn({ model }, `openai client: ${message}`),
-    info: (message: string) => logger.warn({ model }, `openai client: ${message}`),
+    error: (message: string) => logger.error({ model, endpoint }, `openai client: ${message}`),
+    warn: (message: string) => logger.warn({ model, endpoint }, `openai client: ${message}`),
+    info: (message: string) => (trouble.test(message) ? logger.warn({ model, endpoint }, `openai client: ${message}`) : logger.debug({ model }, `openai client: ${message}`)),
     // Request details (headers, bodies) stay out of the log.
     debug: () => {},
   };
+}
+
+/** The endpoint without credentials, for logs and /healthz. */
+export function displayEndpoint(baseUrl: string): string {
+  try {
+    const url = new URL(baseUrl);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return 'an invalid URL';
+  }
 }
 
 /**
  * Translate anything the `openai` client throws into CountersignError `model.*`. The one place
  * vendor errors are mapped (status kept for logs, the key never).
  */
-function translateError(error: unknown, model: string, timeoutMs: number): CountersignError {
+function translateError(error: unknown, model: string, timeoutMs: number, endpoint: string): CountersignError {
   if (error instanceof CountersignError) return error;
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
-    return new CountersignError('model.timeout', `${model} did not answer within ${timeoutMs} ms`, { cause: error, retryable: true });
+    return new CountersignError('model.timeout', `${model} at ${endpoint} did not answer within ${timeoutMs} ms`, { cause: error, retryable: true, details: { endpoint } });
   }
   if (error instanceof OpenAI.APIUserAbortError) {
     return new CountersignError('model.aborted', `${model} call aborted`, { cause: error, retryable: true });
   }
   if (error instanceof OpenAI.APIConnectionError) {
-    return new CountersignError('model.connection', `${model}: connection failed (${error.message})`, { cause: error, retryable: true });
+    const cause = (error.cause as { code?: string } | undefined)?.code;
+    return new CountersignError('model.connection', `${model}: cannot reach ${endpoint} (${cause ?? error.message})`, { cause: error, retryable: true, details: { endpoint } });
   }
   if (error instanceof OpenAI.APIError) {
     const status = error.status ?? 0;
-    return new CountersignError('model.http', `${model} answered HTTP ${status}`, {
+    return new CountersignError('model.http', `${model} at ${endpoint} answered HTTP ${status}`, {
       cause: error,
       retryable: status === 429 || status >= 500,
-      details: { status },
+      details: { status, endpoint },
     });
   }
   return new CountersignError('model.failed', `${model}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
 }
 
 /** A ModelClient over any OpenAI-compatible Chat Completions endpoint (OpenAI, vLLM, Ollama, llama.cpp). */
-export function createOpenAIModelClient(options: OpenAIModelClientOptions): ModelClient {
+export function createOpenAIModelClient(options: OpenAIModelClientOptions): ModelClient & { readonly endpoint: string } {
   const timeoutMs = options.timeoutMs ?? 60_000;
+  const endpoint = displayEndpoint(options.baseUrl);
   const client =
     options.client ??
     new OpenAI({
@@ -79,7 +100,7 @@ export function createOpenAIModelClient(options: OpenAIModelClientOptions): Mode
       apiKey: options.apiKey,
       maxRetries: options.maxRetries ?? 2,
       timeout: timeoutMs,
-      ...(options.logger ? { logger: sdkLogger(options.logger, options.model), logLevel: 'info' as const } : {}),
+      ...(options.logger ? { logger: sdkLogger(options.logger, options.model, endpoint), logLevel: 'info' as const } : {}),
     });
   let responseFormat = options.responseFormat ?? 'auto';
 
@@ -128,6 +149,7 @@ export function createOpenAIModelClient(options: OpenAIModelClientOptions): Mode
 
   return {
     model: options.model,
+    endpoint,
     async complete(request) {
       const format = request.json ? (responseFormat === 'auto' ? 'json_schema' : responseFormat) : null;
       try {
@@ -140,10 +162,10 @@ export function createOpenAIModelClient(options: OpenAIModelClientOptions): Mode
           try {
             return await call(request, 'json_object');
           } catch (retryError) {
-            throw translateError(retryError, options.model, request.timeoutMs ?? timeoutMs);
+            throw translateError(retryError, options.model, request.timeoutMs ?? timeoutMs, endpoint);
           }
         }
-        throw translateError(error, options.model, request.timeoutMs ?? timeoutMs);
+        throw translateError(error, options.model, request.timeoutMs ?? timeoutMs, endpoint);
       }
     },
   };

@@ -41,6 +41,22 @@ export const contractVerdictSchema = z.strictObject(verdictFields).superRefine(v
 /** The same verdict, ignoring keys beyond the contract's: for verdicts read from files and evaluations. */
 export const lenientVerdictSchema = z.object(verdictFields).superRefine(verdictRequirements);
 
+/**
+ * A made-up verdict for `countersign rules test`: only `decision` is needed; the rest default
+ * (reason "(made up for rules test)", no categories, confidence 1, no texts), so a person can
+ * write `{"decision": "edit", "revised_text": "..."}` and see what the rules do.
+ */
+export const testVerdictSchema = z
+  .object({
+    ...verdictFields,
+    reason: z.string().default('(made up for rules test)'),
+    categories: z.array(z.string()).default([]),
+    confidence: z.number().min(0).max(1).default(1),
+    revised_text: z.string().nullable().default(null),
+    feedback: z.string().nullable().default(null),
+  })
+  .superRefine(verdictRequirements);
+
 /** The JSON Schema sent as `response_format` (strict structured outputs need every key required). */
 export const VERDICT_JSON_SCHEMA = {
   type: 'object',

@@ -11,7 +11,7 @@ export const discordSchema = z
      * REST API base URL without the version; the gateway URL follows from its `GET /gateway/bot`.
      * @defaultValue 'https://discord.com/api'
      */
-    apiUrl: z.url().optional(),
+    apiUrl: z.url().default('https://discord.com/api'),
     /** The application id, for `countersign discord invite-url`. */
     applicationId: snowflake.optional(),
     /** Channel id where escalated turns are posted for review with buttons; unset: no review in Discord. */
@@ -25,9 +25,9 @@ export const discordSchema = z
       .union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')])
       .default(true),
     /** One REST request's time limit in milliseconds; a send past it is retried with the same nonce. @defaultValue 15000 */
-    requestTimeoutMs: z.coerce.number().int().min(100).optional(),
+    requestTimeoutMs: z.coerce.number().int().min(100).default(15_000),
   })
-  .default({ reviewers: [], ignoreBots: true });
+  .prefault({});
 
 export type DiscordConfig = z.infer<typeof discordSchema>;
 

@@ -4,8 +4,9 @@ import type { z } from 'zod';
 import { CountersignError } from '../core/errors.js';
 import { validateChecks, validateRules } from '../escalation/rule-schema.js';
 import { ENVIRONMENT, LIST_PATHS } from './environment.js';
+import { describeIssue, yamlErrorOffset } from './describe-issues.js';
 import { resolveReviewIdentity } from './review-identity-schema.js';
-import { type Config, configSchema, resolveModels } from './schema.js';
+import { type Config, configSchema, type ModelRole, missingModelKeys, resolveModels } from './schema.js';
 
 export interface LoadConfigOptions {
   /** The YAML file; `countersign.yaml` in the working directory when it exists. */
@@ -14,6 +15,11 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>;
   /** True when `file` was named explicitly: then a missing file is an error. */
   required?: boolean;
+  /**
+   * The model roles the command will call, whose keys must be there. @defaultValue ['actor', 'critic']
+   * (the service); `eval` needs the critic only, the review and rules commands none.
+   */
+  models?: readonly ModelRole[];
 }
 
 /** Thrown with every problem found, each `source: path.to.field: what is wrong`. */
@@ -58,12 +64,11 @@ function setPath(tree: Tree, dotted: string, value: unknown): void {
   node[keys.at(-1)!] = value;
 }
 
-function formatIssues(issues: z.core.$ZodIssue[], sourceOf: (dotted: string) => string): string[] {
+function formatIssues(issues: z.core.$ZodIssue[], tree: unknown, sourceOf: (path: ReadonlyArray<PropertyKey>) => string | null): string[] {
   return issues.map((issue) => {
-    const dotted = issue.path.map(String).join('.');
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    return `${sourceOf(dotted)}: ${dotted || '(root)'}: ${message}`;
+    const { path, message } = describeIssue(issue, tree, configSchema);
+    const source = sourceOf(issue.path);
+    return `${source ? `${source}: ` : ''}${path || '(root)'}: ${message}`;
   });
 }
 
@@ -88,8 +93,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const lineCounter = new LineCounter();
     const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
     for (const error of document.errors) {
-      const at = error.pos?.[0] !== undefined ? lineCounter.linePos(error.pos[0]) : undefined;
-      problems.push(`${display}: ${at ? `line ${at.line} column ${at.col}` : '(yaml)'}: ${error.message.split('\n')[0]}`);
+      const offset = error.pos?.[0] === undefined ? undefined : yamlErrorOffset(text, error.code, error.message, error.pos[0]);
+      const at = offset === undefined ? undefined : lineCounter.linePos(offset);
+      // The parser's message repeats its own (sometimes wrong) position: keep the sentence only.
+      const sentence = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      problems.push(`${display}: ${at ? `line ${at.line} column ${at.col}` : '(yaml)'}: ${sentence}${offset !== error.pos?.[0] ? ' (it starts here and is never closed)' : ''}`);
     }
     if (!document.errors.length) {
       const contents = document.contents;
@@ -112,13 +120,21 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   // A file that is not valid YAML says nothing reliable about its fields: report the syntax first.
   if (problems.length) throw new ConfigError(problems);
   const result = configSchema.safeParse(tree);
-  const sourceOf = (dotted: string) => {
+  const sourceOf = (path: ReadonlyArray<PropertyKey>) => {
+    const dotted = path.map(String).join('.');
     // An issue inside a list value (`adapters.1`) belongs to the variable that set the list.
     let variable = fromEnvironment.get(dotted);
-    for (const [path, name] of fromEnvironment) if (!variable && dotted.startsWith(`${path}.`)) variable = name;
-    return variable ? `environment ${variable}` : display;
+    for (const [prefix, name] of fromEnvironment) if (!variable && dotted.startsWith(`${prefix}.`)) variable = name;
+    // With no file, a problem is one of the settings themselves: no file name to blame.
+    return variable ? `environment ${variable}` : text === null ? null : display;
   };
-  if (!result.success) problems.push(...formatIssues(result.error.issues, sourceOf));
+  if (!result.success) problems.push(...formatIssues(result.error.issues, tree, sourceOf));
+  else {
+    for (const missing of missingModelKeys(result.data, options.models ?? ['actor', 'critic'])) {
+      const source = sourceOf(missing.path.split('.'));
+      problems.push(`${source ? `${source}: ` : ''}${missing.path}: ${missing.message}`);
+    }
+  }
   // Rules and checks have their own validator, which names the rule as well as the field.
   const rules = validateRules(tree.rules, display);
   const checks = validateChecks(tree.checks, display);

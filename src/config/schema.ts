@@ -136,13 +136,29 @@ export const configSchema = z
     rules: z.unknown().optional(),
     /** Deterministic draft checks run before the critic, validated by src/escalation/rule-schema.ts. */
     checks: z.unknown().optional(),
-  })
-  .superRefine((config, context) => {
-    const actorUrl = config.actor.baseUrl ?? OPENAI_BASE_URL;
-    if (actorUrl === OPENAI_BASE_URL && !config.actor.apiKey) {
-      context.addIssue({ code: 'custom', path: ['actor', 'apiKey'], message: "required for OpenAI's API (set OPENAI_API_KEY, or actor.baseUrl for a local server)" });
-    }
   });
+
+/** Which model roles a command calls: the service both, `eval` the critic, the review commands none. */
+export type ModelRole = 'actor' | 'critic';
+
+/**
+ * Keys the models need: OpenAI's API refuses calls without one, so a role that calls it must
+ * have a key (local servers accept any). Checked for the roles a command uses, after defaults
+ * and the critic's fallback to the actor's endpoint.
+ */
+export function missingModelKeys(config: ParsedConfig, roles: readonly ModelRole[]): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  if (roles.includes('actor') && (config.actor.baseUrl ?? OPENAI_BASE_URL) === OPENAI_BASE_URL && !config.actor.apiKey) {
+    problems.push({ path: 'actor.apiKey', message: "required for OpenAI's API (set OPENAI_API_KEY, or OPENAI_BASE_URL / actor.baseUrl for a local server)" });
+  }
+  if (roles.includes('critic') && !roles.includes('actor')) {
+    const criticUrl = config.critic.baseUrl ?? config.actor.baseUrl ?? OPENAI_BASE_URL;
+    if (criticUrl === OPENAI_BASE_URL && !config.critic.apiKey && !config.actor.apiKey) {
+      problems.push({ path: 'critic.apiKey', message: "the critic uses OpenAI's API and has no key (set CRITIC_API_KEY or OPENAI_API_KEY, or CRITIC_BASE_URL / critic.baseUrl for a local server)" });
+    }
+  }
+  return problems;
+}
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;

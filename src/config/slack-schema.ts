@@ -10,7 +10,7 @@ export const slackSchema = z
     /** App-level token (`xapp-...`, scope `connections:write`): Socket Mode instead of HTTP. */
     appToken: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-...)').optional(),
     /** Web API base URL (a local fake in tests). @defaultValue 'https://slack.com/api/' */
-    apiUrl: z.url().optional(),
+    apiUrl: z.url().default('https://slack.com/api/'),
     /** Channel id where escalated turns are posted for review. */
     reviewChannel: z.string().min(1).optional(),
     /** Slack user ids who may approve, edit and reject in Slack. */
@@ -22,11 +22,11 @@ export const slackSchema = z
       .union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')])
       .default(true),
     /** Reaction shown on the user's message while a turn is worked on; `none` disables it. @defaultValue 'eyes' */
-    workingReaction: z.string().regex(/^[a-z0-9_+'-]+$/, 'a reaction name without colons, e.g. eyes').optional(),
+    workingReaction: z.string().regex(/^[a-z0-9_+'-]+$/, 'a reaction name without colons, e.g. eyes').default('eyes'),
     /** One Web API call's time limit in milliseconds; past it the post's outcome is unknown and recovery looks for it. @defaultValue 10000 */
-    requestTimeoutMs: z.coerce.number().int().min(100).optional(),
+    requestTimeoutMs: z.coerce.number().int().min(100).default(10_000),
   })
-  .default({ reviewers: [], ignoreBots: true });
+  .prefault({});
 
 export type SlackConfig = z.infer<typeof slackSchema>;
 

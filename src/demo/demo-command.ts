@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { createWebAdapter } from '../../adapters/web/web-adapter.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
-import { describeError } from '../core/errors.js';
+import { CountersignError, describeError } from '../core/errors.js';
 import { createCountersign } from '../main.js';
 import { createLogger } from '../observability/logger.js';
+import { displayRedisUrl } from '../queue/redis-availability.js';
 import { DEMO_PROMPTS, startDemoModels } from './demo-models.js';
 import { findRedis } from './find-redis.js';
 
@@ -11,6 +13,42 @@ export interface DemoOptions {
   env?: Record<string, string | undefined>;
   /** Where the banner goes. @defaultValue process.stdout */
   out?: NodeJS.WritableStream;
+  /** Where log lines go (human-readable). @defaultValue process.stderr */
+  logTo?: NodeJS.WritableStream;
+  /** Aborting it (Ctrl+C while waiting for Redis, say) stops the demo as it starts. */
+  signal?: AbortSignal;
+  /** Keep the demo's Redis keys when it stops (they are removed by default). @defaultValue false */
+  keep?: boolean;
+}
+
+/** The demo's key prefix when REDIS_PREFIX is not set. */
+export const DEMO_PREFIX = 'countersign-demo';
+
+export interface RunningDemo {
+  url: string;
+  reviewToken: string;
+  prefix: string;
+  /** Stop the service and what the demo started; remove its keys unless `keep`. */
+  stop(): Promise<{ removedKeys: number }>;
+}
+
+/** Delete every key under the demo's prefix (SCAN, never FLUSHDB: the Redis may be shared). */
+async function removeKeys(url: string, prefix: string): Promise<number> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  redis.on('error', () => {});
+  let removed = 0;
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) removed += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return removed;
 }
 
 /**
@@ -18,17 +56,18 @@ export interface DemoOptions {
  * otherwise the offline stand-ins; the Redis findRedis finds or starts; a generated review
  * token. Returns a function that stops everything it started.
  */
-export async function runDemo(options: DemoOptions = {}): Promise<{ url: string; reviewToken: string; stop(): Promise<void> }> {
+export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   const env = { ...(options.env ?? process.env) };
   const out = options.out ?? process.stdout;
   const redis = await findRedis({ env });
   const offline = !env.OPENAI_API_KEY;
   const models = offline ? await startDemoModels() : null;
   const reviewToken = env.REVIEW_TOKEN || randomBytes(18).toString('base64url');
+  const prefix = env.REDIS_PREFIX || DEMO_PREFIX;
   const demoEnv: Record<string, string | undefined> = {
     ...env,
     REDIS_URL: redis.url,
-    REDIS_PREFIX: env.REDIS_PREFIX ?? 'countersign-demo',
+    REDIS_PREFIX: prefix,
     ADAPTERS: 'web',
     REVIEW_TOKEN: reviewToken,
     PORT: env.PORT ?? '3000',
@@ -44,12 +83,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ url: string;
         }
       : {}),
   };
+  const cleanUp = async () => {
+    await models?.close();
+    await redis.stop();
+  };
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig({ file: env.COUNTERSIGN_CONFIG ?? 'countersign.yaml', env: demoEnv });
   } catch (error) {
-    await models?.close();
-    await redis.stop();
+    await cleanUp();
     throw error;
   }
   const web = createWebAdapter({
@@ -61,57 +103,106 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ url: string;
       examples: offline ? DEMO_PROMPTS.map((prompt) => prompt.text) : [],
     },
   });
-  const service = createCountersign({ config, adapters: [web], logger: createLogger({ level: config.logLevel }) });
+  const logger = createLogger({ level: config.logLevel, pretty: true, ...(options.logTo ? { destination: options.logTo } : {}) });
+  const service = createCountersign({ config, adapters: [web], logger });
+  const onAbort = () => void service.stop().catch(() => {});
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await service.start();
   } catch (error) {
     await service.stop().catch(() => {});
-    await models?.close();
-    await redis.stop();
+    await cleanUp();
+    if (options.signal?.aborted) throw new CountersignError('demo.aborted', 'stopped before the demo was up');
+    if ((error as { code?: string }).code === 'EADDRINUSE') {
+      throw new CountersignError('demo.port-in-use', `port ${config.port} is already in use by another program; run the demo on another one: PORT=${config.port + 1} npm run demo`);
+    }
     throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
   }
   const base = `http://localhost:${new URL(service.url).port}`;
+  // The terminal commands read the same Redis and prefix as this demo: print them whole.
+  // A URL with a password is not printed: the commands then read it from the environment.
+  const hasPassword = (() => {
+    try {
+      return Boolean(new URL(redis.url).password);
+    } catch {
+      return true;
+    }
+  })();
+  const redisForCommands = hasPassword ? 'REDIS_URL="$REDIS_URL"' : `REDIS_URL=${redis.url}`;
+  const terminal = `${redisForCommands} REDIS_PREFIX=${prefix}`;
   out.write(
     [
       '',
       'countersign demo is running',
       `  chat page:   ${base}/`,
+      `  dashboard:   ${base}/review   (sign in with the REVIEW_TOKEN below)`,
       `  review API:  ${base}/api/review/turns?status=pending`,
       `  REVIEW_TOKEN=${reviewToken}`,
       `  models:      ${offline ? 'offline stand-ins (set OPENAI_API_KEY for real models)' : `${config.models.actor.model} drafts, ${config.models.critic.model} reviews`}`,
-      `  redis:       ${redis.url} (${redis.source === 'started' ? 'started for this demo' : redis.source === 'env' ? 'from REDIS_URL' : 'local'})`,
+      `  redis:       ${hasPassword ? displayRedisUrl(redis.url) : redis.url} (${redis.source === 'started' ? 'started for this demo' : redis.source === 'env' ? 'from REDIS_URL' : 'local'}), keys under "${prefix}:"`,
       '',
       offline ? `Try: ${DEMO_PROMPTS.map((prompt) => `${prompt.decision}: "${prompt.text}"`).join('\n     ')}` : '',
-      `Resolve an escalation:  curl -H "Authorization: Bearer ${reviewToken}" '${base}/api/review/turns?status=pending'`,
-      'Stop with Ctrl+C.',
+      '',
+      'Resolve an escalation from another terminal (same data as this demo):',
+      `  export REVIEW_TOKEN=${reviewToken}`,
+      `  curl -H "Authorization: Bearer $REVIEW_TOKEN" '${base}/api/review/turns?status=pending'`,
+      `  ${terminal} npx countersign review list`,
+      `  ${terminal} npx countersign export --out reviews.jsonl`,
+      '',
+      options.keep ? 'Stop with Ctrl+C; the demo\'s keys stay in Redis (--keep).' : 'Stop with Ctrl+C; the demo\'s keys are removed then (npm run demo -- --keep keeps them).',
       '',
     ].join('\n'),
   );
+  let stopping: Promise<{ removedKeys: number }> | undefined;
   return {
     url: service.url,
     reviewToken,
-    async stop() {
-      await service.stop();
-      await models?.close();
-      await redis.stop();
+    prefix,
+    stop() {
+      stopping ??= (async () => {
+        await service.stop();
+        // A Redis the demo started goes away with its data; a shared one keeps only what was asked.
+        const removedKeys = options.keep || redis.source === 'started' ? 0 : await removeKeys(redis.url, prefix).catch(() => 0);
+        await cleanUp();
+        return { removedKeys };
+      })();
+      return stopping;
     },
   };
 }
 
 /** The CLI entry: run until SIGINT/SIGTERM; configuration problems exit 2. */
-export async function demoMain(): Promise<void> {
-  let demo: Awaited<ReturnType<typeof runDemo>>;
+export async function demoMain(options: { keep?: boolean } = {}): Promise<void> {
+  const controller = new AbortController();
+  let demo: RunningDemo | undefined;
+  let stopping = false;
+  const stop = () => {
+    // A second Ctrl+C means now.
+    if (stopping) process.exit(130);
+    stopping = true;
+    controller.abort();
+    if (!demo) return; // still starting: runDemo sees the abort and cleans up
+    demo.stop().then(
+      ({ removedKeys }) => {
+        if (removedKeys) process.stdout.write(`removed the demo's ${removedKeys} Redis keys (prefix ${demo!.prefix}:)\n`);
+        process.exit(0);
+      },
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   try {
-    demo = await runDemo();
+    demo = await runDemo({ signal: controller.signal, ...(options.keep ? { keep: true } : {}) });
   } catch (error) {
+    if (stopping) process.exit(0);
     if (error instanceof ConfigError) {
       for (const problem of error.problems) process.stderr.write(`${problem}\n`);
       process.exit(2);
     }
-    process.stderr.write(`${describeError(error)}\n`);
-    process.exit(1);
+    process.stderr.write(`countersign: ${error instanceof CountersignError ? error.message : describeError(error)}\n`);
+    process.exit(error instanceof CountersignError && error.code === 'demo.port-in-use' ? 2 : 1);
   }
-  const stop = () => demo.stop().then(() => process.exit(0), () => process.exit(1));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }

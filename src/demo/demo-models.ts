@@ -62,7 +62,7 @@ export const DEMO_PROMPTS: readonly DemoPrompt[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
-// The FAQ (after the airline policy of ../shared/data/tau-bench-airline/policy.md)
+// The FAQ (after the airline policy of the public τ-bench airline domain)
 // ---------------------------------------------------------------------------------------------
 
 interface FaqEntry {
@@ -120,7 +120,7 @@ const FAQ: FaqEntry[] = [
   },
   {
     topic: 'contact',
-    pattern: /\b(contact|phone|call|email|human|agent|person|someone)\b/i,
+    pattern: /\b(contact|reach|phone|call|email|human|agent|person|someone|support|customer service|help ?desk)\b/i,
     answer:
       'You are talking to support right now, in this chat. If something is outside what I can do here, ' +
       'I hand the conversation to a human teammate, who replies in this same chat.',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import type { Platform, Verdict } from '../core/types.js';
-import { lenientVerdictSchema } from '../agents/verdict-schema.js';
+import { testVerdictSchema } from '../agents/verdict-schema.js';
 import { runDraftChecks } from './draft-checks.js';
 import { evaluateRules } from './evaluate-rules.js';
 import { formatRuleTest, ruleTurnForTest } from './explain-rules.js';
@@ -26,10 +26,10 @@ export function runRulesTest(config: Config, options: RulesTestOptions): { ok: b
     } catch (error) {
       return { ok: false, text: `${options.verdict}: cannot read a JSON verdict (${error instanceof Error ? error.message : String(error)})` };
     }
-    const parsed = lenientVerdictSchema.safeParse(raw);
+    const parsed = testVerdictSchema.safeParse(raw);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return { ok: false, text: `${options.verdict}: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
+      // Every problem at once: fixing a file one error per run is slow.
+      return { ok: false, text: parsed.error.issues.map((issue) => `${options.verdict}: ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n') };
     }
     verdict = parsed.data as Verdict;
   }

@@ -136,6 +136,13 @@ export const DASHBOARD_SCRIPT = `
     var ids = state.items.map(function (turn) { return turn.id; });
     return ids.indexOf(state.selectedId);
   }
+  function lastUser(turn) {
+    return turn.messages.length ? turn.messages[turn.messages.length - 1].user : '';
+  }
+  /** The decision a resolved turn got (edited, approved, rejected), or "pending". */
+  function statusLabel(turn) {
+    return turn.resolution ? turn.resolution.decision : turn.status;
+  }
   function renderList(turns, resolved) {
     state.items = turns;
     clear(app);
@@ -154,6 +161,7 @@ export const DASHBOARD_SCRIPT = `
           ]
         : [
             el('div', { class: 'line' }, [el('span', { class: 'badge why', text: whyLabel(turn.escalation) }), ' ', el('span', { class: 'reason', text: turn.escalation ? turn.escalation.reason : '' })]),
+            el('div', { class: 'excerpt user-said', text: turn.messages.length ? lastUser(turn) + ': ' + turn.messages[turn.messages.length - 1].text : '' }),
             el('div', { class: 'excerpt', text: turn.draft !== null ? 'Draft: ' + turn.draft : 'No draft' }),
           ];
       list.appendChild(el('li', { class: 'row', 'data-id': turn.id, role: 'option', 'aria-selected': 'false' }, [
@@ -197,11 +205,24 @@ export const DASHBOARD_SCRIPT = `
     turn.messages.forEach(function (message) {
       conversation.appendChild(messageNode('user', message.user, message.text, message.at, true));
     });
+    // After the escalation: the holding message the user got, and what they wrote since.
+    if (turn.holding) {
+      conversation.appendChild(el('li', { class: 'msg assistant holding' }, [
+        el('div', { class: 'msg-meta' }, [el('strong', { text: 'bot' }), turn.holding.at ? ' · ' + when(turn.holding.at) : '', turn.holding.posted ? ' · holding message, posted' : ' · holding message, not posted yet']),
+        el('div', { class: 'msg-text', text: turn.holding.text }),
+      ]));
+    }
+    (turn.waiting || []).forEach(function (message) {
+      conversation.appendChild(el('li', { class: 'msg user waiting' }, [
+        el('div', { class: 'msg-meta' }, [el('strong', { text: message.user }), ' · ' + when(message.at), ' · sent while the turn waits for you (answered after your decision)']),
+        el('div', { class: 'msg-text', text: message.text }),
+      ]));
+    });
     var escalation = turn.escalation || {};
     var verdict = turn.verdict;
     var header = el('div', { class: 'turn-head' }, [
       el('a', { href: '/review', class: 'back', text: '← list' }),
-      el('h1', {}, [el('span', { class: 'badge s-' + turn.status, text: turn.status }), ' ', el('span', { text: turn.conversation })]),
+      el('h1', {}, [el('span', { class: 'badge s-' + turn.status + ' d-' + statusLabel(turn), text: statusLabel(turn) }), ' ', el('span', { text: turn.conversation })]),
       el('div', { class: 'meta' }, [el('span', { class: 'platform', text: turn.platform }), channelNode(turn), 'escalated ', ageNode(escalation.at || turn.createdAt), ' ago']),
     ]);
     var why = section('Why it is here', [
@@ -300,16 +321,27 @@ export const DASHBOARD_SCRIPT = `
       document.getElementById('confirm-ok').focus();
     });
   }
-  function afterDecision(message) {
-    toast(message, 'ok');
-    // The turn page stays on the decided turn so the result is visible; j/k move on.
-    return view === 'turn' ? refreshTurn() : refreshQueue();
+  function afterDecision(message, decidedId) {
+    if (view !== 'turn') {
+      toast(message, 'ok');
+      return refreshQueue();
+    }
+    // On a turn page the reviewer moves on to the next waiting turn (the toast says what was
+    // done, and travels with the page change); with none left, to the empty queue.
+    return loadPending().then(function (turns) {
+      var next = turns.filter(function (turn) { return turn.id !== decidedId; })[0];
+      try { sessionStorage.setItem('cs-toast', message); } catch (error) { /* private mode: no toast */ }
+      location.assign(next ? '/review/turns/' + encodeURIComponent(next.id) : '/review');
+    }, function () {
+      toast(message, 'ok');
+      return refreshTurn();
+    });
   }
   function decide(id, action, payload, message) {
     if (state.busy) return Promise.resolve();
     state.busy = true;
     return api('POST', '/review/api/turns/' + encodeURIComponent(id) + '/' + action, payload || {}).then(function () {
-      return afterDecision(message);
+      return afterDecision(message, id);
     }, function (error) {
       toast(error.message, 'error');
       return view === 'turn' ? refreshTurn() : refreshQueue();
@@ -491,6 +523,15 @@ export const DASHBOARD_SCRIPT = `
   setInterval(function () {
     document.querySelectorAll('time.age').forEach(function (node) { node.textContent = age(Number(node.getAttribute('data-at'))); });
   }, 15000);
+
+  // A decision made on the previous page left its confirmation for this one.
+  try {
+    var carried = sessionStorage.getItem('cs-toast');
+    if (carried) {
+      sessionStorage.removeItem('cs-toast');
+      toast(carried, 'ok');
+    }
+  } catch (error) { /* no sessionStorage: nothing carried */ }
 
   refresh();
   connect();

@@ -64,6 +64,9 @@ h2 { font-size: 1em; margin: 0 0 .6em; color: var(--muted); text-transform: uppe
 .msg { border-radius: 8px; padding: .5em .7em; background: #f1f3f6; max-width: 92%; }
 .msg.assistant { background: #e9efff; margin-left: auto; }
 .msg.current { border-left: 3px solid var(--warn); }
+.msg.holding { background: #f3f4f6; border: 1px dashed #b8bec9; }
+.msg.waiting { border-left: 3px dashed var(--warn); opacity: 0.9; }
+.excerpt.user-said { color: inherit; }
 .msg-meta { font-size: 12px; color: var(--muted); margin-bottom: .2em; }
 .msg-text { white-space: pre-wrap; overflow-wrap: anywhere; }
 .draft { background: #fffbea; border: 1px solid #f0e2a8; border-radius: 6px; padding: .6em .7em; }

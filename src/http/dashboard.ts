@@ -23,7 +23,7 @@ import { CountersignError, describeError } from '../core/errors.js';
 import type { Keys } from '../core/keys.js';
 import type { Turn } from '../core/types.js';
 import type { AuditLog } from '../review/audit-log.js';
-import type { ReviewService } from '../review/review-service.js';
+import type { ReviewService, TurnFollowUp } from '../review/review-service.js';
 import { DASHBOARD_SCRIPT } from './dashboard-client.js';
 import { type DashboardView, renderLoginPage, renderShell } from './dashboard-page.js';
 import type { AuthLimiter } from './auth-limiter.js';
@@ -93,10 +93,10 @@ function safeNext(next: unknown): string {
 
 
 /** A turn as the dashboard shows it: the review API's view plus the channel to show in lists. */
-function present(turn: Turn, withContext = false) {
+function present(turn: Turn, withContext = false, followUp?: TurnFollowUp) {
   const route = turn.conversation.route ?? {};
   const channel = route.channel ?? route.channelId ?? null;
-  return { ...presentTurn(turn, withContext), channel: channel ? `${turn.conversation.platform === 'web' ? '' : '#'}${channel}` : null };
+  return { ...presentTurn(turn, withContext, followUp), channel: channel ? `${turn.conversation.platform === 'web' ? '' : '#'}${channel}` : null };
 }
 
 /**
@@ -292,7 +292,7 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
       await requireSession(request);
       const turn = await review.get(request.params.id);
       if (!turn) throw new CountersignError('review.not-found', `no escalated turn ${request.params.id}`);
-      return { turn: present(turn, true) };
+      return { turn: present(turn, true, await review.followUp(turn)) };
     });
     scope.post<{ Params: { id: string } }>('/review/api/turns/:id/approve', async (request) => {
       const { session } = await requireWrite(request, request.headers[CSRF_HEADER]);

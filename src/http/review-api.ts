@@ -83,7 +83,7 @@ export function registerReviewApi(app: FastifyInstance, options: ReviewApiOption
     scope.get<{ Params: { id: string } }>('/api/review/turns/:id', async (request) => {
       const turn = await options.review.get(request.params.id);
       if (!turn) throw new CountersignError('review.not-found', `no escalated turn ${request.params.id}`);
-      return { turn: presentTurn(turn, true) };
+      return { turn: presentTurn(turn, true, await options.review.followUp(turn)) };
     });
     scope.post<{ Params: { id: string } }>('/api/review/turns/:id/approve', async (request) => {
       const body = parseInput(approveBody, request.body, 'body');

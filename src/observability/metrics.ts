@@ -3,7 +3,8 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client
 /** Prometheus metrics of one process, served at GET /metrics. */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'countersign_process_' });
+  // Default metrics are already named by kind (process_cpu_..., nodejs_eventloop_...): prefix them once.
+  collectDefaultMetrics({ register: registry, prefix: 'countersign_' });
   const turns = new Counter({ name: 'countersign_turns_total', help: 'Turns finished, by outcome', labelNames: ['outcome'] as const, registers: [registry] });
   const verdicts = new Counter({ name: 'countersign_critic_verdicts_total', help: 'Critic verdicts, by decision', labelNames: ['decision'] as const, registers: [registry] });
   const ingested = new Counter({ name: 'countersign_messages_ingested_total', help: 'Inbound messages, by platform and result', labelNames: ['platform', 'result'] as const, registers: [registry] });

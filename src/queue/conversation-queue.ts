@@ -55,8 +55,12 @@ export interface ConversationWorkerOptions {
   lockDurationMs: number;
   stalledIntervalMs: number;
   logger: Logger;
+  /** Where connection errors go (one report per outage, not one per reconnect attempt). */
+  connectionWatch?: { error(error: unknown, source: string): void; isDown(): boolean };
   run(conversation: string): Promise<unknown>;
 }
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
 
 export function createConversationWorker(options: ConversationWorkerOptions): Worker<ConversationJob> {
   const worker = new Worker<ConversationJob>(
@@ -84,7 +88,14 @@ export function createConversationWorker(options: ConversationWorkerOptions): Wo
   worker.on('failed', (job, error) =>
     options.logger.warn({ conversation: job?.data.conversation, attempt: job?.attemptsMade, err: error }, 'conversation job failed'),
   );
-  worker.on('error', (error) => options.logger.error({ err: error }, 'worker error'));
+  worker.on('error', (error) => {
+    const code = (error as { code?: string }).code;
+    if (options.connectionWatch && ((code && CONNECTION_ERRORS.has(code)) || options.connectionWatch.isDown() || /Connection is closed/i.test(error.message))) {
+      options.connectionWatch.error(error, 'worker');
+      return;
+    }
+    options.logger.error({ err: error }, 'worker error');
+  });
   worker.on('stalled', (jobId) => options.logger.warn({ jobId }, 'a conversation job stalled (its worker died?); it will run again'));
   return worker;
 }

@@ -33,6 +33,8 @@ export const datasetLineSchema = z.strictObject({
     .array(chatMessageSchema)
     .min(2, 'needs the prompt and the assistant verdict')
     .superRefine((messages, context) => {
+      // The length check above already reported a short line (zod runs refinements anyway).
+      if (messages.length < 2) return;
       const last = messages.at(-1)!;
       const index = messages.length - 1;
       if (last.role !== 'assistant') {

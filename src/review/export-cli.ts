@@ -12,7 +12,7 @@ import { CountersignError } from '../core/errors.js';
 import { createKeys } from '../core/keys.js';
 import type { Turn } from '../core/types.js';
 import { type DatasetExportResult, exportDataset } from './dataset-export.js';
-import { CliUsageError, type CliOutput, connectCliRedis, processOutput } from './review-cli.js';
+import { CliUsageError, type CliOutput, connectCliRedis, processOutput, whereLooked } from './review-cli.js';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
@@ -42,7 +42,7 @@ export interface ExportOptions {
 }
 
 /** Every resolved turn in the time range, oldest resolution first, read in pipelined batches. */
-async function readResolvedTurns(config: Config, since: number | undefined, until: number | undefined): Promise<Turn[]> {
+async function readResolvedTurns(config: Config, since: number | undefined, until: number | undefined): Promise<{ turns: Turn[]; emptyHint: string | null }> {
   const redis = await connectCliRedis(config);
   const keys = createKeys(config.redis.prefix);
   try {
@@ -59,7 +59,7 @@ async function readResolvedTurns(config: Config, since: number | undefined, unti
         if (turn) turns.push(turn);
       });
     }
-    return turns;
+    return { turns, emptyHint: turns.length ? null : await whereLooked(redis, config) };
   } finally {
     await redis.quit().catch(() => redis.disconnect());
   }
@@ -68,7 +68,7 @@ async function readResolvedTurns(config: Config, since: number | undefined, unti
 /** Export reviewed turns as JSONL; returns the export result (the command prints a summary). */
 export async function exportReviewedTurns(config: Config, options: ExportOptions, output: CliOutput = processOutput): Promise<DatasetExportResult> {
   if (options.since !== undefined && options.until !== undefined && options.until <= options.since) throw new CliUsageError('--until must be after --since');
-  const turns = await readResolvedTurns(config, options.since, options.until);
+  const { turns, emptyHint } = await readResolvedTurns(config, options.since, options.until);
   const result = exportDataset(turns, {
     buildPrompt: (input) => buildCriticMessages({ ...input, policy: config.critic.policy, boundary: 'dataset' }),
     mask: options.mask ?? false,
@@ -93,6 +93,11 @@ export async function exportReviewedTurns(config: Config, options: ExportOptions
   const reasons = new Map<string, number>();
   for (const skipped of result.skipped) reasons.set(skipped.reason, (reasons.get(skipped.reason) ?? 0) + 1);
   const skippedText = reasons.size ? `; skipped ${result.skipped.length} (${[...reasons].map(([reason, count]) => `${count} ${reason}`).join(', ')})` : '';
+  if (!result.lines.length) {
+    const range = options.since !== undefined || options.until !== undefined ? ' in that time range' : '';
+    output.stderr(`nothing to export: no reviewed turns${range}${turns.length ? ` (${result.skipped.length} resolved turns skipped)` : ''}; ${options.out === '-' ? 'nothing written' : `${options.out} is empty`}. ${emptyHint ?? ''}\n`);
+    return result;
+  }
   output.stderr(
     `wrote ${result.lines.length} line${result.lines.length === 1 ? '' : 's'} to ${options.out === '-' ? 'stdout' : options.out}: approve ${approve}, edit ${edit}, escalate ${escalate}${skippedText}${options.mask ? '; personal data masked' : ''}\n`,
   );

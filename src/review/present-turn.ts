@@ -1,11 +1,11 @@
 import { conversationKey, currentDraft, type Turn } from '../core/types.js';
-import { reviewStatus } from './review-service.js';
+import { reviewStatus, type TurnFollowUp } from './review-service.js';
 
 /**
  * A turn as reviewers see it, in the review API, the dashboard and `countersign review --json`
  * (no secrets; the conversation by key).
  */
-export function presentTurn(turn: Turn, withContext = false) {
+export function presentTurn(turn: Turn, withContext = false, followUp?: TurnFollowUp) {
   return {
     id: turn.id,
     conversation: conversationKey(turn.conversation),
@@ -21,5 +21,7 @@ export function presentTurn(turn: Turn, withContext = false) {
     createdAt: turn.createdAt,
     updatedAt: turn.updatedAt,
     ...(withContext ? { context: turn.context ?? [], drafts: turn.drafts } : {}),
+    // What the user saw and said after the escalation: the holding message, and what waits.
+    ...(followUp ? { holding: followUp.holding, waiting: followUp.waiting } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { CountersignError, describeError } from '../core/errors.js';
 import { createKeys, type Keys } from '../core/keys.js';
 import { conversationKey, currentDraft, type Reviewer, type Turn } from '../core/types.js';
 import { createConversationQueue } from '../queue/conversation-queue.js';
+import { describeRedisFailure, displayRedisUrl, HOW_TO_GET_REDIS } from '../queue/redis-availability.js';
 import { createAuditLog } from './audit-log.js';
 import { presentTurn } from './present-turn.js';
 import { createReviewService, type ReviewService, type ReviewStatus, reviewStatus } from './review-service.js';
@@ -34,15 +35,21 @@ export const processOutput: CliOutput = {
   stderr: (text) => process.stderr.write(text),
 };
 
-/** A Redis URL without its password, for messages. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the configured Redis URL';
+/**
+ * Where a command looked, for an empty answer: and when nothing at all is stored under the
+ * prefix, the likely reason (the service or the demo writes under another prefix or Redis).
+ */
+export async function whereLooked(redis: Redis, config: Config): Promise<string> {
+  const where = `prefix "${config.redis.prefix}" in Redis at ${displayRedisUrl(config.redis.url)}`;
+  let cursor = '0';
+  // A few SCAN steps are enough to tell "some data" from "none" on any size of Redis.
+  for (let step = 0; step < 20; step++) {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.prefix}:*`, 'COUNT', 1000);
+    if (keys.length) return `(${where})`;
+    cursor = next;
+    if (cursor === '0') break;
   }
+  return `Nothing at all is stored under the ${where}: is the service using another REDIS_PREFIX or REDIS_URL? (npm run demo uses the prefix countersign-demo and prints the exact commands for its data.)`;
 }
 
 /** Connect to the configured Redis, failing fast with a clear message (a CLI must not hang). */
@@ -65,7 +72,7 @@ export async function connectCliRedis(config: Config): Promise<Redis> {
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new CountersignError('cli.redis', `cannot reach Redis at ${redactRedisUrl(config.redis.url)}: ${describeError(lastError ?? error)}`);
+    throw new CountersignError('cli.redis', `cannot reach Redis at ${displayRedisUrl(config.redis.url)}: ${describeRedisFailure(lastError ?? error)}. ${HOW_TO_GET_REDIS}`);
   }
   return redis;
 }
@@ -252,6 +259,7 @@ export async function reviewList(config: Config, options: { status: ReviewStatus
   try {
     const turns = await context.review.list(options.status, options.limit ?? 200);
     output.stdout(`${options.json ? JSON.stringify(turns.map((turn) => presentTurn(turn, true)), null, 2) : formatTurnList(turns, options.status)}\n`);
+    if (!turns.length) output.stderr(`${await whereLooked(context.redis, config)}\n`);
   } finally {
     await context.close();
   }

@@ -4,7 +4,7 @@ import { parseTurn, serializeTurnFields } from '../conversation/conversation-sto
 import { CountersignError } from '../core/errors.js';
 import type { Keys } from '../core/keys.js';
 import type { ChatAdapter, ReviewActions } from '../core/ports.js';
-import { conversationKey, currentDraft, type Resolution, type Reviewer, type Turn } from '../core/types.js';
+import { conversationKey, currentDraft, type InboundMessage, type Resolution, type Reviewer, type Turn } from '../core/types.js';
 import { approvalFields, approveByReviewer } from '../delivery/approval.js';
 import type { AuditLog } from './audit-log.js';
 import type { ReviewNotifier } from './review-notifier.js';
@@ -160,11 +160,43 @@ export function createReviewService(options: ReviewServiceOptions) {
     return resolved;
   }
 
+  /**
+   * What happened in the conversation since the turn was escalated, for the reviewer: the
+   * messages the user sent while this turn holds the conversation (they wait in its inbox), and
+   * the holding message the user already got.
+   */
+  async function followUp(turn: Turn): Promise<TurnFollowUp> {
+    const conversation = conversationKey(turn.conversation);
+    const [held, waiting, holding] = await Promise.all([
+      redis.hget(keys.state(conversation), 'held'),
+      redis.lrange(keys.inbox(conversation), 0, 99),
+      redis.hmget(keys.outbox(`${turn.id}:holding`), 'state', 'text', 'sentAt'),
+    ]);
+    const messages =
+      held === turn.id
+        ? waiting.flatMap((item) => {
+            try {
+              const message = JSON.parse(item) as InboundMessage;
+              return [{ id: message.id, user: message.user.name ?? message.user.id, text: message.text, at: message.receivedAt }];
+            } catch {
+              return [];
+            }
+          })
+        : [];
+    const [state, text, sentAt] = holding;
+    return {
+      waiting: messages,
+      holding: state && typeof text === 'string' ? { text, posted: state === 'sent', ...(sentAt ? { at: Number(sentAt) } : {}) } : null,
+    };
+  }
+
   const actions: ReviewActions & {
     list: typeof list;
+    followUp: typeof followUp;
   } = {
     get,
     list,
+    followUp,
     async approve(turnId, { reviewer, text }) {
       const edited = text !== undefined && text !== null;
       if (edited && !text.trim()) throw new CountersignError('review.invalid', 'the reviewer text is empty');
@@ -184,6 +216,14 @@ export function createReviewService(options: ReviewServiceOptions) {
     },
   };
   return actions;
+}
+
+/** What the conversation did after a turn was escalated (see `followUp`). */
+export interface TurnFollowUp {
+  /** Messages the user sent while this turn held the conversation, oldest first (at most 100). */
+  waiting: Array<{ id: string; user: string; text: string; at: number }>;
+  /** The holding message of this turn, and whether it reached the user yet. */
+  holding: { text: string; posted: boolean; at?: number } | null;
 }
 
 export type ReviewService = ReturnType<typeof createReviewService>;

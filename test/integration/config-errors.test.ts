@@ -14,7 +14,7 @@ function yamlFile(name: string, text: string): string {
 /** Run the CLI as operators do, in a minimal environment. */
 const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, env, { inherit: false });
 
-const PROBLEM_LINE = /^(environment [A-Z_]+|\/\S+): (line \d+ column \d+|\(root\)|\(file\)|[A-Za-z]\w*(\.\w+)*): \S.*$/;
+const PROBLEM_LINE = /^(environment [A-Z_]+|\/\S+): (line \d+ column \d+|\(root\)|\(file\)|[A-Za-z]\w*(\.\w+|\[\d+\])*): \S.*$/;
 
 function expectProblems(result: CliResult, expected: string[]) {
   expect(result.code).toBe(2);
@@ -49,7 +49,7 @@ describe('configuration errors from the CLI', () => {
     expectProblems(result, [
       'environment PORT: port: ',
       'environment REDIS_URL: redis.url: must start with redis:// or rediss://',
-      'environment ADAPTERS: adapters.1: ',
+      'environment ADAPTERS: adapters[1]: ',
       'environment REVIEW_TOKEN: review.token: ',
       `${bad}: (root): unknown field "foo"`,
       `${bad}: critic.timeoutMs: `,

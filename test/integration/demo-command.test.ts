@@ -28,6 +28,13 @@ describe('npm run demo (offline models)', () => {
     await redis.quit();
   });
 
+  it('prints the dashboard and the exact terminal commands that read its data (its Redis and prefix)', () => {
+    expect(banner).toMatch(/dashboard: +http:\/\/localhost:\d+\/review/);
+    expect(banner).toContain(`REDIS_URL=${REDIS_URL} REDIS_PREFIX=${prefix} npx countersign review list`);
+    expect(banner).toContain(`REDIS_PREFIX=${prefix} npx countersign export --out reviews.jsonl`);
+    expect(banner).toContain('npm run demo -- --keep');
+  });
+
   const chat = async (conversation: string, text?: string) => {
     if (text !== undefined) {
       const response = await fetch(`${demo.url}/api/chat/${conversation}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
@@ -76,5 +83,21 @@ describe('npm run demo (offline models)', () => {
     expect(approve.status).toBe(200);
     const after = await waitFor(async () => ((await chat('demo-escalate')).length === 2 ? chat('demo-escalate') : null), 'the reviewed reply');
     expect(after[1]).toBe('A colleague will call you today.');
+  });
+
+  it('removes its keys when it stops (and only its own)', async () => {
+    const redis = connectRedis();
+    const neighbour = `${prefix}-neighbour:keep-me`;
+    await redis.set(neighbour, '1');
+    try {
+      expect((await redis.keys(`${prefix}:*`)).length).toBeGreaterThan(0);
+      const { removedKeys } = await demo.stop();
+      expect(removedKeys).toBeGreaterThan(0);
+      expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+      expect(await redis.get(neighbour)).toBe('1');
+    } finally {
+      await redis.del(neighbour);
+      await redis.quit();
+    }
   });
 });

@@ -94,7 +94,9 @@ describe('countersign export', () => {
     ]);
     expect(stdout.stdout).toBe(readFileSync(out, 'utf8'));
     expect(later.code).toBe(0);
-    expect(later.stderr).toContain('wrote 0 lines');
+    // An export of nothing says so, and where it looked (data exists under this prefix).
+    expect(later.stderr).toContain('nothing to export: no reviewed turns in that time range');
+    expect(later.stderr).toContain(`(prefix "${pipeline.prefix}" in Redis at`);
     expect(readFileSync(path.join(dir, 'empty.jsonl'), 'utf8')).toBe('');
     expect(again.code, again.stderr).toBe(0);
     expect(readFileSync(path.join(dir, 'again.jsonl'), 'utf8')).toBe(readFileSync(out, 'utf8'));
@@ -201,6 +203,20 @@ describe('countersign eval', () => {
     expect(empty.stderr).toContain('has no examples');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('cannot read the dataset');
+  });
+
+  it('a line with too few messages is a problem with its line, not a crash; without a key it blames the critic, not a file', async () => {
+    const short = path.join(dir, 'short.jsonl');
+    writeFileSync(short, '{"messages":[]}\n{"messages":[{"role":"user","content":"hi"}]}\n');
+    const shortResult = await cli('eval', '--dataset', short);
+    expect(shortResult.code).toBe(2);
+    expect(shortResult.stderr).toContain(`${short}:1: messages: needs the prompt and the assistant verdict`);
+    expect(shortResult.stderr).toContain(`${short}:2: messages: needs the prompt and the assistant verdict`);
+    expect(shortResult.stderr).not.toMatch(/Cannot read properties|TypeError/);
+    // No key anywhere and OpenAI's endpoint: the critic's missing key, with no file to blame.
+    const noKey = await runCli(['eval', '--dataset', short], { REDIS_URL: pipeline.env.REDIS_URL! }, { inherit: false });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr.trim()).toBe("critic.apiKey: the critic uses OpenAI's API and has no key (set CRITIC_API_KEY or OPENAI_API_KEY, or CRITIC_BASE_URL / critic.baseUrl for a local server)");
   });
 
   it('exits 1 when the critic answers none of the examples', async () => {

@@ -89,6 +89,13 @@ describe('escalation and the review API', () => {
     expect(pipeline.actorRequests()).toHaveLength(1);
     expect(await pipeline.botTexts('held')).toEqual([HOLDING]);
     expect(await pipeline.redis.llen(pipeline.keys.inbox('web:held'))).toBe(2);
+    // The reviewer sees what the user got (the holding message) and what they wrote since.
+    const detail = (await pipeline.reviewApi('GET', `/api/review/turns/${turn.id}`)).body.turn as { holding: unknown; waiting: Array<{ text: string; user: string }> };
+    expect(detail.holding).toMatchObject({ text: HOLDING, posted: true });
+    expect(detail.waiting.map((message) => [message.user, message.text])).toEqual([
+      ['tester', 'Are you there?'],
+      ['tester', 'Hello??'],
+    ]);
 
     expect((await pipeline.reviewApi('POST', `/api/review/turns/${turn.id}/approve`, {})).status).toBe(200);
     const texts = await pipeline.waitForBot('held', 3);

@@ -147,4 +147,12 @@ describe('countersign review (terminal)', () => {
     expect(result.stderr).toContain('cannot reach Redis at redis://:***@127.0.0.1:1');
     expect(result.stderr).not.toContain('hunter2-secret');
   });
+
+  it('an empty answer says where it looked: under a prefix with no data at all, the likely reason', async () => {
+    const empty = await runCli(['review', 'list'], { ...pipeline.env, REDIS_PREFIX: `${pipeline.prefix}-nothing` });
+    expect(empty.code).toBe(0);
+    expect(empty.stdout.trim()).toBe('No turns waiting for review.');
+    expect(empty.stderr).toContain(`Nothing at all is stored under the prefix "${pipeline.prefix}-nothing"`);
+    expect(empty.stderr).toContain('another REDIS_PREFIX or REDIS_URL');
+  });
 });

@@ -82,7 +82,7 @@ describe('loadConfig', () => {
   it('every problem at once, each "source: path.to.field: message", environment problems named by variable', () => {
     const file = yamlFile('port: 70000\nfoo: 1\nactor:\n  baseUrl: not-a-url\n  bar: 2\nturn:\n  maxRevisions: -1\n');
     const problems = problemsOf(() => loadConfig({ file, env: { REDIS_URL: 'http://x', WORKER_CONCURRENCY: 'many', ADAPTERS: 'web,teams' } }));
-    for (const problem of problems) expect(problem).toMatch(/^(environment [A-Z_]+|\/\S+\.yaml): [\w.()]+: \S.*$/);
+    for (const problem of problems) expect(problem).toMatch(/^(environment [A-Z_]+|\/\S+\.yaml): [\w.()[\]]+: \S.*$/);
     const where = problems.map((problem) => problem.split(': ').slice(0, 2).join(': '));
     expect(where).toEqual(
       expect.arrayContaining([
@@ -93,7 +93,7 @@ describe('loadConfig', () => {
         `${file}: turn.maxRevisions`,
         'environment REDIS_URL: redis.url',
         'environment WORKER_CONCURRENCY: queue.concurrency',
-        'environment ADAPTERS: adapters.1',
+        'environment ADAPTERS: adapters[1]',
       ]),
     );
     expect(problems.find((problem) => problem.includes('(root)'))).toContain('unknown field "foo"');
@@ -115,7 +115,28 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', required: true, env: LOCAL }))[0]).toMatch(/^\/nonexistent-countersign\.yaml: \(file\): cannot read it/);
   });
 
-  it("OpenAI's API without a key is a problem", () => {
-    expect(problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', env: {} }))[0]).toMatch(/: actor\.apiKey: required for OpenAI/);
+  it("OpenAI's API without a key is a problem; with no file, no file is named", () => {
+    expect(problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', env: {} }))[0]).toMatch(/^actor\.apiKey: required for OpenAI/);
+  });
+
+  it('an unknown field names the field it probably meant, or the fields there are', () => {
+    const file = yamlFile('critic:\n  polcy: be nice\n  zzzz: 1\nturn:\n  maxRevison: 3\n');
+    const problems = problemsOf(() => loadConfig({ file, env: LOCAL }));
+    expect(problems).toContain(`${file}: critic: unknown field "polcy" (did you mean "policy"?); unknown field "zzzz" (the fields here: baseUrl, apiKey, model, stream, temperature, maxTokens, policy, timeoutMs, responseFormat)`);
+    expect(problems).toContain(`${file}: turn: unknown field "maxRevison" (did you mean "maxRevisions"?)`);
+  });
+
+  it('a value that is not a number or not a choice is quoted back, with a hint', () => {
+    const file = yamlFile('critic:\n  timeoutMs: 20s\nadapters: [web, slak]\n');
+    const problems = problemsOf(() => loadConfig({ file, env: LOCAL }));
+    expect(problems).toContain(`${file}: critic.timeoutMs: "20s" is not a number (milliseconds: write 20000 for 20 seconds)`);
+    expect(problems).toContain(`${file}: adapters[1]: "slak" is not one of web, slack, discord (did you mean "slack"?)`);
+  });
+
+  it('an unclosed quote or bracket is reported at the line where it opens, not where the parser gave up', () => {
+    const quoted = yamlFile('port: 3000\nredis:\n  url: "redis://x\n  prefix: y\nlogLevel: info\n');
+    expect(problemsOf(() => loadConfig({ file: quoted, env: LOCAL }))[0]).toBe(`${quoted}: line 3 column 8: Missing closing "quote (it starts here and is never closed)`);
+    const bracket = yamlFile('port: 3000\nadapters: [web, slack\nlogLevel: info\n');
+    expect(problemsOf(() => loadConfig({ file: bracket, env: LOCAL }))[0]).toMatch(new RegExp(`^${bracket.replace(/[.]/g, '\\.')}: line 2 column 11: `));
   });
 });

@@ -86,6 +86,14 @@ describe('offline demo models through the openai client', () => {
     expect(verdict.categories).toEqual([]);
   });
 
+  it('answers how to reach support from the FAQ (not the fallback), and the critic approves it', async () => {
+    for (const question of ['How do I reach customer support?', 'Can I talk to a human?', 'What is your support email?']) {
+      const text = await draft(question);
+      expect(text).toMatch(/talking to support right now/);
+      expect((await review(question, text)).decision).toBe('approve');
+    }
+  });
+
   it('edit: a promised refund is cut out and the facts are kept', async () => {
     const text = await draft(prompt('edit'));
     expect(text).toMatch(/I promise you will get a full refund/);

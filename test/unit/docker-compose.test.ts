@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+import { loadConfig } from '../../src/config/load-config.js';
 import { ENVIRONMENT } from '../../src/config/environment.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -157,6 +158,22 @@ describe('.env.example', () => {
   it('lists every environment variable countersign reads', () => {
     const listed = exampleVariables(envExample);
     expect(Object.keys(ENVIRONMENT).filter((name) => !listed.has(name))).toEqual([]);
+  });
+
+  it("shows each variable with the schema's own default (the first time it appears), so the file cannot drift from the code", () => {
+    const defaults = loadConfig({ file: '/nonexistent-countersign.yaml', env: {}, models: [] }) as unknown as Record<string, unknown>;
+    const valueAt = (dotted: string) => dotted.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), defaults);
+    const shown = new Map<string, string>();
+    for (const match of envExample.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=(.*)$/gm)) if (!shown.has(match[1]!)) shown.set(match[1]!, match[2]!.trim());
+    const drift: string[] = [];
+    for (const [name, dotted] of Object.entries(ENVIRONMENT)) {
+      const example = shown.get(name);
+      const value = valueAt(dotted);
+      if (example === undefined || example === '' || value === undefined || value === null) continue;
+      const expected = Array.isArray(value) ? value.join(',') : String(value);
+      if (example !== expected) drift.push(`${name}: .env.example shows ${JSON.stringify(example)}, the default is ${JSON.stringify(expected)}`);
+    }
+    expect(drift).toEqual([]);
   });
 
   it('sets no secret', () => {

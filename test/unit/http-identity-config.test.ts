@@ -86,7 +86,7 @@ describe('the http section', () => {
     const hop = problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, TRUST_PROXY: '2' } }));
     expect(hop).toEqual([expect.stringMatching(/^environment TRUST_PROXY: http\.trustProxy: a hop count cannot tell the proxy from a client/)]);
     const bad = problemsOf(() => loadConfig({ file: file('http:\n  trustProxy: [10.0.0.0/33, proxy.local]\n'), env: LOCAL }));
-    expect(bad).toEqual([expect.stringContaining('http.trustProxy.0: must be an IP address or a CIDR block'), expect.stringContaining('http.trustProxy.1: must be an IP address or a CIDR block')]);
+    expect(bad).toEqual([expect.stringContaining('http.trustProxy[0]: must be an IP address or a CIDR block'), expect.stringContaining('http.trustProxy[1]: must be an IP address or a CIDR block')]);
     const timeouts = problemsOf(() => loadConfig({ file: file('http:\n  requestTimeoutMs: 5000\n  headersTimeoutMs: 6000\n'), env: LOCAL }));
     expect(timeouts).toEqual([expect.stringContaining('http.headersTimeoutMs: must not exceed requestTimeoutMs (5000)')]);
     const origins = problemsOf(() => loadConfig({ file: file('http:\n  allowedOrigins: ["https://user@review.example.com", "https://review.example.com/path"]\n'), env: LOCAL }));
@@ -153,7 +153,7 @@ describe('named reviewer tokens', () => {
       }),
     );
     expect(problems).toEqual([
-      expect.stringMatching(/review\.reviewers\.1\.token: must be at least 16 characters/),
+      expect.stringMatching(/review\.reviewers\[1\]\.token: must be at least 16 characters/),
     ]);
     const shared = problemsOf(() => loadConfig({ file: file('review:\n  token: the-shared-review-token\n  reviewers:\n    - { name: ada, token: the-shared-review-token }\n'), env: LOCAL }));
     expect(shared).toEqual([expect.stringContaining('review.reviewers.0: "ada" has the shared review token (REVIEW_TOKEN) as their own')]);
