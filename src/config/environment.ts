@@ -1,5 +1,6 @@
 import { discordEnvironment } from './discord-schema.js';
 import { slackEnvironment } from './slack-schema.js';
+import { webEnvironment } from './web-schema.js';
 
 /**
  * Every environment variable countersign reads and the config path it sets. Environment wins
@@ -23,6 +24,7 @@ export const ENVIRONMENT: Record<string, string> = {
   WORKER_CONCURRENCY: 'queue.concurrency',
   QUEUE_LOCK_DURATION_MS: 'queue.lockDurationMs',
   QUEUE_STALLED_INTERVAL_MS: 'queue.stalledIntervalMs',
+  ...webEnvironment,
   ...slackEnvironment,
   ...discordEnvironment,
 };

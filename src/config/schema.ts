@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ChecksConfig, Rule } from '../escalation/rule-schema.js';
 import { discordSchema } from './discord-schema.js';
 import { slackSchema } from './slack-schema.js';
+import { webSchema } from './web-schema.js';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
@@ -117,6 +118,7 @@ export const configSchema = z
     dedupeTtlSeconds: positiveInt.default(7 * 24 * 3600),
     /** Longest wait for active turns on SIGTERM before handing them back. */
     shutdownTimeoutMs: positiveInt.default(25_000),
+    web: webSchema,
     slack: slackSchema,
     discord: discordSchema,
     /** Escalation rules, validated by src/escalation/rule-schema.ts (see README "Writing rules"). */

@@ -29,6 +29,8 @@ export function createKeys(prefix: string) {
     /** PUB/SUB channel of review events (dashboard live updates). */
     reviewEvents: `${prefix}:review:events`,
     adapter: (platform: string, key: string) => `${prefix}:adapter:${platform}:${key}`,
+    /** STRING counters with a TTL of one window: a rate limit's points used, `limit:<name>:<client>`. */
+    rateLimit: (name: string) => `${prefix}:limit:${name}`,
   };
 }
 

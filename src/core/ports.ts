@@ -96,16 +96,49 @@ export interface IngestResult {
 export interface AdapterStorage {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
-  /** Set only if absent; true when this call set it. */
-  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /** Set only if absent (with no expiry when `ttlSeconds` is not given); true when this call set it. */
+  setIfAbsent(key: string, value: string, ttlSeconds?: number): Promise<boolean>;
   delete(key: string): Promise<void>;
   /**
    * Append to a list. With `once`, atomically: only when the `once` key was not set before
-   * (idempotent appends); returns false when it was.
+   * (idempotent appends); returns false when it was. With `keep`, the list is trimmed to its
+   * newest `keep` items in the same step.
    */
-  append(listKey: string, value: string, options?: { once?: string; ttlSeconds?: number }): Promise<boolean>;
+  append(listKey: string, value: string, options?: { once?: string; ttlSeconds?: number; keep?: number }): Promise<boolean>;
   /** Items of a list, like LRANGE (negative indexes count from the end). */
   range(listKey: string, start: number, stop: number): Promise<string[]>;
+  /**
+   * A page of a list by position: position 0 is the first item ever appended, and items
+   * trimmed away (`keep`) still count, so a position names the same item for good. Returns up
+   * to `limit` kept items before position `before` (default: the end), oldest first; `first` is
+   * the position of `items[0]`, `oldest` that of the oldest item still kept, `total` the number
+   * ever appended.
+   */
+  page(listKey: string, options: { before?: number; limit: number }): Promise<ListPage>;
+}
+
+export interface ListPage {
+  items: string[];
+  first: number;
+  oldest: number;
+  total: number;
+}
+
+/** What a rate limit answers: go ahead, or wait this long. */
+export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** One limit, shared by every process of a deployment: so many points per window, per key. */
+export interface RateLimit {
+  /** Take `points` (1 by default) for `key`; refused once the window's points are used up. */
+  take(key: string, points?: number): Promise<RateLimitDecision>;
+  /** Give points back (a request that a later limit refused did not happen). */
+  giveBack(key: string, points?: number): Promise<void>;
+}
+
+/** Where adapters get their rate limits (Redis-backed, refusals counted in the metrics). */
+export interface RateLimits {
+  /** A limit of `points` per `durationSeconds`, named for its Redis keys and the metrics label. */
+  create(name: string, options: { points: number; durationSeconds: number }): RateLimit;
 }
 
 export interface HttpRequest {
@@ -118,6 +151,8 @@ export interface HttpRequest {
   body: unknown;
   /** The body's exact bytes, for routes registered with `rawBody: true` (signature checks). */
   rawBody?: Buffer;
+  /** The client's address as the HTTP server sees it (a proxy's forwarded address only when the server trusts that proxy). */
+  ip?: string;
 }
 
 export interface HttpResponse {
@@ -147,6 +182,8 @@ export interface AdapterContext {
   logger: Logger;
   /** Whether this process takes platform input (connects gateways, serves webhooks). */
   inbound: boolean;
+  /** Rate limits shared by the deployment's processes (createCountersign always gives them). */
+  limits?: RateLimits;
 }
 
 /**

@@ -75,6 +75,7 @@ function toHttpRequest(request: FastifyRequest, rawBody?: Buffer, body?: unknown
     query: (request.query ?? {}) as Record<string, string | undefined>,
     body: body ?? request.body,
     ...(rawBody ? { rawBody } : {}),
+    ip: request.ip,
   };
 }
 

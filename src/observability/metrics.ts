@@ -21,7 +21,8 @@ export function createMetrics() {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60],
     registers: [registry],
   });
-  return { registry, turns, verdicts, ingested, turnSeconds, modelSeconds };
+  const limitRefusals = new Counter({ name: 'countersign_http_limit_refusals_total', help: 'Requests refused (429) by a rate limit, by limit', labelNames: ['limit'] as const, registers: [registry] });
+  return { registry, turns, verdicts, ingested, turnSeconds, modelSeconds, limitRefusals };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

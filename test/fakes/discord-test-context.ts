@@ -100,6 +100,13 @@ export function createDiscordTestContext(options: { inbound?: boolean } = {}): D
         const to = stop < 0 ? items.length + stop : stop;
         return items.slice(from, to + 1);
       },
+      async page(listKey, pageOptions) {
+        // Nothing here trims, so positions are indexes.
+        const items = lists.get(listKey) ?? [];
+        const before = Math.min(pageOptions.before ?? items.length, items.length);
+        const first = Math.max(before - pageOptions.limit, 0);
+        return { items: items.slice(first, before), first, oldest: 0, total: items.length };
+      },
     },
     http: { route() {} },
   };
