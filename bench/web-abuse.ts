@@ -255,10 +255,11 @@ async function flood() {
   }
 }
 
-async function replyTime(base: string, conversation: string, from: string): Promise<number> {
+/** Seconds from a legitimate user's POST to the bot's reply in its transcript, or the status that refused the POST. */
+async function replyTime(base: string, conversation: string, from: string): Promise<number | string> {
   const started = Date.now();
   const answer = await post(base, conversation, `legitimate question ${conversation}`, from);
-  if (answer.status !== 202) throw new Error(`the legitimate POST answered ${answer.status}: ${answer.body}`);
+  if (answer.status !== 202) return `refused: ${answer.status} ${answer.body} (Retry-After ${answer.headers['retry-after'] ?? 'none'})`;
   for (;;) {
     const transcript = await get(base, conversation, '', from);
     if (transcript.status === 200 && (JSON.parse(transcript.body) as { messages: Array<{ role: string }> }).messages.some((entry) => entry.role === 'bot')) {
