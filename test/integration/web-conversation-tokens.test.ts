@@ -31,7 +31,11 @@ const chat = (base: string, conversation: string, options: { token?: string | un
     headers: { ...(options.token ? { 'x-conversation-token': options.token } : {}), ...options.headers },
   });
 
-const texts = (answer: WebAnswer) => (answer.json?.messages as Array<{ role: string; text: string }>).map((entry) => `${entry.role}: ${entry.text}`);
+function texts(answer: WebAnswer): string[] {
+  const messages = answer.json?.messages as Array<{ role: string; text: string }> | undefined;
+  if (!messages) throw new Error(`no transcript in ${answer.status} ${answer.text.slice(0, 200)}`);
+  return messages.map((entry) => `${entry.role}: ${entry.text}`);
+}
 
 describe('conversation tokens', () => {
   it('only the token that started a conversation reads it or posts into it; others get the 404 of a conversation that does not exist', async () => {
