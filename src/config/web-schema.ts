@@ -50,6 +50,11 @@ export const webSchema = z
       })
       .optional(),
   })
+  .superRefine((web, context) => {
+    if (web.pageSize !== undefined && web.maxPageSize !== undefined && web.pageSize > web.maxPageSize) {
+      context.addIssue({ code: 'custom', path: ['pageSize'], message: `must not exceed maxPageSize (${web.maxPageSize})` });
+    }
+  })
   .default({});
 
 export type WebConfig = z.output<typeof webSchema>;
