@@ -10,7 +10,8 @@
  *                instant models: statuses, and the actor and critic calls they caused
  *   burst        a legitimate user's reply time alone, then right after 300 one-message
  *                conversations from another address (models: actor 600 ms, critic 300 ms),
- *                and after 300 spread over 30 addresses
+ *                and after 300 spread over 30 addresses (a new conversation, and a second
+ *                message in the user's first one)
  *   transcripts  one conversation filled with 1,000 messages of 7,500 characters, then ten
  *                clients GET it (`?limit=200`) in a loop for 20 s while /healthz is probed every
  *                250 ms: bytes, requests, /healthz answers
@@ -255,14 +256,17 @@ async function flood() {
   }
 }
 
-/** Seconds from a legitimate user's POST to the bot's reply in its transcript, or the status that refused the POST. */
-async function replyTime(base: string, conversation: string, from: string): Promise<number | string> {
+/**
+ * Seconds from a legitimate user's POST to the bot's reply in its transcript (its `replies`-th
+ * bot message), or the status that refused the POST.
+ */
+async function replyTime(base: string, conversation: string, from: string, replies = 1): Promise<number | string> {
   const started = Date.now();
-  const answer = await post(base, conversation, `legitimate question ${conversation}`, from);
+  const answer = await post(base, conversation, `legitimate question ${replies} in ${conversation}`, from);
   if (answer.status !== 202) return `refused: ${answer.status} ${answer.body} (Retry-After ${answer.headers['retry-after'] ?? 'none'})`;
   for (;;) {
     const transcript = await get(base, conversation, '', from);
-    if (transcript.status === 200 && (JSON.parse(transcript.body) as { messages: Array<{ role: string }> }).messages.some((entry) => entry.role === 'bot')) {
+    if (transcript.status === 200 && (JSON.parse(transcript.body) as { messages: Array<{ role: string }> }).messages.filter((entry) => entry.role === 'bot').length >= replies) {
       return (Date.now() - started) / 1000;
     }
     if (Date.now() - started > 300_000) throw new Error('no reply to the legitimate user in 300 s');
@@ -285,6 +289,7 @@ async function burst() {
     // 300 conversations spread over 30 addresses (10 each), then the legitimate user.
     const spreadAnswers = await pool(300, 300, (index) => post(service.url, `spread-${index}`, `spread message ${index}`, `127.0.1.${10 + (index % 30)}`));
     const afterSpread = await replyTime(service.url, 'legit-after-spread', '127.0.0.2');
+    const existingAfterSpread = await replyTime(service.url, 'legit-alone', '127.0.0.2', 2);
     await settle(() => models.actor.calls.length, 5000);
     return {
       scenario: 'burst: a legitimate user (127.0.0.2) while others flood',
@@ -293,6 +298,7 @@ async function burst() {
       replySecondsAfterBurst: afterBurst,
       burstFrom30Addresses: tally(spreadAnswers),
       replySecondsAfterSpreadBurst: afterSpread,
+      replySecondsInAnExistingConversationAfterSpreadBurst: existingAfterSpread,
       actorCalls: models.actor.calls.length,
     };
   } finally {
