@@ -288,8 +288,8 @@ async function burst() {
     await settle(() => models.actor.calls.length, 5000);
     // 300 conversations spread over 30 addresses (10 each), then the legitimate user.
     const spreadAnswers = await pool(300, 300, (index) => post(service.url, `spread-${index}`, `spread message ${index}`, `127.0.1.${10 + (index % 30)}`));
-    const afterSpread = await replyTime(service.url, 'legit-after-spread', '127.0.0.2');
-    const existingAfterSpread = await replyTime(service.url, 'legit-alone', '127.0.0.2', 2);
+    // The user starts a new conversation and writes in the one it has, both at once.
+    const [afterSpread, existingAfterSpread] = await Promise.all([replyTime(service.url, 'legit-after-spread', '127.0.0.2'), replyTime(service.url, 'legit-alone', '127.0.0.2', 2)]);
     await settle(() => models.actor.calls.length, 5000);
     return {
       scenario: 'burst: a legitimate user (127.0.0.2) while others flood',
