@@ -88,8 +88,11 @@ export function createConversationAccess(options: { storage: () => AdapterStorag
     async identify(request: HttpRequest, clientKey: string): Promise<{ requester: Requester; clientKey: string } | { refusal: { status: number; error: string } }> {
       if (mode.kind === 'open') return { requester: { kind: 'open' }, clientKey };
       if (mode.kind === 'hook') {
-        const parsed = identitySchema.safeParse(await mode.authenticate(request));
-        if (!parsed.success) return { refusal: { status: 401, error: 'sign in to use the chat' } };
+        const answer = await mode.authenticate(request);
+        if (answer === null || answer === undefined) return { refusal: { status: 401, error: 'sign in to use the chat' } };
+        const parsed = identitySchema.safeParse(answer);
+        // A malformed identity is the operator's bug, not the user's: a 500 and a log line.
+        if (!parsed.success) throw new Error(`the web chat's authenticate hook returned an invalid identity: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
         const identity: WebIdentity = parsed.data;
         return { requester: { kind: 'user', identity }, clientKey: `user:${sha256(identity.key ?? identity.user.id)}` };
       }

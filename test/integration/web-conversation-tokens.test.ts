@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { WebAuthenticate } from '../../adapters/web/conversation-access.js';
+import type { WebAuthenticate, WebIdentity } from '../../adapters/web/conversation-access.js';
 import type { HttpRequest } from '../../src/core/ports.js';
 import { type Countersign, createCountersign } from '../../src/main.js';
 import { conversationHeaders, criticInput, type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';
@@ -142,6 +142,7 @@ describe('the authenticate hook', () => {
   /** A stand-in for the operator's session lookup: `Authorization: Session <user>`; the limit key is the user's account. */
   const authenticate: WebAuthenticate = (request: HttpRequest) => {
     const match = /^Session (\w+)$/.exec(String(request.headers.authorization ?? ''));
+    if (match?.[1] === 'broken') return { user: { name: 'no id' } } as unknown as WebIdentity;
     return match ? { user: { id: `user-${match[1]}`, name: match[1] }, key: `account-${match[1]}` } : null;
   };
 
@@ -167,6 +168,9 @@ describe('the authenticate hook', () => {
     // A conversation token is no way in when the hook decides.
     expect((await chat(service.url, 'hook-1', { token: newToken() })).status).toBe(401);
     expect(await chat(service.url, 'hook-1', { text: 'anonymous' })).toMatchObject({ status: 401, json: { error: 'sign in to use the chat' } });
+
+    // A hook that answers something other than an identity or null is the operator's bug: 500, logged, no details out.
+    expect(await chat(service.url, 'hook-1', { headers: { authorization: 'Session broken' } })).toMatchObject({ status: 500, json: { error: 'internal error' } });
 
     // Both users post from the same address; the per-client limit counts each account.
     expect((await chat(service.url, 'hook-2', { ...as('alice'), text: 'alice again' })).status).toBe(202);
