@@ -7,3 +7,4 @@ export type * from './core/types.js';
 export type * from './core/ports.js';
 export { createOpenAIModelClient, type OpenAIModelClientOptions } from './agents/openai-model-client.js';
 export { createWebAdapter, type WebAdapterOptions } from '../adapters/web/web-adapter.js';
+export type { WebAuthenticate, WebIdentity } from '../adapters/web/conversation-access.js';

@@ -3,6 +3,7 @@ import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { WebAuthenticate } from '../adapters/web/conversation-access.js';
 import { createWebAdapter } from '../adapters/web/web-adapter.js';
 import { createActor } from './agents/actor.js';
 import { createCritic } from './agents/critic.js';
@@ -22,6 +23,7 @@ import { createHttpRoutes, createHttpServer } from './http/http-server.js';
 import { createAuthLimiter } from './http/auth-limiter.js';
 import { registerDashboard } from './http/dashboard.js';
 import { createReviewCredentials } from './http/review-credentials.js';
+import { createRateLimits } from './http/rate-limits.js';
 import { registerReviewApi } from './http/review-api.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -51,6 +53,11 @@ export interface CountersignOptions {
   gate?: TurnGate;
   /** How often workers re-queue conversations whose work lost its job (a crash between steps). @defaultValue 5000 */
   reconcileIntervalMs?: number;
+  /** The web chat's library-only options (the rest is the `web:` section of the configuration). */
+  web?: {
+    /** Map requests to the operator's own users instead of conversation tokens (docs/security-web.md). */
+    authenticate?: WebAuthenticate;
+  };
 }
 
 export interface Countersign {
@@ -73,10 +80,10 @@ export interface Countersign {
   health(): Promise<{ ok: boolean; redis: string; workers: string; models?: { actor: ModelHealth; critic: ModelHealth } }>;
 }
 
-async function buildAdapters(config: Config): Promise<ChatAdapter[]> {
+async function buildAdapters(config: Config, web: CountersignOptions['web']): Promise<ChatAdapter[]> {
   const adapters: ChatAdapter[] = [];
   for (const name of config.adapters) {
-    if (name === 'web') adapters.push(createWebAdapter({ maxMessageChars: config.turn.maxMessageChars }));
+    if (name === 'web') adapters.push(createWebAdapter({ maxMessageChars: config.turn.maxMessageChars, ...config.web, ...web }));
     if (name === 'slack') {
       const { createSlackAdapter } = await import('../adapters/slack/slack-adapter.js');
       adapters.push(createSlackAdapter({ ...config.slack }));
@@ -289,9 +296,10 @@ export function createCountersign(options: CountersignOptions): Countersign {
       await redis.connect();
       queue = createConversationQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.queue.attempts, eventsMaxLength: config.retention.queueEventsMaxEntries });
       queue.queue.on('error', (error) => connection.error(error, 'queue'));
-      const built = options.adapters ?? (await buildAdapters(config));
+      const built = options.adapters ?? (await buildAdapters(config, options.web));
       for (const adapter of built) adapters.set(adapter.platform, adapter);
       const routes = createHttpRoutes(http);
+      const limits = createRateLimits({ redis, keys, metrics });
       if (role !== 'worker') {
         const credentials = createReviewCredentials({
           sharedToken: config.review.token,
@@ -326,6 +334,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
           http: routes,
           logger: logger.child({ adapter: adapter.platform }),
           inbound: role !== 'worker',
+          limits,
         };
         await adapter.start(context);
       }

@@ -3,6 +3,7 @@ import { httpEnvironment } from './http-schema.js';
 import { reviewIdentityEnvironment } from './review-identity-schema.js';
 import { slackEnvironment } from './slack-schema.js';
 import { storageEnvironment } from './storage-schema.js';
+import { webEnvironment } from './web-schema.js';
 
 /**
  * Every environment variable countersign reads and the config path it sets. Environment wins
@@ -28,6 +29,7 @@ export const ENVIRONMENT: Record<string, string> = {
   QUEUE_STALLED_INTERVAL_MS: 'queue.stalledIntervalMs',
   ...httpEnvironment,
   ...reviewIdentityEnvironment,
+  ...webEnvironment,
   ...slackEnvironment,
   ...discordEnvironment,
   ...storageEnvironment,

@@ -5,6 +5,7 @@ import { httpSchema } from './http-schema.js';
 import { DEFAULT_SESSION, reviewIdentityFields } from './review-identity-schema.js';
 import { slackSchema } from './slack-schema.js';
 import { inboxSchema, retentionSchema, reviewNotificationsSchema } from './storage-schema.js';
+import { webSchema } from './web-schema.js';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
@@ -124,6 +125,7 @@ export const configSchema = z
     shutdownTimeoutMs: positiveInt.default(25_000),
     /** Timeouts, connection cap, trusted proxy, cookies and guess limits of the HTTP server (http-schema.ts). */
     http: httpSchema,
+    web: webSchema,
     slack: slackSchema,
     discord: discordSchema,
     /** How long each kind of Redis key is kept (src/config/storage-schema.ts, docs/data-model.md). */

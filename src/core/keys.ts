@@ -80,6 +80,8 @@ export function createKeys(prefix: string) {
      * gives, or `retention.conversationSeconds` when it gives none; lists may also be capped.
      */
     adapter: (platform: string, key: string) => `${prefix}:adapter:${platform}:${key}`,
+    /** STRING counters with a TTL of one window: a rate limit's points used, `limit:<name>:<client>`. */
+    rateLimit: (name: string) => `${prefix}:limit:${name}`,
   };
 }
 

@@ -109,8 +109,8 @@ export interface AdapterStorage {
   get(key: string): Promise<string | null>;
   /** Set, expiring after `ttlSeconds` (default: the conversation retention). */
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
-  /** Set only if absent; true when this call set it. */
-  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /** Set only if absent (with no expiry when `ttlSeconds` is not given); true when this call set it. */
+  setIfAbsent(key: string, value: string, ttlSeconds?: number): Promise<boolean>;
   delete(key: string): Promise<void>;
   /**
    * Append to a list, in one atomic step: with `once`, only when the `once` key was not set
@@ -123,6 +123,27 @@ export interface AdapterStorage {
   range(listKey: string, start: number, stop: number): Promise<string[]>;
   /** Items in a list (0 when there is none). */
   length(listKey: string): Promise<number>;
+  /**
+   * A page of a list by position: position 0 is the first item ever appended, and items
+   * trimmed away (`keep`) still count, so a position names the same item for good. Returns up
+   * to `limit` kept items before position `before` (default: the end), oldest first; `first` is
+   * the position of `items[0]`, `oldest` that of the oldest item still kept, `total` the number
+   * ever appended.
+   */
+  page(listKey: string, options: { before?: number; limit: number }): Promise<ListPage>;
+  /**
+   * Take back an item just appended (the newest occurrence of `value`) and its `once` key, when
+   * what it recorded did not happen after all (a message the inbox then refused): a retry can
+   * append it again.
+   */
+  retract(listKey: string, value: string, options?: { once?: string }): Promise<void>;
+}
+
+export interface ListPage {
+  items: string[];
+  first: number;
+  oldest: number;
+  total: number;
 }
 
 export interface AppendOptions {
@@ -152,6 +173,23 @@ export interface ReviewSummary {
   reviewUrl?: string;
 }
 
+/** What a rate limit answers: go ahead, or wait this long. */
+export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** One limit, shared by every process of a deployment: so many points per window, per key. */
+export interface RateLimit {
+  /** Take `points` (1 by default) for `key`; refused once the window's points are used up. */
+  take(key: string, points?: number): Promise<RateLimitDecision>;
+  /** Give points back (a request that a later limit refused did not happen). */
+  giveBack(key: string, points?: number): Promise<void>;
+}
+
+/** Where adapters get their rate limits (Redis-backed, refusals counted in the metrics). */
+export interface RateLimits {
+  /** A limit of `points` per `durationSeconds`, named for its Redis keys and the metrics label. */
+  create(name: string, options: { points: number; durationSeconds: number }): RateLimit;
+}
+
 export interface HttpRequest {
   method: string;
   url: string;
@@ -162,6 +200,8 @@ export interface HttpRequest {
   body: unknown;
   /** The body's exact bytes, for routes registered with `rawBody: true` (signature checks). */
   rawBody?: Buffer;
+  /** The client's address as the HTTP server sees it (a proxy's forwarded address only when the server trusts that proxy). */
+  ip?: string;
 }
 
 /** A request as far as it has arrived before its body is read: what a route's `precheck` sees. */
@@ -200,6 +240,8 @@ export interface AdapterContext {
   logger: Logger;
   /** Whether this process takes platform input (connects gateways, serves webhooks). */
   inbound: boolean;
+  /** Rate limits shared by the deployment's processes (createCountersign always gives them). */
+  limits?: RateLimits;
 }
 
 /**

@@ -96,6 +96,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   }
   const web = createWebAdapter({
     maxMessageChars: config.turn.maxMessageChars,
+    ...config.web,
     page: {
       ...(offline
         ? { notice: 'Offline demo: the actor and the critic are rule-based stand-ins running inside countersign, not language models. Set OPENAI_API_KEY to use real models.' }

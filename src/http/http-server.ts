@@ -99,6 +99,7 @@ function toHttpRequestHead(request: FastifyRequest): HttpRequestHead {
     headers: request.headers,
     params: (request.params ?? {}) as Record<string, string>,
     query: (request.query ?? {}) as Record<string, string | undefined>,
+    ip: request.ip,
   };
 }
 

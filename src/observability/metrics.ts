@@ -34,7 +34,9 @@ export function createMetrics() {
     labelNames: ['platform', 'decision'] as const,
     registers: [registry],
   });
-  return { registry, turns, verdicts, ingested, turnSeconds, modelSeconds, inboxRefused, reviewNotifications };
+
+  const limitRefusals = new Counter({ name: 'countersign_http_limit_refusals_total', help: 'Requests refused (429) by a rate limit, by limit', labelNames: ['limit'] as const, registers: [registry] });
+  return { registry, turns, verdicts, ingested, turnSeconds, modelSeconds, inboxRefused, reviewNotifications, limitRefusals };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

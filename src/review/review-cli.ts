@@ -8,7 +8,7 @@ import os from 'node:os';
 import { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
 import type { Config } from '../config/schema.js';
-import { CountersignError, describeError } from '../core/errors.js';
+import { CountersignError } from '../core/errors.js';
 import { createKeys, type Keys } from '../core/keys.js';
 import { conversationKey, currentDraft, type Reviewer, type Turn } from '../core/types.js';
 import { createConversationQueue } from '../queue/conversation-queue.js';

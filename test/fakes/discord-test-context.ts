@@ -98,11 +98,24 @@ export function createDiscordTestContext(options: { inbound?: boolean } = {}): D
       async length(listKey) {
         return lists.get(listKey)?.length ?? 0;
       },
+      async retract(listKey, value, retractOptions) {
+        const items = lists.get(listKey) ?? [];
+        const at = items.lastIndexOf(value);
+        if (at >= 0) lists.set(listKey, [...items.slice(0, at), ...items.slice(at + 1)]);
+        if (retractOptions?.once) store.delete(retractOptions.once);
+      },
       async range(listKey, start, stop) {
         const items = lists.get(listKey) ?? [];
         const from = start < 0 ? Math.max(items.length + start, 0) : start;
         const to = stop < 0 ? items.length + stop : stop;
         return items.slice(from, to + 1);
+      },
+      async page(listKey, pageOptions) {
+        // Nothing here trims, so positions are indexes.
+        const items = lists.get(listKey) ?? [];
+        const before = Math.min(pageOptions.before ?? items.length, items.length);
+        const first = Math.max(before - pageOptions.limit, 0);
+        return { items: items.slice(first, before), first, oldest: 0, total: items.length };
       },
     },
     http: { route() {} },

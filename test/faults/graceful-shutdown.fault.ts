@@ -6,7 +6,7 @@
  * handed back. Every user message is answered exactly once, in order.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { criticInput, verdict } from '../helpers/pipeline.js';
+import { conversationHeaders, criticInput, verdict } from '../helpers/pipeline.js';
 import { randomPrefix, REDIS_URL } from '../helpers/redis.js';
 import {
   actorTurnTexts,
@@ -117,7 +117,7 @@ describe('graceful shutdown', () => {
           if (message > MESSAGES && terminationsDone) break;
           const response = await fetch(`${ingest.url}/api/chat/gs-${index}/messages`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', ...conversationHeaders(`gs-${index}`) },
             body: JSON.stringify({ text: `c${index}-m${message}`, clientMessageId: `gs-${index}-${message}` }),
           });
           expect(response.status).toBe(202);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { type ModelScript, type ModelServer, type ModelServerAnswer, type ModelServerRequest, startModelServer } from '../../src/demo/model-server.js';
-import { waitFor } from '../helpers/pipeline.js';
+import { conversationHeaders, readWholeTranscript, waitFor } from '../helpers/pipeline.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const RESULTS_DIR = process.env.FAULTS_RESULTS_DIR ?? path.join(tmpdir(), 'countersign-faults');
@@ -212,6 +212,17 @@ export interface ProcessOptions {
   config?: Record<string, unknown>;
 }
 
+/**
+ * The scenarios load the web chat from one address with many conversations on purpose, so the
+ * web chat's limits are lifted unless a scenario's env sets them (hostile-web does).
+ */
+export const LIFTED_WEB_LIMITS = {
+  WEB_MESSAGES_PER_MINUTE: '0',
+  WEB_CONVERSATIONS_PER_MINUTE: '0',
+  WEB_GLOBAL_MESSAGES_PER_MINUTE: '0',
+  WEB_GLOBAL_CONVERSATIONS_PER_MINUTE: '0',
+};
+
 /** `node --import tsx src/cli.ts start --role <role> --config <file>`; resolves once it logged "countersign started". */
 export async function startProcess(options: ProcessOptions): Promise<ServiceProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'countersign-fault-'));
@@ -220,7 +231,7 @@ export async function startProcess(options: ProcessOptions): Promise<ServiceProc
   writeFileSync(configFile, options.config ? JSON.stringify(options.config) : '# environment only\n');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--role', options.role, '--config', configFile], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...options.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...LIFTED_WEB_LIMITS, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -458,7 +469,7 @@ export async function postChat(baseUrl: string, conversation: string, text: stri
     try {
       const response = await fetch(`${baseUrl}/api/chat/${conversation}/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...conversationHeaders(conversation) },
         body: JSON.stringify({ text, user: 'tester', ...(clientMessageId ? { clientMessageId } : {}) }),
       });
       return { status: response.status, body: (await response.json().catch(() => ({}))) as Record<string, unknown> };
@@ -469,10 +480,9 @@ export async function postChat(baseUrl: string, conversation: string, text: stri
   }
 }
 
+/** A conversation's whole transcript, every page, with its token (as its client reads it). */
 export async function webTranscript(baseUrl: string, conversation: string): Promise<WebEntry[]> {
-  const response = await fetch(`${baseUrl}/api/chat/${conversation}/messages`);
-  if (response.status !== 200) throw new Error(`GET ${conversation} answered ${response.status}`);
-  return ((await response.json()) as { messages: WebEntry[] }).messages;
+  return readWholeTranscript<WebEntry>(baseUrl, conversation);
 }
 
 export interface WebTally {

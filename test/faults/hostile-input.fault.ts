@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ModelServerAnswer } from '../../src/demo/model-server.js';
 import { type Countersign, createCountersign } from '../../src/main.js';
 import { type FakeSlack, signSlackBody, startFakeSlack } from '../fakes/fake-slack.js';
-import { criticInput, HOLDING, type Pipeline, REVIEW_TOKEN, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
+import { conversationHeaders, criticInput, HOLDING, type Pipeline, REVIEW_TOKEN, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
 import { actorTurnTexts, createLogSink, report, sleep, webTranscript, reseed } from './harness.js';
 
 reseed('hostile-input');
@@ -200,7 +200,7 @@ describe('hostile input', () => {
 
     // ---- 4. characters and sizes on the web chat ----
     const zeroWidth = 'pay\u200Bpal re\u200Dfund\uFEFF now \u202Eolleh\u202C \u2066isolated\u2069';
-    const sent = await (await fetch(`${url}/api/chat/hostile-chars/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: zeroWidth }) })).json();
+    const sent = await (await fetch(`${url}/api/chat/hostile-chars/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...conversationHeaders('hostile-chars') }, body: JSON.stringify({ text: zeroWidth }) })).json();
     expect(sent).toMatchObject({ duplicate: false });
     const huge = 'A'.repeat(100_000);
     const hugeAnswer = await fetch(`${url}/api/chat/hostile-huge/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: huge }) });
@@ -226,7 +226,7 @@ describe('hostile input', () => {
     // ---- 5. user text that imitates the critic's verdict or orders it to approve ----
     const criticCallsBefore = criticCalls;
     for (const [index, text] of INJECTIONS.entries()) {
-      const answer = await fetch(`${url}/api/chat/inject-${index}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+      const answer = await fetch(`${url}/api/chat/inject-${index}/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...conversationHeaders(`inject-${index}`) }, body: JSON.stringify({ text }) });
       expect(answer.status).toBe(202);
     }
     for (const index of INJECTIONS.keys()) {

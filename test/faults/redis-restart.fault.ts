@@ -8,7 +8,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { criticInput, verdict, waitFor } from '../helpers/pipeline.js';
+import { conversationHeaders, criticInput, verdict, waitFor } from '../helpers/pipeline.js';
 import { randomPrefix } from '../helpers/redis.js';
 import {
   actorTurnTexts,
@@ -113,7 +113,7 @@ describe('redis restart', () => {
       for (;;) {
         const response = await fetch(`${ingest.url}/api/chat/${conversation}/messages`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...conversationHeaders(conversation) },
           body: JSON.stringify({ text, clientMessageId: id }),
           signal: AbortSignal.timeout(5000),
         }).catch(() => null);

@@ -4,6 +4,7 @@
  * played by two scriptable OpenAI-compatible model servers reached through the real `openai`
  * client. Every helper waits for conditions with a generous deadline; nothing measures time.
  */
+import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -72,6 +73,32 @@ export function turnMessages(request: Pick<ModelServerRequest, 'messages'>): str
   let start = messages.length;
   while (start > 0 && messages[start - 1]!.role === 'user') start--;
   return messages.slice(start).map((message) => message.content);
+}
+
+const conversationTokens = new Map<string, string>();
+
+/**
+ * The `X-Conversation-Token` header of a web conversation, as a client sends it with every
+ * request: a token of its own choosing (144 random bits), the same for every request of that
+ * conversation in this test process.
+ */
+export function conversationHeaders(conversation: string): { 'x-conversation-token': string } {
+  if (!conversationTokens.has(conversation)) conversationTokens.set(conversation, randomBytes(18).toString('base64url'));
+  return { 'x-conversation-token': conversationTokens.get(conversation)! };
+}
+
+/** Every entry of a web transcript: the newest page, then earlier ones through `previous`. */
+export async function readWholeTranscript<T>(baseUrl: string, conversation: string): Promise<T[]> {
+  const entries: T[] = [];
+  let path: string | null = `/api/chat/${conversation}/messages`;
+  while (path) {
+    const response = await fetch(`${baseUrl}${path}`, { headers: conversationHeaders(conversation) });
+    if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
+    const page = (await response.json()) as { messages: T[]; previous: string | null };
+    entries.unshift(...page.messages);
+    path = page.previous;
+  }
+  return entries;
 }
 
 export interface TranscriptMessage {
@@ -166,6 +193,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     REVIEW_TOKEN,
     HOLDING_MESSAGE: HOLDING,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Every test client posts from 127.0.0.1, many conversations on purpose: the web chat's
+    // limits are lifted here (the web-limits tests turn them on).
+    WEB_MESSAGES_PER_MINUTE: '0',
+    WEB_CONVERSATIONS_PER_MINUTE: '0',
+    WEB_GLOBAL_MESSAGES_PER_MINUTE: '0',
+    WEB_GLOBAL_CONVERSATIONS_PER_MINUTE: '0',
     ...options.env,
   };
   const config = loadConfig({ file: '/nonexistent-countersign.yaml', env });
@@ -187,9 +220,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   };
 
   async function transcript(conversation: string): Promise<TranscriptMessage[]> {
-    const response = await fetch(`${url()}/api/chat/${conversation}/messages`);
-    if (response.status !== 200) throw new Error(`GET messages answered ${response.status}`);
-    return ((await response.json()) as { messages: TranscriptMessage[] }).messages;
+    return readWholeTranscript<TranscriptMessage>(url(), conversation);
   }
 
   async function botTexts(conversation: string): Promise<string[]> {
@@ -223,7 +254,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     async send(conversation, text, extra = {}) {
       const response = await fetch(`${url()}/api/chat/${conversation}/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...conversationHeaders(conversation) },
         body: JSON.stringify({ text, user: 'tester', ...extra }),
       });
       return { status: response.status, body: (await response.json()) as { messageId?: string; duplicate?: boolean; error?: string } };

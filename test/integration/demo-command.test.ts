@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/demo/demo-command.js';
 import { DEMO_PROMPTS } from '../../src/demo/demo-models.js';
-import { waitFor } from '../helpers/pipeline.js';
+import { conversationHeaders, waitFor } from '../helpers/pipeline.js';
 import { connectRedis, deletePrefix, randomPrefix, REDIS_URL } from '../helpers/redis.js';
 
 describe('npm run demo (offline models)', () => {
@@ -37,10 +37,10 @@ describe('npm run demo (offline models)', () => {
 
   const chat = async (conversation: string, text?: string) => {
     if (text !== undefined) {
-      const response = await fetch(`${demo.url}/api/chat/${conversation}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+      const response = await fetch(`${demo.url}/api/chat/${conversation}/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...conversationHeaders(conversation) }, body: JSON.stringify({ text }) });
       expect(response.status).toBe(202);
     }
-    const response = await fetch(`${demo.url}/api/chat/${conversation}/messages`);
+    const response = await fetch(`${demo.url}/api/chat/${conversation}/messages`, { headers: conversationHeaders(conversation) });
     return ((await response.json()) as { messages: Array<{ role: string; text: string }> }).messages.filter((m) => m.role === 'bot').map((m) => m.text);
   };
 

@@ -7,7 +7,7 @@ import net from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Countersign, createCountersign } from '../../src/main.js';
-import { type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';
+import { conversationHeaders, type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';
 
 let pipeline: Pipeline | undefined;
 let service: Countersign | undefined;
@@ -34,7 +34,7 @@ describe('model retries in the log', () => {
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
     service = createCountersign({ config: pipeline.config, logger });
     await service.start();
-    await fetch(`${service.url}/api/chat/retries/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Hello?' }) });
+    await fetch(`${service.url}/api/chat/retries/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...conversationHeaders('retries') }, body: JSON.stringify({ text: 'Hello?' }) });
     await waitFor(() => lines.some((line) => line.msg === 'turn posted'), 'the turn to be posted');
     expect(calls).toBe(3);
     const retries = lines.filter((line) => /retrying/.test(String(line.msg)));

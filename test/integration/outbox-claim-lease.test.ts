@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createWebAdapter } from '../../adapters/web/web-adapter.js';
 import type { ChatAdapter } from '../../src/core/ports.js';
 import { type Countersign, createCountersign } from '../../src/main.js';
-import { deferred, type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';
+import { conversationHeaders, deferred, type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';
 
 let pipeline: Pipeline | undefined;
 const services: Countersign[] = [];
@@ -37,7 +37,7 @@ describe('a send interrupted by a dying worker', () => {
     await first.start();
     const response = await fetch(`${first.url}/api/chat/lease/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...conversationHeaders('lease') },
       body: JSON.stringify({ text: 'Are you there?' }),
     });
     expect(response.status).toBe(202);
@@ -53,7 +53,7 @@ describe('a send interrupted by a dying worker', () => {
     services.push(second);
     await second.start();
     const transcript = async () => {
-      const answer = await fetch(`${second.url}/api/chat/lease/messages`);
+      const answer = await fetch(`${second.url}/api/chat/lease/messages`, { headers: conversationHeaders('lease') });
       return ((await answer.json()) as { messages: Array<{ role: string; text: string }> }).messages.filter((entry) => entry.role === 'bot');
     };
     // Lock (2 s) + stalled checks (1 s) + a short job retry; the old fixed 60 s lease cannot make it.

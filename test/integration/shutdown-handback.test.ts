@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Countersign, createCountersign } from '../../src/main.js';
-import { deferred, type Pipeline, startPipeline, turnMessages, waitFor } from '../helpers/pipeline.js';
+import { conversationHeaders, deferred, type Pipeline, startPipeline, turnMessages, waitFor } from '../helpers/pipeline.js';
 
 let pipeline: Pipeline | undefined;
 const services: Countersign[] = [];
@@ -38,7 +38,7 @@ describe('stop() with a turn still running past the shutdown timeout', () => {
     await first.start();
     const response = await fetch(`${first.url}/api/chat/handback/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...conversationHeaders('handback') },
       body: JSON.stringify({ text: 'Still there?' }),
     });
     expect(response.status).toBe(202);
@@ -50,7 +50,7 @@ describe('stop() with a turn still running past the shutdown timeout', () => {
     services.push(second);
     await second.start();
     const botTexts = async () => {
-      const answer = await fetch(`${second.url}/api/chat/handback/messages`);
+      const answer = await fetch(`${second.url}/api/chat/handback/messages`, { headers: conversationHeaders('handback') });
       return ((await answer.json()) as { messages: Array<{ role: string; text: string }> }).messages.filter((entry) => entry.role === 'bot').map((entry) => entry.text);
     };
     await waitFor(async () => (await botTexts()).length === 1, 'the handed-back turn to be answered', { timeoutMs: 25_000 });

@@ -5,6 +5,7 @@ import { createWebAdapter } from '../../adapters/web/web-adapter.js';
 import { createKeys } from '../../src/core/keys.js';
 import type { AdapterContext, HttpRequest, HttpResponse, IngestResult } from '../../src/core/ports.js';
 import type { InboundMessage } from '../../src/core/types.js';
+import { createRateLimits } from '../../src/http/rate-limits.js';
 import { createAdapterStorage } from '../../src/queue/adapter-storage.js';
 import { connectRedis, deletePrefix, randomPrefix } from '../helpers/redis.js';
 
@@ -24,7 +25,8 @@ afterEach(async () => {
 const request = (method: string, conversationId: string, body?: unknown): HttpRequest => ({
   method,
   url: `/api/chat/${conversationId}/messages`,
-  headers: {},
+  headers: { 'x-conversation-token': 'a-token-of-the-test-client-0123456789' },
+  ip: '127.0.0.1',
   params: { conversationId },
   query: {},
   body,
@@ -56,12 +58,14 @@ describe('the web transcript', () => {
       http: { route: ({ method, url, handler }) => routes.set(`${method} ${url}`, handler) },
       logger: pino({ level: 'silent' }),
       inbound: true,
+      limits: createRateLimits({ redis, keys: createKeys(prefix) }),
     };
     await adapter.start(context);
     const posted = await routes.get('POST /api/chat/:conversationId/messages')!(request('POST', 'fast', { text: 'question' }));
     expect(posted.status).toBe(202);
     const listed = await routes.get('GET /api/chat/:conversationId/messages')!(request('GET', 'fast'));
-    const messages = (listed.body as { messages: Array<{ role: string; text: string }> }).messages;
+    // The GET answers the stored JSON entries as one JSON text.
+    const messages = (JSON.parse(listed.body as string) as { messages: Array<{ role: string; text: string }> }).messages;
     expect(messages.map((message) => [message.role, message.text])).toEqual([
       ['user', 'question'],
       ['bot', 'fast reply'],
