@@ -111,6 +111,8 @@ export function describeIssue(issue: z.core.$ZodIssue, tree: unknown, schema: un
     return { path, message: parts.join('; ') };
   }
   const raw = valueAt(tree, issue.path);
+  // A schema's own message says it best; only zod's generic ones are rewritten below.
+  if (!/^Invalid (input|option)/.test(issue.message)) return { path, message: issue.message };
   if (issue.code === 'invalid_type' && issue.expected === 'number' && raw !== undefined) {
     return { path, message: `${quote(raw)} is not a number${unitHint(issue.path)}` };
   }

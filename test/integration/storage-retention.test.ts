@@ -10,7 +10,7 @@ import type { ModelScript } from '../../src/demo/model-server.js';
 import { createCountersign } from '../../src/main.js';
 import { createLogSink } from '../faults/harness.js';
 import { census } from '../helpers/key-census.js';
-import { criticInput, HOLDING, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
+import { conversationHeaders, criticInput, HOLDING, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
 
 /** Keys bounded otherwise than by an expiry: indexes (trimmed), streams (trimmed), BullMQ's own. */
 const INDEXES = new Set(['audit', 'audit:review', 'review:pending', 'review:resolved', 'conversations:pending', 'bullmq']);
@@ -55,6 +55,8 @@ describe('storage retention', () => {
       'adapter:web:transcript': 1000,
       'adapter:web:user': 1000,
       'adapter:web:sent': 1000,
+      // The conversation's owner (its token's hash) lives exactly as long as its transcript.
+      'adapter:web:owner': 1000,
     };
     const found = await census(pipeline.redis, pipeline.prefix, { bytes: false });
     const bounded = found.keys.filter((item) => !INDEXES.has(item.group));
@@ -165,13 +167,13 @@ describe('storage retention', () => {
     const post = async (conversation: string, text: string, clientMessageId?: string) => {
       const response = await fetch(`${service.url}/api/chat/${conversation}/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...conversationHeaders(conversation) },
         body: JSON.stringify({ text, ...(clientMessageId ? { clientMessageId } : {}) }),
       });
       return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Record<string, unknown> };
     };
     const transcript = async (conversation: string) =>
-      ((await (await fetch(`${service.url}/api/chat/${conversation}/messages`)).json()) as { messages: Array<{ role: string; text: string }> }).messages;
+      ((await (await fetch(`${service.url}/api/chat/${conversation}/messages`, { headers: conversationHeaders(conversation) })).json()) as { messages: Array<{ role: string; text: string }> }).messages;
 
     // By messages: five wait, the sixth to eighth are refused.
     expect((await post('cap-a', 'my lawyer says hi')).status).toBe(202);

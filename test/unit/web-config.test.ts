@@ -62,7 +62,7 @@ describe('the web: section', () => {
       expect.arrayContaining([
         'environment WEB_MESSAGES_PER_MINUTE: web.limits.perClient.messagesPerMinute: must be 0 (no limit) or more',
         'environment WEB_CONVERSATION_TOKENS: web.conversationTokens: must be on or off',
-        `${file}: web.limits: unknown field "perMinute"`,
+        `${file}: web.limits: unknown field "perMinute" (the fields here: perClient, global)`,
         expect.stringMatching(/web\.transcriptKeep: /),
       ]),
     );
