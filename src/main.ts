@@ -117,8 +117,10 @@ export function createCountersign(options: CountersignOptions): Countersign {
   // adapter looks before it posts a part whose claim lapsed.
   const outbox = createOutbox({ redis, keys, adapters, logger, claimLeaseMs: config.queue.lockDurationMs });
   const audit = createAuditLog({ redis, keys, logger });
+  // One gate for the models' texts and the reviewers': every check and rule applies to what is posted.
+  const gate = options.gate ?? createEscalationGate({ rules: config.escalation.rules, checks: config.escalation.checks, reviewerText: config.review.checkReviewerText });
   // The review service shows resolutions through whichever adapters start() puts in the map.
-  const review = createReviewService({ redis, keys, enqueue: (conversation) => queue.enqueue(conversation), adapters, logger, audit });
+  const review = createReviewService({ redis, keys, enqueue: (conversation) => queue.enqueue(conversation), adapters, logger, audit, gate });
   const http = createHttpServer({ logger });
   let url = '';
   let worker: Worker | null = null;
@@ -150,7 +152,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     history: { budget: config.turn.history.budget, unit: config.turn.history.unit },
     holdingMessage: config.review.holdingMessage,
     holdConversation: config.review.holdConversation,
-    gate: options.gate ?? createEscalationGate({ rules: config.escalation.rules, checks: config.escalation.checks }),
+    gate,
     events: {
       verdict: (turn, verdict) => {
         metrics.verdicts.inc({ decision: verdict.decision });

@@ -23,6 +23,13 @@ export const ENVIRONMENT: Record<string, string> = {
   WORKER_CONCURRENCY: 'queue.concurrency',
   QUEUE_LOCK_DURATION_MS: 'queue.lockDurationMs',
   QUEUE_STALLED_INTERVAL_MS: 'queue.stalledIntervalMs',
+  QUEUE_TURNS_PER_JOB: 'queue.turnsPerJob',
+  TURN_PROMPT_MAX_MESSAGES: 'turn.prompt.maxMessages',
+  TURN_PROMPT_MAX_CHARS: 'turn.prompt.maxChars',
+  MODEL_CALLS_PER_CONVERSATION: 'turn.modelCalls.perConversation',
+  MODEL_CALLS_GLOBAL: 'turn.modelCalls.global',
+  MODEL_CALLS_WHEN_SPENT: 'turn.modelCalls.whenSpent',
+  REVIEW_CHECK_REVIEWER_TEXT: 'review.checkReviewerText',
   ...slackEnvironment,
   ...discordEnvironment,
 };

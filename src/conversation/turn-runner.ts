@@ -43,11 +43,39 @@ export interface GateContext {
   turnsInConversation: number;
 }
 
-/** Hooks for the escalation rules; both may only make a turn stricter. */
+/** Who wrote a text that is about to be approved. */
+export type TextAuthor = 'actor' | 'critic' | 'reviewer';
+
+/** A text about to be approved, and where it came from. */
+export interface GateSubject {
+  text: string;
+  author: TextAuthor;
+  /** The critic's verdict that approves it (`approve` or `edit`); for a reviewer, the turn's last verdict. */
+  verdict: Verdict | null;
+  /** A reviewer approving the draft as it was drafted (not writing a text of their own). */
+  asDrafted?: boolean;
+}
+
+/**
+ * The escalation rules and the deterministic checks. Every hook may only make a turn stricter.
+ *
+ * The invariant: every check and every rule applies to the text that is about to be posted,
+ * whoever wrote it. `beforeApproval` is that one step; the critic step calls it on the exact
+ * text of every approval it makes (the actor's draft or redraft it approved, its own edit), and
+ * the review service on a reviewer's text (as `review.checkReviewerText` says).
+ */
 export interface TurnGate {
-  /** Cheap deterministic checks of a draft before the critic is called. */
+  /**
+   * The checks of an actor draft before the critic is called: an early exit that saves the
+   * critic call for a draft the checks stop anyway. `beforeApproval` checks the text again.
+   */
   beforeCritic?(turn: Turn, draft: string, context: GateContext): GateDecision | null;
-  /** The rules, after the critic's verdict (null when the critic failed). */
+  /** Every check and every rule on the text about to be approved. */
+  beforeApproval?(turn: Turn, subject: GateSubject, context: GateContext): GateDecision | null;
+  /**
+   * The rules on a verdict that approves nothing (revise, escalate; null when the critic
+   * failed), looking at the draft under review: they may still block or escalate the turn.
+   */
   afterCritic?(turn: Turn, draft: string, verdict: Verdict | null, context: GateContext): GateDecision | null;
 }
 
@@ -208,6 +236,22 @@ export function createTurnRunner(options: TurnRunnerOptions) {
       options.events?.verdict?.(turn, verdict);
       log.info({ decision: verdict.decision, categories: verdict.categories, confidence: verdict.confidence, attempts: outcome.attempts }, 'critic verdict');
 
+      if (verdict.decision === 'approve' || verdict.decision === 'edit') {
+        const approval = approveByCritic(turn, verdict, draftText);
+        // The gate runs on the approval's own text (the draft the critic approved, or its edit):
+        // what is checked is exactly what would be posted, whoever wrote it.
+        const gated = gateApproval(turn, approval, verdict, gateContext);
+        if (gated) return applyGate(turn, gated, history, log);
+        const result = await approveAndDeliver(turn, approval, key);
+        if (result === 'stale') {
+          log.info({ folds: turn.folds }, 'messages arrived during the turn; redrafting with them');
+          revision = undefined;
+          continue;
+        }
+        return result === 'drained' ? 'drained' : 'more';
+      }
+
+      // Nothing is approved (revise, escalate): the rules may still block or escalate the turn.
       const ruled = options.gate?.afterCritic?.(turn, draftText, verdict, gateContext);
       if (ruled) return applyGate(turn, ruled, history, log);
 
@@ -215,24 +259,22 @@ export function createTurnRunner(options: TurnRunnerOptions) {
         await escalate(turn, { source: 'critic', reason: verdict.reason, at: Date.now() }, history, log);
         return 'more';
       }
-      if (verdict.decision === 'revise') {
-        if (turn.revisions >= options.maxRevisions) {
-          await escalate(turn, { source: 'revise-limit', reason: `the critic still asked for a redraft after ${turn.revisions} revisions: ${verdict.feedback}`, at: Date.now() }, history, log);
-          return 'more';
-        }
-        turn.revisions += 1;
-        revision = { previousDraft: draftText, feedback: verdict.feedback! };
-        continue;
+      if (turn.revisions >= options.maxRevisions) {
+        await escalate(turn, { source: 'revise-limit', reason: `the critic still asked for a redraft after ${turn.revisions} revisions: ${verdict.feedback}`, at: Date.now() }, history, log);
+        return 'more';
       }
-      const approval = approveByCritic(turn, verdict, draftText);
-      const result = await approveAndDeliver(turn, approval, key);
-      if (result === 'stale') {
-        log.info({ folds: turn.folds }, 'messages arrived during the turn; redrafting with them');
-        revision = undefined;
-        continue;
-      }
-      return result === 'drained' ? 'drained' : 'more';
+      turn.revisions += 1;
+      revision = { previousDraft: draftText, feedback: verdict.feedback! };
     }
+  }
+
+  /**
+   * The one gate of every text the critic step approves: every check and every rule on the
+   * approval's exact text, the author named (the actor's draft or redraft, or the critic's edit).
+   */
+  function gateApproval(turn: Turn, approval: Approval, verdict: Verdict, context: GateContext): GateDecision | null {
+    const author = approval.source.kind === 'critic' && approval.source.decision === 'edit' ? 'critic' : 'actor';
+    return options.gate?.beforeApproval?.(turn, { text: approval.text, author, verdict }, context) ?? null;
   }
 
   /** Persist the approval (or fold late messages in) and deliver it. */

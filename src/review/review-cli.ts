@@ -14,6 +14,7 @@ import { conversationKey, currentDraft, type Reviewer, type Turn } from '../core
 import { createConversationQueue } from '../queue/conversation-queue.js';
 import { createAuditLog } from './audit-log.js';
 import { presentTurn } from './present-turn.js';
+import { createEscalationGate } from '../escalation/escalation-gate.js';
 import { createReviewService, type ReviewService, type ReviewStatus, reviewStatus } from './review-service.js';
 
 /** A usage problem (`countersign` exits 2 on these, like configuration errors). */
@@ -102,6 +103,8 @@ export async function openReview(config: Config, options: { enqueue?: boolean; l
     keys,
     logger,
     audit,
+    // A reviewer's text from the terminal goes through the same checks and rules as the API's.
+    gate: createEscalationGate({ rules: config.escalation.rules, checks: config.escalation.checks, reviewerText: config.review.checkReviewerText }),
     enqueue: async (conversation) => {
       if (!queue) throw new CountersignError('cli.internal', 'this command cannot queue work');
       await queue.enqueue(conversation);
