@@ -179,10 +179,11 @@ export function createCountersign(options: CountersignOptions): Countersign {
     const full: InboundMessage = { ...message, text: boundedText(message.text, config.turn.maxMessageChars), receivedAt: message.receivedAt ?? Date.now() };
     if (full.text !== message.text) logger.warn({ platform: full.conversation.platform, length: message.text.length, limit: config.turn.maxMessageChars }, 'a message over the length limit was cut');
     const key = conversationKey(full.conversation);
-    const accepted = await store.accept(full, key, config.dedupeTtlSeconds);
-    // A crash between these two steps leaves the message in the inbox without a job; the
-    // reconciler finds it through the pending-conversations index.
-    if (accepted) await queue.enqueue(key);
+    const { accepted, workWaiting } = await store.accept(full, key, config.dedupeTtlSeconds);
+    // A crash between these two steps leaves the message in the inbox without a job. The
+    // reconciler finds it through the pending-conversations index within seconds; a retry of
+    // the message (a duplicate, while its conversation still has work waiting) queues it at once.
+    if (workWaiting) await queue.enqueue(key);
     metrics.ingested.inc({ platform: full.conversation.platform, result: accepted ? 'accepted' : 'duplicate' });
     return { accepted, duplicate: !accepted, messageId: full.id };
   }

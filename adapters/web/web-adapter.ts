@@ -64,9 +64,10 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChatAdapter &
           if (message.text.length > maxChars) return error(413, `text is ${message.text.length} characters; the limit is ${maxChars}`);
           // The user's entry goes in before the message is queued: a fast worker can post the
           // reply before ingest returns, and the transcript must show the question first. Once
-          // per message id, so a retried POST (same clientMessageId) adds nothing.
+          // per message id in its conversation, so a retried POST (same clientMessageId) adds
+          // nothing, and the same id in another conversation is another message.
           const entry: TranscriptEntry = { id: message.id, role: 'user', text: message.text, at: Date.now() };
-          await store().append(`transcript:${conversationId}`, JSON.stringify(entry), { once: `user:${message.id}` });
+          await store().append(`transcript:${conversationId}`, JSON.stringify(entry), { once: `user:${conversationId}:${message.id}` });
           const result = await context.ingest(message);
           return { status: 202, body: { messageId: message.id, duplicate: result.duplicate } };
         },

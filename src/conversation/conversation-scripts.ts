@@ -3,9 +3,16 @@
  * script, so it is atomic against other workers and processes, and costs one round trip.
  */
 
-/** KEYS: seen, inbox, pending. ARGV: ttlSeconds, messageJson, conversationKey, now. -> 1 accepted, 0 duplicate */
+/**
+ * KEYS: seen, inbox, pending. ARGV: ttlSeconds, messageJson, conversationKey, now.
+ * -> 1 accepted; 0 duplicate; 2 duplicate, and the conversation has work waiting (its job may
+ * have been lost between an accept and its enqueue: the caller queues it again)
+ */
 export const ACCEPT = `
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return 0 end
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then
+  if redis.call('ZSCORE', KEYS[3], ARGV[3]) then return 2 end
+  return 0
+end
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], 'NX', ARGV[4], ARGV[3])
 return 1`;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../core/keys.js';
-import type { HistoryEntry, InboundMessage, Turn } from '../core/types.js';
+import { type HistoryEntry, type InboundMessage, MESSAGE_ID_SCOPE, type Turn } from '../core/types.js';
 import { ACCEPT, APPROVE_IF_FRESH, BEGIN_TURN, ESCALATE, FINALIZE } from './conversation-scripts.js';
 
 type ScriptRedis = Redis & {
@@ -82,10 +82,15 @@ export function createConversationStore(options: ConversationStoreOptions) {
   const turnKeyPrefix = keys.turn('');
 
   return {
-    /** Accept a message once (SET NX on its platform id) into its conversation's inbox. */
-    async accept(message: InboundMessage, conversation: string, ttlSeconds: number): Promise<boolean> {
-      const accepted = await redis.csAccept(
-        keys.seen(message.conversation.platform, message.id),
+    /**
+     * Accept a message once (SET NX on its id, where the id is unique) into its conversation's
+     * inbox. `workWaiting` on a duplicate: the conversation has unprocessed work, so its job
+     * should be queued (again), in case the first accept's process died before queueing it.
+     */
+    async accept(message: InboundMessage, conversation: string, ttlSeconds: number): Promise<{ accepted: boolean; workWaiting: boolean }> {
+      const { platform, id: conversationId } = message.conversation;
+      const result = await redis.csAccept(
+        keys.seen(platform, message.id, MESSAGE_ID_SCOPE[platform] === 'conversation' ? conversationId : undefined),
         keys.inbox(conversation),
         keys.pendingConversations,
         ttlSeconds,
@@ -93,7 +98,7 @@ export function createConversationStore(options: ConversationStoreOptions) {
         conversation,
         Date.now(),
       );
-      return accepted === 1;
+      return { accepted: result === 1, workWaiting: result !== 0 };
     },
 
     async beginTurn(conversation: string, newTurnId: string, conversationJson: string): Promise<BeginTurnResult> {

@@ -5,8 +5,12 @@
 export function createKeys(prefix: string) {
   return {
     prefix,
-    /** SET NX with a TTL: a platform message id accepted once. */
-    seen: (platform: string, messageId: string) => `${prefix}:seen:${platform}:${messageId}`,
+    /**
+     * SET NX with a TTL: a message id accepted once, where it is unique (MESSAGE_ID_SCOPE): on
+     * its platform (Slack, Discord), or within its conversation (web: `conversationId` given).
+     */
+    seen: (platform: string, messageId: string, conversationId?: string) =>
+      conversationId === undefined ? `${prefix}:seen:${platform}:${messageId}` : `${prefix}:seen:${platform}:${conversationId}:${messageId}`,
     /** LIST of InboundMessage JSON waiting for the next turn. */
     inbox: (conversation: string) => `${prefix}:conv:${conversation}:inbox`,
     /** HASH: `turn` (the turn in progress), `held` (the escalated turn holding it), `turns` (count). */
