@@ -10,6 +10,7 @@ import { createOpenAIModelClient } from './agents/openai-model-client.js';
 import type { Config } from './config/schema.js';
 import { createConversationStore } from './conversation/conversation-store.js';
 import { readBudgetChars } from './conversation/history.js';
+import { createModelCallBudget } from './conversation/model-call-budget.js';
 import { createTurnRunner, type TurnGate } from './conversation/turn-runner.js';
 import { describeError } from './core/errors.js';
 import { createKeys } from './core/keys.js';
@@ -140,6 +141,8 @@ export function createCountersign(options: CountersignOptions): Countersign {
       logger: logger.child({ role: 'critic' }),
     });
 
+  const { perConversation, global, windowSeconds } = config.turn.modelCalls;
+  const budget = perConversation > 0 || global > 0 ? createModelCallBudget({ redis, keyPrefix: keys.budget, perConversation, global, windowSeconds }) : null;
   const runner = createTurnRunner({
     store,
     outbox,
@@ -153,6 +156,10 @@ export function createCountersign(options: CountersignOptions): Countersign {
     holdingMessage: config.review.holdingMessage,
     holdConversation: config.review.holdConversation,
     gate,
+    prompt: config.turn.prompt,
+    ...(budget ? { budget } : {}),
+    whenBudgetSpent: config.turn.modelCalls.whenSpent,
+    turnsPerJob: config.queue.turnsPerJob,
     events: {
       verdict: (turn, verdict) => {
         metrics.verdicts.inc({ decision: verdict.decision });
@@ -172,6 +179,12 @@ export function createCountersign(options: CountersignOptions): Countersign {
       ruled: (turn, decision) =>
         audit.record({ type: decision.rule.startsWith('check:') ? 'check' : 'rule', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: decision.rule, decision: decision.action, reason: decision.reason }),
       modelCall: (modelRole, latencyMs) => metrics.modelSeconds.observe({ role: modelRole }, latencyMs / 1000),
+      promptCut: (_turn, modelRole, cut) => {
+        metrics.promptCuts.inc({ role: modelRole });
+        metrics.promptCutMessages.inc({ role: modelRole }, cut.messages);
+      },
+      budgetSpent: (_turn, scope, action) => metrics.budgetSpent.inc({ scope, action }),
+      handedBack: () => metrics.handBacks.inc(),
     },
   });
 
@@ -250,9 +263,12 @@ export function createCountersign(options: CountersignOptions): Countersign {
           stalledIntervalMs: config.queue.stalledIntervalMs,
           logger,
           run: async (conversation) => {
-            const handled = await runner.runConversation(conversation, { shouldStop: () => stopping });
-            if (stopping) await queue.enqueue(conversation); // hand the rest back
-            return handled;
+            const run = await runner.runConversation(conversation, { shouldStop: () => stopping });
+            // A model-call budget is spent: the job itself waits (delayed), keeping the order.
+            if (run.delayMs !== undefined) return { delayMs: run.delayMs };
+            // Hand the rest back: on shutdown, or after this job's share of turns (fairness).
+            if (stopping || run.handBack) await queue.enqueue(conversation);
+            return run;
           },
         });
         void worker.run().catch((error: unknown) => logger.error({ err: error }, 'worker stopped'));

@@ -32,6 +32,11 @@ export function createKeys(prefix: string) {
     audit: `${prefix}:audit`,
     /** PUB/SUB channel of review events (dashboard live updates). */
     reviewEvents: `${prefix}:review:events`,
+    /**
+     * Prefix of the model-call budgets (rate-limiter-flexible counters, each expiring with its
+     * window): `<prefix>:budget:conversation:<conversation>` and `<prefix>:budget:global:all`.
+     */
+    budget: `${prefix}:budget`,
     adapter: (platform: string, key: string) => `${prefix}:adapter:${platform}:${key}`,
   };
 }

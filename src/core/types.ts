@@ -78,7 +78,7 @@ export type TurnStatus =
   | 'posted' // delivered
   | 'rejected'; // a reviewer rejected it; nothing posted
 
-export type EscalationSource = 'critic' | 'critic-failure' | 'actor-failure' | 'revise-limit' | 'rule' | 'check';
+export type EscalationSource = 'critic' | 'critic-failure' | 'actor-failure' | 'revise-limit' | 'rule' | 'check' | 'budget';
 
 export interface Escalation {
   source: EscalationSource;

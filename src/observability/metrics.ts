@@ -21,7 +21,31 @@ export function createMetrics() {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60],
     registers: [registry],
   });
-  return { registry, turns, verdicts, ingested, turnSeconds, modelSeconds };
+  // The limits of the models' cost: each counts the times a limit held something back.
+  const promptCuts = new Counter({
+    name: 'countersign_prompt_cuts_total',
+    help: 'Model requests that left older messages of their turn out (turn.prompt limits), by role',
+    labelNames: ['role'] as const,
+    registers: [registry],
+  });
+  const promptCutMessages = new Counter({
+    name: 'countersign_prompt_cut_messages_total',
+    help: 'User messages left out of model requests by the turn.prompt limits, by role',
+    labelNames: ['role'] as const,
+    registers: [registry],
+  });
+  const budgetSpent = new Counter({
+    name: 'countersign_model_budget_spent_total',
+    help: 'Turns that found a model-call budget spent, by budget (conversation, global) and what happened (wait, escalate)',
+    labelNames: ['scope', 'action'] as const,
+    registers: [registry],
+  });
+  const handBacks = new Counter({
+    name: 'countersign_conversation_handbacks_total',
+    help: 'Jobs that handed their conversation back to the queue after queue.turnsPerJob turns, so other conversations get a turn',
+    registers: [registry],
+  });
+  return { registry, turns, verdicts, ingested, turnSeconds, modelSeconds, promptCuts, promptCutMessages, budgetSpent, handBacks };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,4 +1,4 @@
-import { type ConnectionOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type ConnectionOptions, DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { describeError, isCountersignError } from '../core/errors.js';
 
@@ -49,21 +49,34 @@ export interface ConversationWorkerOptions {
   lockDurationMs: number;
   stalledIntervalMs: number;
   logger: Logger;
-  run(conversation: string): Promise<unknown>;
+  /**
+   * Run the conversation. An answer with `delayMs` moves the job to the delayed set for that
+   * long: the same job (it keeps the conversation's deduplication id, so no other job of the
+   * conversation runs meanwhile and the order holds) runs again then, without using an attempt.
+   */
+  run(conversation: string): Promise<{ delayMs?: number } | undefined | unknown>;
 }
 
 export function createConversationWorker(options: ConversationWorkerOptions): Worker<ConversationJob> {
   const worker = new Worker<ConversationJob>(
     CONVERSATION_QUEUE,
-    async (job) => {
+    async (job, token) => {
+      let result: unknown;
       try {
-        return await options.run(job.data.conversation);
+        result = await options.run(job.data.conversation);
       } catch (error) {
         // Non-retryable failures of our own (a bug, bad stored data) fail the job at once;
         // everything else (Redis, a platform outage) is retried with backoff.
         if (isCountersignError(error) && !error.retryable) throw new UnrecoverableError(describeError(error));
         throw error;
       }
+      const delayMs = (result as { delayMs?: unknown } | undefined)?.delayMs;
+      if (typeof delayMs === 'number' && delayMs >= 0) {
+        await job.moveToDelayed(Date.now() + delayMs, token);
+        // BullMQ's way to end a processor whose job it moved: nothing is completed or failed.
+        throw new DelayedError();
+      }
+      return result;
     },
     {
       connection: options.connection,
