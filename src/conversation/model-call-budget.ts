@@ -53,19 +53,17 @@ export function createModelCallBudget(options: ModelCallBudgetOptions): ModelCal
 
   return {
     async reserve(conversation, calls) {
-      const taken: Array<{ limiter: RateLimiterRedis; key: string }> = [];
-      for (const { scope, limiter: budget, key } of scopes(conversation)) {
-        try {
-          await budget.consume(key, calls);
-          taken.push({ limiter: budget, key });
-        } catch (error) {
-          if (!(error instanceof RateLimiterRes)) throw error;
-          // A refused consume still counted its points: give them back, with what was taken.
-          await Promise.all([budget.reward(key, calls), ...taken.map((done) => done.limiter.reward(done.key, calls))]);
-          return { ok: false, scope, limit: budget.points, retryInMs: Math.max(error.msBeforeNext, 0) };
-        }
-      }
-      return { ok: true };
+      // Both budgets at once (one round trip with auto-pipelining); a refused consume still
+      // counted its points, so on any refusal every scope gives its points back.
+      const budgets = scopes(conversation);
+      const results = await Promise.allSettled(budgets.map(({ limiter: budget, key }) => budget.consume(key, calls)));
+      const refusedAt = results.findIndex((result) => result.status === 'rejected');
+      if (refusedAt < 0) return { ok: true };
+      await Promise.all(budgets.map(({ limiter: budget, key }) => budget.reward(key, calls)));
+      const refusal = (results[refusedAt] as PromiseRejectedResult).reason as unknown;
+      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      const { scope, limiter: budget } = budgets[refusedAt]!;
+      return { ok: false, scope, limit: budget.points, retryInMs: Math.max(refusal.msBeforeNext, 0) };
     },
     async charge(conversation, calls) {
       if (calls > 0) await Promise.all(scopes(conversation).map(({ limiter: budget, key }) => budget.penalty(key, calls)));
