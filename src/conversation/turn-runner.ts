@@ -477,7 +477,9 @@ export function createTurnRunner(options: TurnRunnerOptions) {
           else log.debug('starting a turn that waited (handed back, or for a model-call budget)');
           modelTurns++;
           // Nothing of a drafting turn was posted: draft and review it again from scratch.
-          const end = ended(await runTurn({ ...turn, drafts: [], revisions: 0, verdict: undefined }, begin.history, log, begin.turns));
+          // The stored turn names its conversation by key only; its messages carry the route.
+          const resumed: Turn = { ...turn, conversation: turn.messages[0]?.conversation ?? turn.conversation, drafts: [], revisions: 0, verdict: undefined };
+          const end = ended(await runTurn(resumed, begin.history, log, begin.turns));
           if (end && end.delayMs !== undefined) return end;
         } else {
           await completeResolved(turn, false, log);
