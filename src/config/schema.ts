@@ -32,6 +32,9 @@ export const DEFAULT_CRITIC_POLICY = [
   'Ask for a redraft when the reply is rude, dismissive, or does not answer the question.',
 ].join('\n');
 
+/** Characters of a turn's own messages one model request carries, unless configured (turn.prompt.maxChars). */
+const DEFAULT_PROMPT_CHARS = 32_000;
+
 export const DEFAULT_HOLDING_MESSAGE = 'Thanks for your patience: a teammate is looking at this and will reply here shortly.';
 
 export const configSchema = z
@@ -99,8 +102,11 @@ export const configSchema = z
           .strictObject({
             /** Most user messages of one turn sent to the models; the newest are kept. */
             maxMessages: positiveInt.max(1000).default(20),
-            /** Most characters of those messages; at least `maxMessageChars`, so the newest always fits whole. */
-            maxChars: positiveInt.default(32_000),
+            /**
+             * Most characters of those messages; at least `maxMessageChars`, so the newest always
+             * fits whole. Unset: 32,000, or `maxMessageChars` when that is larger.
+             */
+            maxChars: positiveInt.optional(),
           })
           .prefault({}),
         /**
@@ -123,10 +129,11 @@ export const configSchema = z
       })
       .prefault({})
       .superRefine((turn, context) => {
-        if (turn.prompt.maxChars < turn.maxMessageChars) {
+        if (turn.prompt.maxChars !== undefined && turn.prompt.maxChars < turn.maxMessageChars) {
           context.addIssue({ code: 'custom', path: ['prompt', 'maxChars'], message: `must be at least turn.maxMessageChars (${turn.maxMessageChars}), so the newest message always fits` });
         }
-      }),
+      })
+      .transform((turn) => ({ ...turn, prompt: { ...turn.prompt, maxChars: turn.prompt.maxChars ?? Math.max(DEFAULT_PROMPT_CHARS, turn.maxMessageChars) } })),
     review: z
       .strictObject({
         /** Bearer token of the review API and dashboard; unset disables them (401). */
