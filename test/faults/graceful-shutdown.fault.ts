@@ -25,6 +25,7 @@ import {
   type TrackedModel,
   waitForProgress,
   webTranscript,
+  TALLY_ENV,
 } from './harness.js';
 
 reseed('graceful-shutdown');
@@ -94,6 +95,7 @@ describe('graceful shutdown', () => {
       QUEUE_LOCK_DURATION_MS: String(LOCK_MS),
       QUEUE_STALLED_INTERVAL_MS: String(STALLED_MS),
       WORKER_CONCURRENCY: '10',
+      ...TALLY_ENV,
     });
     const config = { shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS };
     const processes: ServiceProcess[] = [];
