@@ -266,8 +266,10 @@ export function createCountersign(options: CountersignOptions): Countersign {
             const run = await runner.runConversation(conversation, { shouldStop: () => stopping });
             // A model-call budget is spent: the job itself waits (delayed), keeping the order.
             if (run.delayMs !== undefined) return { delayMs: run.delayMs };
-            // Hand the rest back: on shutdown, or after this job's share of turns (fairness).
-            if (stopping || run.handBack) await queue.enqueue(conversation);
+            // Hand the rest back: on shutdown, or after this job's share of turns (fairness:
+            // then behind the conversations with new work, so a flood cannot starve them).
+            if (stopping) await queue.enqueue(conversation);
+            else if (run.handBack) await queue.enqueue(conversation, { yielded: true });
             return run;
           },
         });

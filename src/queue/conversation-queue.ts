@@ -5,6 +5,9 @@ import { describeError, isCountersignError } from '../core/errors.js';
 /** The one queue: a job means "this conversation has work". */
 export const CONVERSATION_QUEUE = 'conversations';
 
+/** The BullMQ priority of a conversation that yielded its worker to others (lower runs later than none). */
+const YIELDED_PRIORITY = 1;
+
 export interface ConversationJob {
   conversation: string;
 }
@@ -35,8 +38,14 @@ export function createConversationQueue(options: ConversationQueueOptions) {
   });
   return {
     queue,
-    async enqueue(conversation: string): Promise<void> {
-      await queue.add('conversation', { conversation }, { deduplication: { id: conversation, keepLastIfActive: true } });
+    /**
+     * Queue the conversation's job. `yielded`: the conversation just had its share of turns and
+     * more wait (queue.turnsPerJob); its next job is prioritized behind every job without a
+     * priority (BullMQ takes the wait list first: new work, retries, recovered stalled jobs), and
+     * such yielded conversations take turns among themselves in order.
+     */
+    async enqueue(conversation: string, options: { yielded?: boolean } = {}): Promise<void> {
+      await queue.add('conversation', { conversation }, { deduplication: { id: conversation, keepLastIfActive: true }, ...(options.yielded ? { priority: YIELDED_PRIORITY } : {}) });
     },
     close: () => queue.close(),
   };
