@@ -80,7 +80,9 @@ describe('graceful shutdown', () => {
       cleanups.push(() => actor.close(), () => critic.close());
       models[name] = { actor, critic };
     }
-    const allActorCalls = () => Object.values(models).flatMap((model) => model.actor.calls);
+    // In time order across the workers: "the next call of a conversation" is the earliest one,
+    // whichever worker made it (a conversation's turns move between workers).
+    const allActorCalls = () => Object.values(models).flatMap((model) => model.actor.calls).sort((a, b) => a.at - b.at);
     const prefix = randomPrefix('fault-term');
     const envOf = (name: string) => ({
       REDIS_URL,
