@@ -12,6 +12,7 @@ import { createOpenAIModelClient, displayEndpoint } from './agents/openai-model-
 import type { Config } from './config/schema.js';
 import { createConversationStore } from './conversation/conversation-store.js';
 import { readBudgetChars } from './conversation/history.js';
+import { createModelCallBudget } from './conversation/model-call-budget.js';
 import { createTurnRunner, type TurnGate } from './conversation/turn-runner.js';
 import { CountersignError, describeError } from './core/errors.js';
 import { createKeys } from './core/keys.js';
@@ -132,9 +133,9 @@ export function createCountersign(options: CountersignOptions): Countersign {
   });
   // Made in start(), once Redis answers (BullMQ connects as soon as a queue exists).
   let queue: ReturnType<typeof createConversationQueue> | null = null;
-  const enqueue = async (conversation: string): Promise<void> => {
+  const enqueue = async (conversation: string, enqueueOptions?: { yielded?: boolean }): Promise<void> => {
     if (!queue) throw new CountersignError('service.not-started', 'countersign is not started yet', { retryable: true });
-    await queue.enqueue(conversation);
+    await queue.enqueue(conversation, enqueueOptions);
   };
   const starting = new AbortController();
   const adapters = new Map<Platform, ChatAdapter>();
@@ -152,6 +153,8 @@ export function createCountersign(options: CountersignOptions): Countersign {
     logger,
     onDecision: (platform, decision) => metrics.reviewNotifications.inc({ platform, decision }),
   });
+  // One gate for the models' texts and the reviewers': every check and rule applies to what is posted.
+  const gate = options.gate ?? createEscalationGate({ rules: config.escalation.rules, checks: config.escalation.checks, reviewerText: config.review.checkReviewerText });
   // The review service shows resolutions through whichever adapters start() puts in the map.
   const review = createReviewService({
     redis,
@@ -161,6 +164,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     logger,
     audit,
     notifier,
+    gate,
     resolvedRetentionSeconds: config.retention.reviewedTurnSeconds,
   });
   const warnInboxFull = createThrottledWarning(logger, 'conversation inbox full: message refused (inbox.maxMessages / inbox.maxBytes)');
@@ -195,6 +199,8 @@ export function createCountersign(options: CountersignOptions): Countersign {
     options.models?.critic ? undefined : displayEndpoint(config.models.critic.baseUrl),
   );
 
+  const { perConversation, global, windowSeconds } = config.turn.modelCalls;
+  const budget = perConversation > 0 || global > 0 ? createModelCallBudget({ redis, keyPrefix: keys.budget, perConversation, global, windowSeconds }) : null;
   const runner = createTurnRunner({
     store,
     outbox,
@@ -208,7 +214,11 @@ export function createCountersign(options: CountersignOptions): Countersign {
     holdingMessage: config.review.holdingMessage,
     holdConversation: config.review.holdConversation,
     presentEscalation: (turn, log) => notifier.present(turn, log),
-    gate: options.gate ?? createEscalationGate({ rules: config.escalation.rules, checks: config.escalation.checks }),
+    gate,
+    prompt: config.turn.prompt,
+    ...(budget ? { budget } : {}),
+    whenBudgetSpent: config.turn.modelCalls.whenSpent,
+    turnsPerJob: config.queue.turnsPerJob,
     events: {
       verdict: (turn, verdict) => {
         metrics.verdicts.inc({ decision: verdict.decision });
@@ -228,6 +238,12 @@ export function createCountersign(options: CountersignOptions): Countersign {
       ruled: (turn, decision) =>
         audit.record({ type: decision.rule.startsWith('check:') ? 'check' : 'rule', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: decision.rule, decision: decision.action, reason: decision.reason }),
       modelCall: (modelRole, latencyMs) => metrics.modelSeconds.observe({ role: modelRole }, latencyMs / 1000),
+      promptCut: (_turn, modelRole, cut) => {
+        metrics.promptCuts.inc({ role: modelRole });
+        metrics.promptCutMessages.inc({ role: modelRole }, cut.messages);
+      },
+      budgetSpent: (_turn, scope, action) => metrics.budgetSpent.inc({ scope, action }),
+      handedBack: () => metrics.handBacks.inc(),
     },
   });
 
@@ -235,20 +251,21 @@ export function createCountersign(options: CountersignOptions): Countersign {
     const full: InboundMessage = { ...message, text: boundedText(message.text, config.turn.maxMessageChars), receivedAt: message.receivedAt ?? Date.now() };
     if (full.text !== message.text) logger.warn({ platform: full.conversation.platform, length: message.text.length, limit: config.turn.maxMessageChars }, 'a message over the length limit was cut');
     const key = conversationKey(full.conversation);
-    const result = await store.accept(full, key, config.dedupeTtlSeconds);
-    // A crash between these two steps leaves the message in the inbox without a job; the
-    // reconciler finds it through the pending-conversations index.
-    if (result === 'accepted') await enqueue(key);
+    const { outcome, workWaiting } = await store.accept(full, key, config.dedupeTtlSeconds);
+    // A crash between these two steps leaves the message in the inbox without a job. The
+    // reconciler finds it through the pending-conversations index within seconds; a retry of
+    // the message (a duplicate, while its conversation still has work waiting) queues it at once.
+    if (outcome === 'accepted' || workWaiting) await enqueue(key);
     const platform = full.conversation.platform;
-    metrics.ingested.inc({ platform, result });
-    if (result === 'inbox-full') {
+    metrics.ingested.inc({ platform, result: outcome });
+    if (outcome === 'inbox-full') {
       // Never silent: the web chat answers 429; Slack and Discord cannot be refused, so the
       // message is dropped here, logged (throttled per conversation) and counted.
       metrics.inboxRefused.inc({ platform });
       warnInboxFull(key, { conversation: key, platform, messageId: full.id, dropped: platform !== 'web', maxMessages: config.inbox.maxMessages, maxBytes: config.inbox.maxBytes });
       return { accepted: false, duplicate: false, messageId: full.id, refused: 'inbox-full' };
     }
-    return { accepted: result === 'accepted', duplicate: result === 'duplicate', messageId: full.id };
+    return { accepted: outcome === 'accepted', duplicate: outcome === 'duplicate', messageId: full.id };
   }
 
   async function reconcile(): Promise<void> {
@@ -348,9 +365,14 @@ export function createCountersign(options: CountersignOptions): Countersign {
           logger,
           connectionWatch: connection,
           run: async (conversation) => {
-            const handled = await runner.runConversation(conversation, { shouldStop: () => stopping });
-            if (stopping) await enqueue(conversation); // hand the rest back
-            return handled;
+            const run = await runner.runConversation(conversation, { shouldStop: () => stopping });
+            // A model-call budget is spent: the job itself waits (delayed), keeping the order.
+            if (run.delayMs !== undefined) return { delayMs: run.delayMs };
+            // Hand the rest back: on shutdown, or after this job's share of turns (fairness:
+            // then behind the conversations with new work, so a flood cannot starve them).
+            if (stopping) await enqueue(conversation);
+            else if (run.handBack) await enqueue(conversation, { yielded: true });
+            return run;
           },
         });
         void worker.run().catch((error: unknown) => logger.error({ err: error }, 'worker stopped'));

@@ -136,15 +136,16 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChatAdapter &
     }
     // The user's entry goes in before the message is queued: a fast worker can post the
     // reply before ingest returns, and the transcript must show the question first. Once
-    // per message id, so a retried POST (same clientMessageId) adds nothing.
+    // per message id in its conversation, so a retried POST (same clientMessageId) adds
+    // nothing, and the same id in another conversation is another message.
     const entry: TranscriptEntry = { id: message.id, role: 'user', text: message.text, at: Date.now() };
     const stored = JSON.stringify(entry);
-    await store().append(transcriptKey(conversationId), stored, { once: `user:${message.id}`, keep });
+    await store().append(transcriptKey(conversationId), stored, { once: `user:${conversationId}:${message.id}`, keep });
     const result = await context.ingest(message);
     if (result.refused === 'inbox-full') {
       // The conversation's inbox is full (held for a human, typically): nothing was queued, so
       // the transcript must not show the message either; the same message may be sent later.
-      await store().retract(transcriptKey(conversationId), stored, { once: `user:${message.id}` });
+      await store().retract(transcriptKey(conversationId), stored, { once: `user:${conversationId}:${message.id}` });
       return error(429, 'too many messages are waiting in this conversation; try again later', { 'retry-after': '60' });
     }
     return { status: 202, headers: API_HEADERS, body: { messageId: message.id, duplicate: result.duplicate, ...(madeToken ? { conversationToken: madeToken } : {}) } };

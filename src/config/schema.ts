@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ChecksConfig, Rule } from '../escalation/rule-schema.js';
 import { discordSchema } from './discord-schema.js';
 import { httpSchema } from './http-schema.js';
-import { DEFAULT_SESSION, reviewIdentityFields } from './review-identity-schema.js';
+import { reviewIdentityFields } from './review-identity-schema.js';
 import { slackSchema } from './slack-schema.js';
 import { inboxSchema, retentionSchema, reviewNotificationsSchema } from './storage-schema.js';
 import { webSchema } from './web-schema.js';
@@ -35,6 +35,9 @@ export const DEFAULT_CRITIC_POLICY = [
   'Escalate legal threats, requests for compensation, and anything involving safety or personal data.',
   'Ask for a redraft when the reply is rude, dismissive, or does not answer the question.',
 ].join('\n');
+
+/** Characters of a turn's own messages one model request carries, unless configured (turn.prompt.maxChars). */
+const DEFAULT_PROMPT_CHARS = 32_000;
 
 export const DEFAULT_HOLDING_MESSAGE = 'Thanks for your patience: a teammate is looking at this and will reply here shortly.';
 
@@ -93,8 +96,48 @@ export const configSchema = z
             keep: positiveInt.default(200),
           })
           .default({ budget: 24_000, unit: 'characters', keep: 200 }),
+        /**
+         * What one model request may carry of a turn's own messages. A turn takes every message
+         * that waited in the inbox or arrived while it ran; past these limits the oldest are left
+         * out of the request (they stay in the turn and the history) and the models are told how
+         * many were cut. With the history budget, this bounds the size of every request.
+         */
+        prompt: z
+          .strictObject({
+            /** Most user messages of one turn sent to the models; the newest are kept. */
+            maxMessages: positiveInt.max(1000).default(20),
+            /**
+             * Most characters of those messages; at least `maxMessageChars`, so the newest always
+             * fits whole. Unset: 32,000, or `maxMessageChars` when that is larger.
+             */
+            maxChars: positiveInt.optional(),
+          })
+          .prefault({}),
+        /**
+         * Budgets of model calls (an actor draft or a critic review attempt) per window, for each
+         * conversation and for the whole deployment. A turn starts only when both have room for
+         * its first draft and review; the calls it then makes are all counted. `0` lifts a budget.
+         */
+        modelCalls: z
+          .strictObject({
+            /** Calls one conversation may cause per window. */
+            perConversation: nonNegativeInt.default(200),
+            /** Calls the whole deployment may make per window. */
+            global: nonNegativeInt.default(20_000),
+            /** The window, in seconds (a fixed window that starts with its first call). */
+            windowSeconds: positiveInt.max(7 * 24 * 3600).default(3600),
+            /** Past a budget: `wait` delays the conversation until the window has room; `escalate` hands the turn to a human. */
+            whenSpent: z.enum(['wait', 'escalate']).default('wait'),
+          })
+          .prefault({}),
       })
-      .default({ maxRevisions: 2, maxFolds: 2, maxMessageChars: 16_000, history: { budget: 24_000, unit: 'characters', keep: 200 } }),
+      .prefault({})
+      .superRefine((turn, context) => {
+        if (turn.prompt.maxChars !== undefined && turn.prompt.maxChars < turn.maxMessageChars) {
+          context.addIssue({ code: 'custom', path: ['prompt', 'maxChars'], message: `must be at least turn.maxMessageChars (${turn.maxMessageChars}), so the newest message always fits` });
+        }
+      })
+      .transform((turn) => ({ ...turn, prompt: { ...turn.prompt, maxChars: turn.prompt.maxChars ?? Math.max(DEFAULT_PROMPT_CHARS, turn.maxMessageChars) } })),
     review: z
       .strictObject({
         /** Bearer token of the review API and dashboard; unset disables them (401). */
@@ -105,8 +148,15 @@ export const configSchema = z
         holdConversation: z.boolean().default(true),
         /** Named reviewer tokens, a reviewers file, the trusted identity header, session lifetimes (review-identity-schema.ts). */
         ...reviewIdentityFields,
+
+        /**
+         * The checks and rules a reviewer's own text goes through: `all` (every check that is on,
+         * and every rule the text makes hold), `block` (only those whose action is block), `off`.
+         * A text that fails is refused (422) with the check or rule named.
+         */
+        checkReviewerText: z.enum(['all', 'block', 'off']).default('all'),
       })
-      .default({ holdingMessage: DEFAULT_HOLDING_MESSAGE, holdConversation: true, reviewers: [], session: DEFAULT_SESSION }),
+      .prefault({}),
     queue: z
       .strictObject({
         /** Conversations one worker process runs at once. */
@@ -117,8 +167,13 @@ export const configSchema = z
         stalledIntervalMs: positiveInt.min(500).default(15_000),
         /** Attempts of a conversation job that fails for a retryable reason (Redis, platform). */
         attempts: positiveInt.max(100).default(8),
+        /**
+         * Turns one job runs before it hands its conversation back to the end of the queue, so
+         * a conversation that keeps sending cannot keep a worker slot from the others.
+         */
+        turnsPerJob: positiveInt.max(1000).default(1),
       })
-      .default({ concurrency: 10, lockDurationMs: 30_000, stalledIntervalMs: 15_000, attempts: 8 }),
+      .prefault({}),
     /** How long a platform message id is remembered to refuse duplicates. */
     dedupeTtlSeconds: positiveInt.default(7 * 24 * 3600),
     /** Longest wait for active turns on SIGTERM before handing them back. */

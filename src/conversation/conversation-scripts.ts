@@ -7,10 +7,14 @@
  * Accept a message once into its conversation's inbox, within the inbox's bounds. A message past
  * them is refused and not remembered as seen, so a client may send it again later.
  * KEYS: seen, inbox, pending, state. ARGV: ttlSeconds, messageJson, conversationKey, now, maxMessages, maxBytes
- * -> 1 accepted, 0 duplicate, -1 refused (inbox full)
+ * -> 1 accepted; 0 duplicate; 2 duplicate, and the conversation has work waiting (its job may
+ * have been lost between an accept and its enqueue: the caller queues it again); -1 refused (inbox full)
  */
 export const ACCEPT = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('ZSCORE', KEYS[3], ARGV[3]) then return 2 end
+  return 0
+end
 local waiting = redis.call('LLEN', KEYS[2])
 local bytes = tonumber(redis.call('HGET', KEYS[4], 'inboxBytes') or '0')
 if waiting >= tonumber(ARGV[5]) or (waiting > 0 and bytes + #ARGV[2] > tonumber(ARGV[6])) then

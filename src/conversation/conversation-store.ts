@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { INBOX_DEFAULTS, type InboxConfig, RETENTION_DEFAULTS, type RetentionConfig } from '../config/storage-schema.js';
 import type { Keys } from '../core/keys.js';
-import type { HistoryEntry, InboundMessage, Turn } from '../core/types.js';
+import { type HistoryEntry, type InboundMessage, MESSAGE_ID_SCOPE, type Turn } from '../core/types.js';
 import { ACCEPT, APPROVE_IF_FRESH, BEGIN_TURN, ESCALATE, FINALIZE } from './conversation-scripts.js';
 
 type ScriptRedis = Redis & {
@@ -36,8 +36,11 @@ export interface ConversationStoreOptions {
   inbox?: InboxConfig;
 }
 
-/** What became of a message offered to its conversation's inbox. */
-export type AcceptResult = 'accepted' | 'duplicate' | 'inbox-full';
+/** What became of a message offered to its conversation's inbox; `workWaiting` on a duplicate whose conversation still has unprocessed work (queue its job again). */
+export interface AcceptResult {
+  outcome: 'accepted' | 'duplicate' | 'inbox-full';
+  workWaiting: boolean;
+}
 
 /** Turn fields stored as JSON in the turn hash. */
 const JSON_FIELDS = ['conversation', 'messages', 'drafts', 'verdict', 'context', 'escalation', 'resolution', 'reply'] as const;
@@ -93,12 +96,15 @@ export function createConversationStore(options: ConversationStoreOptions) {
 
   return {
     /**
-     * Accept a message once (by its platform id) into its conversation's inbox, unless the inbox
-     * is full (`inbox.maxMessages`, `inbox.maxBytes`): then it is refused and not remembered.
+     * Accept a message once (by its id, where the id is unique) into its conversation's inbox,
+     * unless the inbox is full (`inbox.maxMessages`, `inbox.maxBytes`): then it is refused and not
+     * remembered. `workWaiting` on a duplicate: the conversation has unprocessed work, so its job
+     * should be queued (again), in case the first accept's process died before queueing it.
      */
     async accept(message: InboundMessage, conversation: string, ttlSeconds: number): Promise<AcceptResult> {
+      const { platform, id: conversationId } = message.conversation;
       const accepted = await redis.csAccept(
-        keys.seen(message.conversation.platform, message.id),
+        keys.seen(platform, message.id, MESSAGE_ID_SCOPE[platform] === 'conversation' ? conversationId : undefined),
         keys.inbox(conversation),
         keys.pendingConversations,
         keys.state(conversation),
@@ -109,7 +115,7 @@ export function createConversationStore(options: ConversationStoreOptions) {
         inbox.maxMessages,
         inbox.maxBytes,
       );
-      return accepted === 1 ? 'accepted' : accepted === 0 ? 'duplicate' : 'inbox-full';
+      return { outcome: accepted === 1 ? 'accepted' : accepted === -1 ? 'inbox-full' : 'duplicate', workWaiting: accepted === 2 };
     },
 
     async beginTurn(conversation: string, newTurnId: string, conversationJson: string): Promise<BeginTurnResult> {

@@ -37,3 +37,43 @@ export function fitHistory(entries: HistoryEntry[], budget: number, count: Count
 export function readBudgetChars(budget: number, unit: HistoryUnit): number {
   return unit === 'characters' ? budget * 2 + 4096 : budget * 12 + 4096;
 }
+
+/** The older messages of a turn left out of a model request, and their size. */
+export interface PromptCut {
+  messages: number;
+  characters: number;
+}
+
+export interface TurnPromptLimits {
+  /** Most user messages of one turn sent to the models. */
+  maxMessages: number;
+  /** Most characters of those messages. */
+  maxChars: number;
+}
+
+/**
+ * The newest messages of a turn that fit the prompt limits, oldest first, and what was cut.
+ * The newest message is always kept (the configuration makes `maxChars` at least the longest
+ * accepted message). Every message stays in the turn and goes into the history: this bounds what
+ * one request costs, not what the conversation keeps.
+ */
+export function fitTurnMessages<T extends { text: string }>(messages: readonly T[], limits: TurnPromptLimits): { messages: T[]; cut: PromptCut | null } {
+  let used = 0;
+  let first = messages.length;
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const length = messages[index]!.text.length;
+    const kept = messages.length - index;
+    if (first < messages.length && (kept > limits.maxMessages || used + length > limits.maxChars)) break;
+    used += length;
+    first = index;
+  }
+  if (first === 0) return { messages: [...messages], cut: null };
+  const cutMessages = messages.slice(0, first);
+  return { messages: messages.slice(first), cut: { messages: cutMessages.length, characters: cutMessages.reduce((sum, message) => sum + message.text.length, 0) } };
+}
+
+/** How the models are told about a cut, in one sentence of ours (numbers only, no user text). */
+export function describeCut(cut: PromptCut): string {
+  const what = cut.messages === 1 ? '1 earlier message of the user in this turn was' : `${cut.messages} earlier messages of the user in this turn were`;
+  return `Note: ${what} cut from this request (${cut.characters} characters) to bound its size; only the newest messages are shown.`;
+}

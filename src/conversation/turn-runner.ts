@@ -19,7 +19,8 @@ import {
 import { type Approval, approvalFields, approveByCritic, approveOperatorText } from '../delivery/approval.js';
 import type { Outbox } from '../delivery/outbox.js';
 import type { ConversationStore } from './conversation-store.js';
-import { fitHistory, type HistoryUnit, loadCounter } from './history.js';
+import { fitHistory, fitTurnMessages, type HistoryUnit, loadCounter, type PromptCut, type TurnPromptLimits } from './history.js';
+import type { BudgetScope, ModelCallBudget } from './model-call-budget.js';
 
 /** A decision of the escalation rules or the pre-critic checks (src/escalation). */
 export interface GateDecision {
@@ -43,11 +44,39 @@ export interface GateContext {
   turnsInConversation: number;
 }
 
-/** Hooks for the escalation rules; both may only make a turn stricter. */
+/** Who wrote a text that is about to be approved. */
+export type TextAuthor = 'actor' | 'critic' | 'reviewer';
+
+/** A text about to be approved, and where it came from. */
+export interface GateSubject {
+  text: string;
+  author: TextAuthor;
+  /** The critic's verdict that approves it (`approve` or `edit`); for a reviewer, the turn's last verdict. */
+  verdict: Verdict | null;
+  /** A reviewer approving the draft as it was drafted (not writing a text of their own). */
+  asDrafted?: boolean;
+}
+
+/**
+ * The escalation rules and the deterministic checks. Every hook may only make a turn stricter.
+ *
+ * The invariant: every check and every rule applies to the text that is about to be posted,
+ * whoever wrote it. `beforeApproval` is that one step; the critic step calls it on the exact
+ * text of every approval it makes (the actor's draft or redraft it approved, its own edit), and
+ * the review service on a reviewer's text (as `review.checkReviewerText` says).
+ */
 export interface TurnGate {
-  /** Cheap deterministic checks of a draft before the critic is called. */
+  /**
+   * The checks of an actor draft before the critic is called: an early exit that saves the
+   * critic call for a draft the checks stop anyway. `beforeApproval` checks the text again.
+   */
   beforeCritic?(turn: Turn, draft: string, context: GateContext): GateDecision | null;
-  /** The rules, after the critic's verdict (null when the critic failed). */
+  /** Every check and every rule on the text about to be approved. */
+  beforeApproval?(turn: Turn, subject: GateSubject, context: GateContext): GateDecision | null;
+  /**
+   * The rules on a verdict that approves nothing (revise, escalate; null when the critic
+   * failed), looking at the draft under review: they may still block or escalate the turn.
+   */
   afterCritic?(turn: Turn, draft: string, verdict: Verdict | null, context: GateContext): GateDecision | null;
 }
 
@@ -57,6 +86,12 @@ export interface TurnEvents {
   finished?(turn: Turn, outcome: 'posted' | 'rejected' | 'escalated', durationMs: number): void;
   ruled?(turn: Turn, decision: GateDecision): void;
   modelCall?(role: 'actor' | 'critic', latencyMs: number): void;
+  /** A model request left older messages of the turn out (turn.prompt limits). */
+  promptCut?(turn: Turn, role: 'actor' | 'critic', cut: PromptCut): void;
+  /** A turn found a model-call budget spent, and waits or was escalated. */
+  budgetSpent?(turn: Turn, scope: BudgetScope, action: 'wait' | 'escalate'): void;
+  /** A job handed its conversation back to the queue so others get a turn (queue.turnsPerJob). */
+  handedBack?(conversation: string): void;
 }
 
 export interface TurnRunnerOptions {
@@ -81,10 +116,34 @@ export interface TurnRunnerOptions {
    * summaries); must not throw. By default every adapter's presentEscalation, unlimited.
    */
   presentEscalation?(turn: Turn, log: Logger): Promise<void>;
+  /** What one model request carries of the turn's own messages; absent: all of them. */
+  prompt?: TurnPromptLimits;
+  /** Budgets of model calls; absent: no budget. */
+  budget?: ModelCallBudget;
+  /** Past a budget: wait for it (the job is delayed) or hand the turn to a human. @defaultValue 'wait' */
+  whenBudgetSpent?: 'wait' | 'escalate';
+  /**
+   * Model turns one call of runConversation runs before it hands the conversation back, so a
+   * conversation that keeps sending cannot keep a worker from the others. @defaultValue unbounded
+   */
+  turnsPerJob?: number;
 }
 
+/** How runConversation left a conversation. */
+export interface ConversationRun {
+  /** Turns handled. */
+  handled: number;
+  /** A model-call budget is spent: run the conversation again in this many milliseconds. */
+  delayMs?: number;
+  /** More turns wait, but this job ran its share (turnsPerJob): queue the conversation again. */
+  handBack?: boolean;
+}
+
+/** Calls a turn reserves before it starts: its first draft and its first review. */
+const RESERVED_CALLS = 2;
+
 /** How a turn left its conversation: 'drained' when nothing else waits there. */
-type TurnEnd = 'drained' | 'more';
+type TurnEnd = 'drained' | 'more' | { waitMs: number };
 
 function recordOf(fields: string[]): Record<string, string> {
   const record: Record<string, string> = {};
@@ -180,29 +239,73 @@ export function createTurnRunner(options: TurnRunnerOptions) {
   async function runTurn(turn: Turn, storedHistory: HistoryEntry[], log: Logger, turnsBefore = 0): Promise<TurnEnd> {
     const count = await countPromise;
     const history = fitHistory(storedHistory, options.history.budget, count);
+    const key = conversationKey(turn.conversation);
+    if (options.budget) {
+      const reserved = await options.budget.reserve(key, RESERVED_CALLS);
+      if (!reserved.ok) {
+        const action = options.whenBudgetSpent ?? 'wait';
+        options.events?.budgetSpent?.(turn, reserved.scope, action);
+        const what = `the ${reserved.scope === 'conversation' ? "conversation's" : "deployment's"} budget of ${reserved.limit} model calls is spent`;
+        if (action === 'escalate') {
+          await escalate(turn, { source: 'budget', reason: `${what} for now`, at: Date.now() }, history, log);
+          return 'more';
+        }
+        // The turn stays in Redis as it is (drafting, nothing drafted); the conversation's one
+        // job waits as a delayed job, so its order holds, and resumes the turn when it runs.
+        // A little jitter keeps conversations waiting on the global budget from all waking at once.
+        const waitMs = reserved.retryInMs + Math.floor(Math.random() * Math.min(1000, reserved.retryInMs / 10 + 1));
+        log.warn({ scope: reserved.scope, limit: reserved.limit, waitMs }, `${what}; the turn waits`);
+        return { waitMs };
+      }
+    }
+    let reservedCalls = options.budget ? RESERVED_CALLS : 0;
+    /** Count the calls a turn makes: the reservation first, then the budgets. */
+    const spend = async (calls: number) => {
+      const fromReservation = Math.min(reservedCalls, calls);
+      reservedCalls -= fromReservation;
+      await options.budget?.charge(key, calls - fromReservation);
+    };
+    try {
+      return await draftAndReview(turn, history, turnsBefore, log, spend);
+    } finally {
+      if (reservedCalls > 0) await options.budget?.refund(key, reservedCalls).catch((error: unknown) => log.warn({ err: describeError(error) }, 'could not refund reserved model calls'));
+    }
+  }
+
+  async function draftAndReview(turn: Turn, history: HistoryEntry[], turnsBefore: number, log: Logger, spend: (calls: number) => Promise<void>): Promise<TurnEnd> {
     const gateContext: GateContext = { history, turnsInConversation: turnsBefore + 1 };
     const key = conversationKey(turn.conversation);
     setWorking(turn, true, log);
     let revision: { previousDraft: string; feedback: string } | undefined;
     for (;;) {
+      // What this round's requests carry of the turn: the newest messages within turn.prompt.
+      // Every message stays in the turn (and goes into the history); only the requests are cut.
+      const shown = options.prompt ? fitTurnMessages(turn.messages, options.prompt) : { messages: turn.messages, cut: null };
+      const cut = shown.cut ? { cut: shown.cut } : {};
+      if (shown.cut) log.warn({ cutMessages: shown.cut.messages, cutCharacters: shown.cut.characters, shownMessages: shown.messages.length }, 'older messages of the turn were cut from the model requests');
       let draftText: string;
       try {
-        const draft = await options.actor.draft({ history, messages: turn.messages, ...(revision ? { revision } : {}) });
+        if (shown.cut) options.events?.promptCut?.(turn, 'actor', shown.cut);
+        const draft = await options.actor.draft({ history, messages: shown.messages, ...cut, ...(revision ? { revision } : {}) });
         options.events?.modelCall?.('actor', draft.latencyMs);
         draftText = draft.text;
       } catch (error) {
+        await spend(1);
         await escalate(turn, { source: 'actor-failure', reason: `the actor could not draft a reply: ${describeError(error)}`, at: Date.now() }, history, log);
         return 'more';
       }
+      await spend(1);
       const draft: Draft = { text: draftText, at: Date.now(), answers: turn.messages.length, ...(revision ? { feedback: revision.feedback } : {}) };
       turn.drafts = [...turn.drafts, draft];
 
       const checked = options.gate?.beforeCritic?.(turn, draftText, gateContext);
       if (checked) return applyGate(turn, checked, history, log);
 
-      const outcome = await options.critic.review({ history, messages: turn.messages, draft: draftText }, (failure) =>
+      if (shown.cut) options.events?.promptCut?.(turn, 'critic', shown.cut);
+      const outcome = await options.critic.review({ history, messages: shown.messages, draft: draftText, ...cut }, (failure) =>
         log.warn({ failure }, 'critic failed; retrying once'),
       );
+      await spend(outcome.attempts);
       options.events?.modelCall?.('critic', outcome.latencyMs);
       if (!outcome.ok) {
         // A rule may still block a turn whose critic failed; nothing may approve it.
@@ -217,6 +320,22 @@ export function createTurnRunner(options: TurnRunnerOptions) {
       options.events?.verdict?.(turn, verdict);
       log.info({ decision: verdict.decision, categories: verdict.categories, confidence: verdict.confidence, attempts: outcome.attempts }, 'critic verdict');
 
+      if (verdict.decision === 'approve' || verdict.decision === 'edit') {
+        const approval = approveByCritic(turn, verdict, draftText);
+        // The gate runs on the approval's own text (the draft the critic approved, or its edit):
+        // what is checked is exactly what would be posted, whoever wrote it.
+        const gated = gateApproval(turn, approval, verdict, gateContext);
+        if (gated) return applyGate(turn, gated, history, log);
+        const result = await approveAndDeliver(turn, approval, key);
+        if (result === 'stale') {
+          log.info({ folds: turn.folds }, 'messages arrived during the turn; redrafting with them');
+          revision = undefined;
+          continue;
+        }
+        return result === 'drained' ? 'drained' : 'more';
+      }
+
+      // Nothing is approved (revise, escalate): the rules may still block or escalate the turn.
       const ruled = options.gate?.afterCritic?.(turn, draftText, verdict, gateContext);
       if (ruled) return applyGate(turn, ruled, history, log);
 
@@ -224,24 +343,22 @@ export function createTurnRunner(options: TurnRunnerOptions) {
         await escalate(turn, { source: 'critic', reason: verdict.reason, at: Date.now() }, history, log);
         return 'more';
       }
-      if (verdict.decision === 'revise') {
-        if (turn.revisions >= options.maxRevisions) {
-          await escalate(turn, { source: 'revise-limit', reason: `the critic still asked for a redraft after ${turn.revisions} revisions: ${verdict.feedback}`, at: Date.now() }, history, log);
-          return 'more';
-        }
-        turn.revisions += 1;
-        revision = { previousDraft: draftText, feedback: verdict.feedback! };
-        continue;
+      if (turn.revisions >= options.maxRevisions) {
+        await escalate(turn, { source: 'revise-limit', reason: `the critic still asked for a redraft after ${turn.revisions} revisions: ${verdict.feedback}`, at: Date.now() }, history, log);
+        return 'more';
       }
-      const approval = approveByCritic(turn, verdict, draftText);
-      const result = await approveAndDeliver(turn, approval, key);
-      if (result === 'stale') {
-        log.info({ folds: turn.folds }, 'messages arrived during the turn; redrafting with them');
-        revision = undefined;
-        continue;
-      }
-      return result === 'drained' ? 'drained' : 'more';
+      turn.revisions += 1;
+      revision = { previousDraft: draftText, feedback: verdict.feedback! };
     }
+  }
+
+  /**
+   * The one gate of every text the critic step approves: every check and every rule on the
+   * approval's exact text, the author named (the actor's draft or redraft, or the critic's edit).
+   */
+  function gateApproval(turn: Turn, approval: Approval, verdict: Verdict, context: GateContext): GateDecision | null {
+    const author = approval.source.kind === 'critic' && approval.source.decision === 'edit' ? 'critic' : 'actor';
+    return options.gate?.beforeApproval?.(turn, { text: approval.text, author, verdict }, context) ?? null;
   }
 
   /** Persist the approval (or fold late messages in) and deliver it. */
@@ -299,22 +416,29 @@ export function createTurnRunner(options: TurnRunnerOptions) {
   }
 
   return {
-    /** Run a conversation's turns until its inbox is empty or it is held. Returns turns handled. */
-    async runConversation(key: string, control: { conversation?: ConversationRef; shouldStop?: () => boolean } = {}): Promise<number> {
+    /**
+     * Run a conversation's turns until its inbox is empty or it is held, a model-call budget is
+     * spent (`delayMs`: run it again then), or it ran `turnsPerJob` model turns while more wait
+     * (`handBack`: queue it again, behind the conversations already waiting).
+     */
+    async runConversation(key: string, control: { conversation?: ConversationRef; shouldStop?: () => boolean } = {}): Promise<ConversationRun> {
       let handled = 0;
+      let modelTurns = 0;
       const conversation = control.conversation;
       const ref = conversation ?? ({ platform: key.split(':')[0] as Platform, id: key.slice(key.indexOf(':') + 1) } satisfies ConversationRef);
+      const ended = (end: TurnEnd): ConversationRun | null =>
+        end === 'drained' ? { handled } : typeof end === 'object' ? { handled, delayMs: end.waitMs } : null;
       for (;;) {
         // On shutdown, stop between turns; the caller hands the conversation back to the queue.
-        if (control.shouldStop?.()) return handled;
+        if (control.shouldStop?.()) return { handled };
         const begin = await store.beginTurn(key, newTurnId(), JSON.stringify(ref));
-        if (begin.kind === 'empty') return handled;
+        if (begin.kind === 'empty') return { handled };
         const log = logger.child({ conversation: key, turn: begin.turnId });
         if (begin.kind === 'held') {
           const held = await store.loadTurn(begin.turnId);
           if (held?.status === 'escalated') await announce(held, log);
           else if (held) await completeResolved(held, false, log);
-          if (held?.status === 'escalated') return handled;
+          if (held?.status === 'escalated') return { handled };
           continue;
         }
         handled++;
@@ -324,6 +448,14 @@ export function createTurnRunner(options: TurnRunnerOptions) {
           continue;
         }
         if (begin.kind === 'new') {
+          // Fairness: this job ran its share of model turns; the new turn (already in Redis,
+          // nothing drafted) waits for the conversation's next job, at the back of the queue.
+          if (options.turnsPerJob !== undefined && modelTurns >= options.turnsPerJob) {
+            log.debug({ turns: modelTurns }, 'handing the conversation back so other conversations get a turn');
+            options.events?.handedBack?.(key);
+            return { handled: handled - 1, handBack: true };
+          }
+          modelTurns++;
           const first = begin.messages[0];
           const turn: Turn = {
             id: begin.turnId,
@@ -337,10 +469,12 @@ export function createTurnRunner(options: TurnRunnerOptions) {
             updatedAt: Date.now(),
           };
           log.debug({ messages: begin.messages.length }, 'turn started');
-          if ((await runTurn(turn, begin.history, log, begin.turns)) === 'drained') return handled;
+          const end = ended(await runTurn(turn, begin.history, log, begin.turns));
+          if (end) return end;
           continue;
         }
-        // resume: a turn interrupted by a crash, a retry, or resolved by a reviewer.
+        // resume: a turn interrupted by a crash, a retry, handed back, waiting for a budget, or
+        // resolved by a reviewer.
         const turn = await store.loadTurn(begin.turnId);
         if (!turn) {
           log.error('the conversation points at a turn that does not exist; releasing it');
@@ -348,9 +482,14 @@ export function createTurnRunner(options: TurnRunnerOptions) {
           continue;
         }
         if (turn.status === 'drafting') {
-          log.info({ drafts: turn.drafts.length }, 'resuming an interrupted turn from the start of its review');
+          if (turn.drafts.length) log.info({ drafts: turn.drafts.length }, 'resuming an interrupted turn from the start of its review');
+          else log.debug('starting a turn that waited (handed back, or for a model-call budget)');
+          modelTurns++;
           // Nothing of a drafting turn was posted: draft and review it again from scratch.
-          await runTurn({ ...turn, drafts: [], revisions: 0, verdict: undefined }, begin.history, log, begin.turns);
+          // The stored turn names its conversation by key only; its messages carry the route.
+          const resumed: Turn = { ...turn, conversation: turn.messages[0]?.conversation ?? turn.conversation, drafts: [], revisions: 0, verdict: undefined };
+          const end = ended(await runTurn(resumed, begin.history, log, begin.turns));
+          if (end && end.delayMs !== undefined) return end;
         } else {
           await completeResolved(turn, false, log);
         }

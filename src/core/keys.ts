@@ -13,8 +13,13 @@
 export function createKeys(prefix: string) {
   return {
     prefix,
-    /** STRING, SET NX with a TTL: a platform message id accepted once. Expires: `dedupeTtlSeconds`. */
-    seen: (platform: string, messageId: string) => `${prefix}:seen:${platform}:${messageId}`,
+    /**
+     * STRING, SET NX with a TTL: a message id accepted once, where it is unique (MESSAGE_ID_SCOPE):
+     * on its platform (Slack, Discord), or within its conversation (web: `conversationId` given).
+     * Expires: `dedupeTtlSeconds`.
+     */
+    seen: (platform: string, messageId: string, conversationId?: string) =>
+      conversationId === undefined ? `${prefix}:seen:${platform}:${messageId}` : `${prefix}:seen:${platform}:${conversationId}:${messageId}`,
     /**
      * LIST of InboundMessage JSON waiting for the next turn (or for a human, while held). No
      * expiry: it exists only while messages wait, and is capped by `inbox.maxMessages` and
@@ -66,6 +71,11 @@ export function createKeys(prefix: string) {
     reviewAudit: `${prefix}:audit:review`,
     /** PUB/SUB channel of review events (dashboard live updates); stores nothing. */
     reviewEvents: `${prefix}:review:events`,
+    /**
+     * Prefix of the model-call budgets (rate-limiter-flexible counters, each expiring with its
+     * window): `<prefix>:budget:conversation:<conversation>` and `<prefix>:budget:global:all`.
+     */
+    budget: `${prefix}:budget`,
     /**
      * Review notification limits of one platform (src/review/review-notifier.ts), all expiring:
      * `posted:<scope>:<id>` ZSET the undecided escalations posted on their own in a scope,

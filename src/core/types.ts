@@ -17,9 +17,18 @@ export function conversationKey(conversation: Pick<ConversationRef, 'platform' |
   return `${conversation.platform}:${conversation.id}`;
 }
 
+/**
+ * Where a message id is unique, and so where a message is accepted once. Slack's ids carry the
+ * team and the channel (`team:channel:ts`; a ts is unique within its channel) and Discord's are
+ * snowflakes, unique on the whole platform: a retried or replayed event is the same message
+ * whatever conversation it names. A web id is the client's `clientMessageId`, unique only within
+ * its conversation: the same id in another conversation is another message.
+ */
+export const MESSAGE_ID_SCOPE: Record<Platform, 'platform' | 'conversation'> = { web: 'conversation', slack: 'platform', discord: 'platform' };
+
 /** A message from a user, normalised by an adapter. */
 export interface InboundMessage {
-  /** The platform's own message id, used to accept a message once. */
+  /** The platform's own message id, used to accept a message once (see MESSAGE_ID_SCOPE). */
   id: string;
   conversation: ConversationRef;
   user: { id: string; name?: string };
@@ -69,7 +78,7 @@ export type TurnStatus =
   | 'posted' // delivered
   | 'rejected'; // a reviewer rejected it; nothing posted
 
-export type EscalationSource = 'critic' | 'critic-failure' | 'actor-failure' | 'revise-limit' | 'rule' | 'check';
+export type EscalationSource = 'critic' | 'critic-failure' | 'actor-failure' | 'revise-limit' | 'rule' | 'check' | 'budget';
 
 export interface Escalation {
   source: EscalationSource;

@@ -13,6 +13,7 @@
  *
  * Both roles are deterministic functions of the request, so the demo and its tests never flake.
  */
+import { readRevisionData } from '../agents/actor-prompt.js';
 import type { Verdict, VerdictDecision } from '../core/types.js';
 import { type ModelScript, type ModelServer, type ModelServerRequest, startModelServer } from './model-server.js';
 
@@ -267,7 +268,6 @@ export function isCriticRequest(request: ModelServerRequest): boolean {
 // The actor
 // ---------------------------------------------------------------------------------------------
 
-const FEEDBACK_PATTERN = /Reviewer's feedback:\s*(.*)/i;
 
 /**
  * The actor's reply to a request: an FAQ answer, with the flaws the demo needs. A refund answer
@@ -279,7 +279,7 @@ export function demoActorReply(messages: Message[]): string {
     .filter((message) => message.role === 'system')
     .map((message) => message.content)
     .join('\n');
-  const feedback = FEEDBACK_PATTERN.exec(system)?.[1]?.trim();
+  const feedback = readRevisionData(system)?.feedback.trim();
   const userText = lastOfRole(messages, 'user')?.content ?? '';
 
   if (ESCALATION_PATTERNS.some(({ pattern }) => pattern.test(userText))) {

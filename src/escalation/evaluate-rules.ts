@@ -24,7 +24,11 @@ export interface RuleTurn {
   users: string[];
   /** The text of the user messages the turn answers, joined by newlines. */
   userText: string;
-  /** The draft under review; null when the actor produced none. */
+  /**
+   * The text the rules look at: the text about to be posted (the actor's draft or redraft the
+   * critic approved, the critic's edit, a reviewer's text), or the draft under review when
+   * nothing is about to be posted; null when the actor produced none.
+   */
   draft: string | null;
   /** Redrafts the critic asked for in this turn so far. */
   revisions: number;
@@ -39,6 +43,8 @@ export interface RuleTurnContext {
    * The channel id; by default the conversation route's `channel` (Slack, Discord), else null.
    */
   channel?: string | null;
+  /** The text the rules look at; by default the turn's current draft (see RuleTurn.draft). */
+  draft?: string | null;
 }
 
 /** The facts of a stored turn, as the rules see them. */
@@ -54,7 +60,7 @@ export function ruleTurnFromTurn(turn: Pick<Turn, 'conversation' | 'messages' | 
     channel: context.channel !== undefined ? context.channel : (route.channel ?? route.channelId ?? null),
     users: [...users],
     userText: turn.messages.map((message) => message.text).join('\n'),
-    draft: currentDraft(turn),
+    draft: context.draft !== undefined ? context.draft : currentDraft(turn),
     revisions: turn.revisions,
     turnsInConversation: context.turnsInConversation,
   };

@@ -11,6 +11,7 @@ const STATUS_OF: Record<string, number> = {
   'review.invalid': 400,
   'review.no-draft': 400,
   'review.forbidden': 403,
+  'review.refused': 422,
   'http.bad-request': 400,
   'http.unauthorized': 401,
   'http.forbidden': 403,

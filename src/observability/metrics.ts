@@ -36,7 +36,32 @@ export function createMetrics() {
   });
 
   const limitRefusals = new Counter({ name: 'countersign_http_limit_refusals_total', help: 'Requests refused (429) by a rate limit, by limit', labelNames: ['limit'] as const, registers: [registry] });
-  return { registry, turns, verdicts, ingested, turnSeconds, modelSeconds, inboxRefused, reviewNotifications, limitRefusals };
+
+  // The limits of the models' cost: each counts the times a limit held something back.
+  const promptCuts = new Counter({
+    name: 'countersign_prompt_cuts_total',
+    help: 'Model requests that left older messages of their turn out (turn.prompt limits), by role',
+    labelNames: ['role'] as const,
+    registers: [registry],
+  });
+  const promptCutMessages = new Counter({
+    name: 'countersign_prompt_cut_messages_total',
+    help: 'User messages left out of model requests by the turn.prompt limits, by role',
+    labelNames: ['role'] as const,
+    registers: [registry],
+  });
+  const budgetSpent = new Counter({
+    name: 'countersign_model_budget_spent_total',
+    help: 'Turns that found a model-call budget spent, by budget (conversation, global) and what happened (wait, escalate)',
+    labelNames: ['scope', 'action'] as const,
+    registers: [registry],
+  });
+  const handBacks = new Counter({
+    name: 'countersign_conversation_handbacks_total',
+    help: 'Jobs that handed their conversation back to the queue after queue.turnsPerJob turns, so other conversations get a turn',
+    registers: [registry],
+  });
+  return { registry, turns, verdicts, ingested, turnSeconds, modelSeconds, inboxRefused, reviewNotifications, limitRefusals, promptCuts, promptCutMessages, budgetSpent, handBacks };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,9 +1,12 @@
-import { type ConnectionOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type ConnectionOptions, DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { describeError, isCountersignError } from '../core/errors.js';
 
 /** The one queue: a job means "this conversation has work". */
 export const CONVERSATION_QUEUE = 'conversations';
+
+/** The BullMQ priority of a conversation that yielded its worker to others (lower runs later than none). */
+const YIELDED_PRIORITY = 1;
 
 export interface ConversationJob {
   conversation: string;
@@ -41,8 +44,14 @@ export function createConversationQueue(options: ConversationQueueOptions) {
   });
   return {
     queue,
-    async enqueue(conversation: string): Promise<void> {
-      await queue.add('conversation', { conversation }, { deduplication: { id: conversation, keepLastIfActive: true } });
+    /**
+     * Queue the conversation's job. `yielded`: the conversation just had its share of turns and
+     * more wait (queue.turnsPerJob); its next job is prioritized behind every job without a
+     * priority (BullMQ takes the wait list first: new work, retries, recovered stalled jobs), and
+     * such yielded conversations take turns among themselves in order.
+     */
+    async enqueue(conversation: string, options: { yielded?: boolean } = {}): Promise<void> {
+      await queue.add('conversation', { conversation }, { deduplication: { id: conversation, keepLastIfActive: true }, ...(options.yielded ? { priority: YIELDED_PRIORITY } : {}) });
     },
     close: () => queue.close(),
   };
@@ -57,7 +66,12 @@ export interface ConversationWorkerOptions {
   logger: Logger;
   /** Where connection errors go (one report per outage, not one per reconnect attempt). */
   connectionWatch?: { error(error: unknown, source: string): void; isDown(): boolean };
-  run(conversation: string): Promise<unknown>;
+  /**
+   * Run the conversation. An answer with `delayMs` moves the job to the delayed set for that
+   * long: the same job (it keeps the conversation's deduplication id, so no other job of the
+   * conversation runs meanwhile and the order holds) runs again then, without using an attempt.
+   */
+  run(conversation: string): Promise<{ delayMs?: number } | undefined | unknown>;
 }
 
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
@@ -65,15 +79,23 @@ const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'E
 export function createConversationWorker(options: ConversationWorkerOptions): Worker<ConversationJob> {
   const worker = new Worker<ConversationJob>(
     CONVERSATION_QUEUE,
-    async (job) => {
+    async (job, token) => {
+      let result: unknown;
       try {
-        return await options.run(job.data.conversation);
+        result = await options.run(job.data.conversation);
       } catch (error) {
         // Non-retryable failures of our own (a bug, bad stored data) fail the job at once;
         // everything else (Redis, a platform outage) is retried with backoff.
         if (isCountersignError(error) && !error.retryable) throw new UnrecoverableError(describeError(error));
         throw error;
       }
+      const delayMs = (result as { delayMs?: unknown } | undefined)?.delayMs;
+      if (typeof delayMs === 'number' && delayMs >= 0) {
+        await job.moveToDelayed(Date.now() + delayMs, token);
+        // BullMQ's way to end a processor whose job it moved: nothing is completed or failed.
+        throw new DelayedError();
+      }
+      return result;
     },
     {
       connection: options.connection,

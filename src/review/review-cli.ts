@@ -15,6 +15,7 @@ import { createConversationQueue } from '../queue/conversation-queue.js';
 import { describeRedisFailure, displayRedisUrl, HOW_TO_GET_REDIS } from '../queue/redis-availability.js';
 import { createAuditLog } from './audit-log.js';
 import { presentTurn } from './present-turn.js';
+import { createEscalationGate } from '../escalation/escalation-gate.js';
 import { createReviewService, type ReviewService, type ReviewStatus, reviewStatus } from './review-service.js';
 
 /** A usage problem (`countersign` exits 2 on these, like configuration errors). */
@@ -115,6 +116,8 @@ export async function openReview(config: Config, options: { enqueue?: boolean; l
     logger,
     audit,
     resolvedRetentionSeconds: config.retention.reviewedTurnSeconds,
+    // A reviewer's text from the terminal goes through the same checks and rules as the API's.
+    gate: createEscalationGate({ rules: config.escalation.rules, checks: config.escalation.checks, reviewerText: config.review.checkReviewerText }),
     enqueue: async (conversation) => {
       if (!queue) throw new CountersignError('cli.internal', 'this command cannot queue work');
       await queue.enqueue(conversation);

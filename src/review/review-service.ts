@@ -5,6 +5,7 @@ import { CountersignError } from '../core/errors.js';
 import type { Keys } from '../core/keys.js';
 import type { ChatAdapter, ReviewActions } from '../core/ports.js';
 import { conversationKey, currentDraft, type InboundMessage, type Resolution, type Reviewer, type Turn } from '../core/types.js';
+import type { TurnGate } from '../conversation/turn-runner.js';
 import { approvalFields, approveByReviewer } from '../delivery/approval.js';
 import type { AuditLog } from './audit-log.js';
 import type { ReviewNotifier } from './review-notifier.js';
@@ -53,6 +54,11 @@ export interface ReviewServiceOptions {
    * the same time, counted from their close: `retention.reviewedTurnSeconds`). @defaultValue 90 days
    */
   resolvedRetentionSeconds?: number;
+  /**
+   * The checks and rules a reviewer's text goes through before it is approved (how strictly is
+   * the gate's `review.checkReviewerText`); absent: none.
+   */
+  gate?: TurnGate;
 }
 
 /**
@@ -107,10 +113,41 @@ export function createReviewService(options: ReviewServiceOptions) {
     return turns.filter((turn) => status === 'resolved' || reviewStatus(turn) === status).slice(0, limit);
   }
 
+  /**
+   * A decision on a turn already resolved: most often a retry of the decision that resolved it,
+   * whose first attempt may have died between recording the resolution and queueing the
+   * conversation. Queue it (a no-op when its job is queued already), then answer 409, so a retry
+   * never leaves the resolution waiting for the reconciler.
+   */
+  async function conflict(turn: Turn, conversation: string, status: string): Promise<never> {
+    await options.enqueue(conversation);
+    throw new CountersignError('review.conflict', `turn ${turn.id} is already resolved (${status})`);
+  }
+
+  /**
+   * The reviewer's text goes through the same gate as the models' (as strictly as
+   * `review.checkReviewerText` says): a text that fails is refused with the check or rule that
+   * refused it, and nothing is recorded, so the reviewer can fix the text and send it again.
+   */
+  async function gateReviewerText(turn: Turn, conversation: string, text: string, asDrafted: boolean): Promise<void> {
+    if (!options.gate?.beforeApproval) return;
+    const turnsBefore = Number((await redis.hget(keys.state(conversation), 'turns')) ?? 0);
+    const decision = options.gate.beforeApproval(
+      turn,
+      { text, author: 'reviewer', verdict: turn.verdict ?? null, asDrafted },
+      { history: turn.context ?? [], turnsInConversation: turnsBefore + 1 },
+    );
+    if (!decision) return;
+    const what = decision.rule.startsWith('check:') ? `the ${decision.rule.slice('check:'.length)} check` : `rule ${JSON.stringify(decision.rule)}`;
+    logger.warn({ turn: turn.id, conversation, rule: decision.rule, reason: decision.reason }, 'a reviewer text was refused by the gate');
+    throw new CountersignError('review.refused', `${asDrafted ? 'the draft' : "the reviewer's text"} is refused by ${what} (${decision.reason}); change the text and send it again`);
+  }
+
   async function resolve(turnId: string, resolution: Resolution, replyText: string | null): Promise<Turn> {
     const turn = await get(turnId);
     if (!turn) throw new CountersignError('review.not-found', `no escalated turn ${turnId}`);
-    if (turn.status !== 'escalated') throw new CountersignError('review.conflict', `turn ${turnId} is already resolved (${reviewStatus(turn)})`);
+    const conversation = conversationKey(turn.conversation);
+    if (turn.status !== 'escalated') await conflict(turn, conversation, reviewStatus(turn));
     // A rule may name who reviews its turns. Platform reviewers (Slack, Discord) outside that
     // list are refused; holders of the review token (API, dashboard, CLI) administer every turn.
     const named = turn.escalation?.reviewers;
@@ -118,9 +155,9 @@ export function createReviewService(options: ReviewServiceOptions) {
     if (named?.length && viaPlatform && !named.includes(resolution.reviewer.id) && !(resolution.reviewer.name && named.includes(resolution.reviewer.name))) {
       throw new CountersignError('review.forbidden', `rule "${turn.escalation?.rule}" leaves this turn to ${named.join(', ')}`);
     }
+    if (replyText !== null) await gateReviewerText(turn, conversation, replyText, resolution.decision === 'approved');
     const approval = replyText === null ? null : approveByReviewer(turn, resolution.reviewer, replyText);
     const fields: Partial<Turn> = { resolution, ...(approval ? { reply: { text: approval.text, source: approval.source } } : {}) };
-    const conversation = conversationKey(turn.conversation);
     const [outcome, current] = await redis.csResolve(
       keys.turn(turnId),
       keys.reviewPending,
@@ -138,7 +175,7 @@ export function createReviewService(options: ReviewServiceOptions) {
       ...(approval ? approvalFields(approval) : []),
     );
     if (outcome === 'missing') throw new CountersignError('review.not-found', `no escalated turn ${turnId}`);
-    if (outcome === 'conflict') throw new CountersignError('review.conflict', `turn ${turnId} is already resolved (${current})`);
+    if (outcome === 'conflict') await conflict(turn, conversation, current ?? 'resolved');
     logger.info({ turn: turnId, conversation, decision: resolution.decision, reviewer: resolution.reviewer }, 'review resolved');
     await options.audit?.append({
       type: 'review',

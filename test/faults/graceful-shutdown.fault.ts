@@ -27,6 +27,7 @@ import {
   type TrackedModel,
   waitForProgress,
   webTranscript,
+  TALLY_ENV,
 } from './harness.js';
 
 reseed('graceful-shutdown');
@@ -81,7 +82,9 @@ describe('graceful shutdown', () => {
       cleanups.push(() => actor.close(), () => critic.close());
       models[name] = { actor, critic };
     }
-    const allActorCalls = () => Object.values(models).flatMap((model) => model.actor.calls);
+    // In time order across the workers: "the next call of a conversation" is the earliest one,
+    // whichever worker made it (a conversation's turns move between workers).
+    const allActorCalls = () => Object.values(models).flatMap((model) => model.actor.calls).sort((a, b) => a.at - b.at);
     const prefix = randomPrefix('fault-term');
     const envOf = (name: string) => ({
       REDIS_URL,
@@ -96,6 +99,7 @@ describe('graceful shutdown', () => {
       QUEUE_LOCK_DURATION_MS: String(LOCK_MS),
       QUEUE_STALLED_INTERVAL_MS: String(STALLED_MS),
       WORKER_CONCURRENCY: '10',
+      ...TALLY_ENV,
     });
     const config = { shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS };
     const processes: ServiceProcess[] = [];

@@ -455,6 +455,20 @@ export async function startFaultProxy(target: string, decide: ((request: Proxied
 // Web chat client
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The scenarios that tally replies read, in each posted reply, the messages the actor saw
+ * (`answered 3,4`). A turn's messages past turn.prompt's limits are cut from the model requests
+ * by design and would count as lost, and a spent model-call budget would hold a conversation
+ * back. These scenarios test delivery under faults, not the cost limits (the hostile-gate
+ * scenario tests those), so they show the models every message and lift the budgets.
+ */
+export const TALLY_ENV: Record<string, string> = {
+  TURN_PROMPT_MAX_MESSAGES: '1000',
+  TURN_PROMPT_MAX_CHARS: '1000000',
+  MODEL_CALLS_PER_CONVERSATION: '0',
+  MODEL_CALLS_GLOBAL: '0',
+};
+
 export interface WebEntry {
   id: string;
   role: 'user' | 'bot';

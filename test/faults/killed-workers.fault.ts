@@ -35,6 +35,7 @@ import {
   type TrackedModel,
   waitForProgress,
   webTranscript,
+  TALLY_ENV,
 } from './harness.js';
 
 reseed('killed-workers');
@@ -124,6 +125,7 @@ describe('killed workers', () => {
       QUEUE_LOCK_DURATION_MS: String(LOCK_MS),
       QUEUE_STALLED_INTERVAL_MS: String(STALLED_MS),
       WORKER_CONCURRENCY: '10',
+      ...TALLY_ENV,
       // The ingest process never calls a model; these only satisfy the configuration.
       OPENAI_BASE_URL: slots[0]!.actor.url,
       CRITIC_BASE_URL: slots[0]!.critic.url,
@@ -471,6 +473,7 @@ async function killedPlatformWorkers(platform: 'slack' | 'discord') {
     QUEUE_LOCK_DURATION_MS: String(LOCK_MS),
     QUEUE_STALLED_INTERVAL_MS: String(STALLED_MS),
     WORKER_CONCURRENCY: '5',
+    ...TALLY_ENV,
   };
   const processes: ServiceProcess[] = [];
   cleanups.push(() => Promise.all(processes.map((proc) => proc.kill())));

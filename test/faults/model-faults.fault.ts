@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ModelServerAnswer } from '../../src/demo/model-server.js';
 import { type Countersign, createCountersign } from '../../src/main.js';
 import { criticInput, HOLDING, type Pipeline, REVIEW_TOKEN, startPipeline, verdict } from '../helpers/pipeline.js';
-import { actorTurnTexts, answeredIn, chance, checkAnswered, createLogSink, postChat, randomInt, report, sequenceOf, sleep, webTranscript, random, reseed } from './harness.js';
+import { actorTurnTexts, answeredIn, chance, TALLY_ENV, checkAnswered, createLogSink, postChat, randomInt, report, sequenceOf, sleep, webTranscript, random, reseed } from './harness.js';
 
 reseed('model-faults');
 
@@ -44,7 +44,7 @@ async function runMode(stream: boolean) {
 
   const pipeline: Pipeline = await startPipeline({
     noService: true,
-    env: { CRITIC_TIMEOUT_MS: String(TIMEOUT_MS), LOG_LEVEL: 'info' },
+    env: { CRITIC_TIMEOUT_MS: String(TIMEOUT_MS), LOG_LEVEL: 'info', ...TALLY_ENV },
     configure: (config) => {
       config.actor.timeoutMs = TIMEOUT_MS;
       config.models.actor.stream = stream;

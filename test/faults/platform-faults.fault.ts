@@ -10,7 +10,7 @@ import { type Countersign, createCountersign } from '../../src/main.js';
 import { type FakeDiscord, type FakeUser, fakeSnowflake, startFakeDiscord } from '../fakes/fake-discord.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
 import { criticInput, type Pipeline, startPipeline, verdict } from '../helpers/pipeline.js';
-import { actorTurnTexts, answeredIn, checkAnswered, createLogSink, type FaultProxy, type ProxyFault, randomInt, report, sequenceOf, sleep, startFaultProxy, random, reseed, waitForProgress } from './harness.js';
+import { actorTurnTexts, answeredIn, checkAnswered, TALLY_ENV, createLogSink, type FaultProxy, type ProxyFault, randomInt, report, sequenceOf, sleep, startFaultProxy, random, reseed, waitForProgress } from './harness.js';
 
 reseed('platform-faults');
 
@@ -41,7 +41,7 @@ interface Outcome {
 async function startService(env: Record<string, string>, approved: Set<string>) {
   const pipeline: Pipeline = await startPipeline({
     noService: true,
-    env: { ...env, LOG_LEVEL: 'info' },
+    env: { ...env, LOG_LEVEL: 'info', ...TALLY_ENV },
     actor: (request) => ({ content: `answered ${actorTurnTexts(request).map(sequenceOf).join(',')}`, delayMs: randomInt(5, 40) }),
     critic: (request) => {
       approved.add(criticInput(request).draft);

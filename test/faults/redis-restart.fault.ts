@@ -26,6 +26,7 @@ import {
   startTrackedModel,
   waitForProgress,
   webTranscript,
+  TALLY_ENV,
 } from './harness.js';
 
 reseed('redis-restart');
@@ -75,6 +76,7 @@ describe('redis restart', () => {
       QUEUE_LOCK_DURATION_MS: '2000',
       QUEUE_STALLED_INTERVAL_MS: '1000',
       WORKER_CONCURRENCY: '10',
+      ...TALLY_ENV,
     };
     const processes: ServiceProcess[] = [];
     cleanups.push(() => Promise.all(processes.map((proc) => proc.kill())));

@@ -120,6 +120,8 @@ export interface PipelineOptions {
   role?: Role;
   /** Start no service (the test starts worker processes itself). */
   noService?: boolean;
+  /** The service's reconciler interval (a huge one keeps the reconciler out of a test). */
+  reconcileIntervalMs?: number;
 }
 
 export interface Pipeline {
@@ -209,7 +211,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const keys = createKeys(prefix);
   let service: Countersign | null = null;
   if (!options.noService) {
-    service = createCountersign({ config, role: options.role ?? 'all' });
+    service = createCountersign({ config, role: options.role ?? 'all', ...(options.reconcileIntervalMs ? { reconcileIntervalMs: options.reconcileIntervalMs } : {}) });
     await service.start();
   }
   const queue = new Queue(CONVERSATION_QUEUE, { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix });

@@ -37,6 +37,21 @@ describe('loadConfig', () => {
     expect(config.source).toBe('(defaults and environment)');
   });
 
+  it('the cost limits: on by default; turn.prompt.maxChars follows a larger maxMessageChars, and is refused below it', () => {
+    const config = loadConfig({ file: '/nonexistent-countersign.yaml', env: LOCAL });
+    expect(config.turn.prompt).toEqual({ maxMessages: 20, maxChars: 32_000 });
+    expect(config.turn.modelCalls).toEqual({ perConversation: 200, global: 20_000, windowSeconds: 3600, whenSpent: 'wait' });
+    expect(config.queue.turnsPerJob).toBe(1);
+    expect(config.review.checkReviewerText).toBe('all');
+    expect(loadConfig({ file: yamlFile('turn: { maxMessageChars: 50000 }'), env: LOCAL }).turn.prompt.maxChars).toBe(50_000);
+    const lifted = loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, MODEL_CALLS_PER_CONVERSATION: '0', MODEL_CALLS_GLOBAL: '0', MODEL_CALLS_WHEN_SPENT: 'escalate' } });
+    expect(lifted.turn.modelCalls).toMatchObject({ perConversation: 0, global: 0, whenSpent: 'escalate' });
+    expect(problemsOf(() => loadConfig({ file: yamlFile('turn: { prompt: { maxChars: 1000 } }'), env: LOCAL }))).toEqual([
+      expect.stringContaining('turn.prompt.maxChars: must be at least turn.maxMessageChars (16000)'),
+    ]);
+    expect(problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, REVIEW_CHECK_REVIEWER_TEXT: 'sometimes' } }))[0]).toContain('review.checkReviewerText');
+  });
+
   it('the environment wins over the file', () => {
     const file = yamlFile('port: 4000\nredis:\n  prefix: from-file\nactor:\n  baseUrl: http://127.0.0.1:1/v1\n  model: file-model\ncritic:\n  timeoutMs: 1234\n');
     const config = loadConfig({ file, env: { PORT: '5000', ACTOR_MODEL: 'env-model', CRITIC_TIMEOUT_MS: '999', QUEUE_LOCK_DURATION_MS: '2000', QUEUE_STALLED_INTERVAL_MS: '700' } });

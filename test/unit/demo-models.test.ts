@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { buildActorMessages } from '../../src/agents/actor-prompt.js';
 import { DEMO_ACTOR_MODEL, DEMO_CRITIC_MODEL, DEMO_PROMPTS, type DemoPrompt, startDemoModels } from '../../src/demo/demo-models.js';
 
 /** The verdict of CONTRACT.md, strictly: the demo critic must answer exactly this shape. */
@@ -31,7 +32,8 @@ afterAll(async () => {
 const prompt = (decision: DemoPrompt['decision']): string => DEMO_PROMPTS.find((entry) => entry.decision === decision)!.text;
 
 async function draft(userText: string, feedback?: string): Promise<string> {
-  const system = feedback ? `${SYSTEM_PROMPT}\nReviewer's feedback: ${feedback}` : SYSTEM_PROMPT;
+  // The system message as the actor's prompt builder writes it, with the revision data block.
+  const system = buildActorMessages({ systemPrompt: SYSTEM_PROMPT, history: [], messages: [], ...(feedback ? { revision: { previousDraft: 'earlier draft', feedback } } : {}) })[0]!.content;
   const completion = await client.chat.completions.create({
     model: DEMO_ACTOR_MODEL,
     messages: [
