@@ -33,6 +33,8 @@ export function keyGroup(prefix: string, key: string): string {
   if (conversation) return `conv:${conversation[1]}`;
   const adapter = /^adapter:([a-z]+):([a-z-]+)/.exec(name);
   if (adapter) return `adapter:${adapter[1]}:${adapter[2]}`;
+  const budget = /^budget:([a-z]+):/.exec(name);
+  if (budget) return `budget:${budget[1]}`;
   const notice = /^review:notices:([a-z]+):([a-z]+)/.exec(name);
   if (notice) return `review:notices:${notice[2]}`;
   return name;

@@ -111,7 +111,7 @@ describe('a platform message id is accepted once', () => {
     // The first POST's process "died" right after the accept: the message is in the inbox, no job.
     const store = createConversationStore({ redis: pipeline.redis, keys: pipeline.keys, keep: 200, historyBudgetChars: 50_000 });
     const message = { id: 'retry-1', conversation: { platform: 'web' as const, id: 'crashed' }, user: { id: 'tester', name: 'tester' }, text: 'Anyone there?', receivedAt: Date.now() };
-    expect(await store.accept(message, 'web:crashed', 60)).toEqual({ accepted: true, workWaiting: true });
+    expect(await store.accept(message, 'web:crashed', 60)).toEqual({ outcome: 'accepted', workWaiting: false });
     expect(await queuedJobs(pipeline)).toBe(0);
     // The client retries with the same clientMessageId: a duplicate, and the turn gets queued.
     const retried = await pipeline.send('crashed', 'Anyone there?', { clientMessageId: 'retry-1' });

@@ -57,6 +57,9 @@ describe('storage retention', () => {
       'adapter:web:sent': 1000,
       // The conversation's owner (its token's hash) lives exactly as long as its transcript.
       'adapter:web:owner': 1000,
+      // The model-call budgets' counters live one budget window.
+      'budget:conversation': pipeline.config.turn.modelCalls.windowSeconds,
+      'budget:global': pipeline.config.turn.modelCalls.windowSeconds,
     };
     const found = await census(pipeline.redis, pipeline.prefix, { bytes: false });
     const bounded = found.keys.filter((item) => !INDEXES.has(item.group));
@@ -136,7 +139,14 @@ describe('storage retention', () => {
   });
 
   it('keys really go away after their retention, and old resolved reviews leave the index', async () => {
-    pipeline = await startPipeline({ critic: escalateLawyers, configure: (config) => retention(config, { conversationSeconds: 2, turnSeconds: 2, reviewedTurnSeconds: 3 }, 2) });
+    pipeline = await startPipeline({
+      critic: escalateLawyers,
+      configure: (config) => {
+        retention(config, { conversationSeconds: 2, turnSeconds: 2, reviewedTurnSeconds: 3 }, 2);
+        // The model-call budgets' counters live one budget window: a short one here.
+        config.turn.modelCalls.windowSeconds = 2;
+      },
+    });
     await pipeline.send('ret-c', 'hello');
     await pipeline.send('ret-d', 'a lawyer question');
     await pipeline.waitForBot('ret-c', 1);
