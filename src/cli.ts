@@ -100,7 +100,7 @@ rules
   .option('--turns <n>', 'turns in the conversation, this one included', '1')
   .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
   .action(async (options: { message: string; draft?: string; verdict?: string; platform: 'web' | 'slack' | 'discord'; channel?: string; user?: string; turns: string; config?: string }) => {
-    const { runRulesTest } = await import('./escalation/rules-test-command.js');
+    const { runRulesTest } = await import('./cli/rules-test-command.js');
     // Testing rules calls no model.
     const config = readConfig(options.config, []);
     const output = runRulesTest(config, options);
@@ -144,7 +144,7 @@ async function runCommand(work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (error) {
-    const { CliUsageError } = await import('./review/review-cli.js');
+    const { CliUsageError } = await import('./cli/review-cli.js');
     process.stderr.write(`countersign: ${error instanceof CountersignError ? error.message : describeError(error)}\n`);
     process.exit(error instanceof CliUsageError || error instanceof ConfigError ? EXIT_CONFIG : 1);
   }
@@ -171,7 +171,7 @@ review
   .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
   .action((options: { status: 'pending' | 'approved' | 'rejected' | 'resolved'; limit: number; json?: boolean; config?: string }) =>
     runCommand(async () => {
-      const { reviewList } = await import('./review/review-cli.js');
+      const { reviewList } = await import('./cli/review-cli.js');
       await reviewList(readConfigWithoutModels(options.config), { status: options.status, limit: options.limit, json: options.json ?? false });
     }),
   );
@@ -183,7 +183,7 @@ review
   .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
   .action((id: string, options: { json?: boolean; config?: string }) =>
     runCommand(async () => {
-      const { reviewShow } = await import('./review/review-cli.js');
+      const { reviewShow } = await import('./cli/review-cli.js');
       await reviewShow(readConfigWithoutModels(options.config), id, { json: options.json ?? false });
     }),
   );
@@ -195,7 +195,7 @@ review
   .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
   .action((id: string, options: { text?: string; config?: string }) =>
     runCommand(async () => {
-      const { reviewApprove } = await import('./review/review-cli.js');
+      const { reviewApprove } = await import('./cli/review-cli.js');
       await reviewApprove(readConfigWithoutModels(options.config), id, options.text !== undefined ? { text: options.text } : {});
     }),
   );
@@ -206,7 +206,7 @@ review
   .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
   .action((id: string, options: { config?: string }) =>
     runCommand(async () => {
-      const { reviewReject } = await import('./review/review-cli.js');
+      const { reviewReject } = await import('./cli/review-cli.js');
       await reviewReject(readConfigWithoutModels(options.config), id);
     }),
   );
@@ -221,7 +221,7 @@ program
   .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
   .action((options: { since?: string; until?: string; out: string; maskPersonalData?: boolean; config?: string }) =>
     runCommand(async () => {
-      const { exportReviewedTurns, parseWhen } = await import('./review/export-cli.js');
+      const { exportReviewedTurns, parseWhen } = await import('./cli/export-cli.js');
       const since = options.since === undefined ? undefined : parseWhen(options.since, '--since');
       const until = options.until === undefined ? undefined : parseWhen(options.until, '--until');
       await exportReviewedTurns(readConfigWithoutModels(options.config), {
@@ -242,7 +242,7 @@ program
   .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
   .action((options: { dataset: string; concurrency: number; json?: boolean; config?: string }) =>
     runCommand(async () => {
-      const { evaluateCritic } = await import('./review/eval-cli.js');
+      const { evaluateCritic } = await import('./cli/eval-cli.js');
       // eval calls the critic only: the actor's key is not its business.
       const config = readConfig(options.config, ['critic']);
       const controller = new AbortController();

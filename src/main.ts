@@ -13,7 +13,8 @@ import type { Config } from './config/schema.js';
 import { createConversationStore } from './conversation/conversation-store.js';
 import { readBudgetChars } from './conversation/history.js';
 import { createModelCallBudget } from './conversation/model-call-budget.js';
-import { createTurnRunner, type TurnGate } from './conversation/turn-runner.js';
+import { createTurnRunner } from './conversation/turn-runner.js';
+import type { TurnGate } from './core/conversation-ports.js';
 import { CountersignError, describeError } from './core/errors.js';
 import { createKeys } from './core/keys.js';
 import { createEscalationGate } from './escalation/escalation-gate.js';
@@ -159,6 +160,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
   const review = createReviewService({
     redis,
     keys,
+    store,
     enqueue,
     adapters,
     logger,

@@ -1,6 +1,7 @@
 import { CountersignError } from '../core/errors.js';
+import type { Actor } from '../core/conversation-ports.js';
 import type { ModelClient } from '../core/ports.js';
-import { type ActorPromptInput, buildActorMessages } from './actor-prompt.js';
+import { buildActorMessages } from './actor-prompt.js';
 
 export interface ActorOptions {
   model: ModelClient;
@@ -9,10 +10,7 @@ export interface ActorOptions {
   timeoutMs?: number;
 }
 
-export interface Actor {
-  /** Draft a reply. Throws CountersignError `actor.*` / `model.*` when no draft can be had. */
-  draft(input: Omit<ActorPromptInput, 'systemPrompt'>): Promise<{ text: string; latencyMs: number }>;
-}
+export type { Actor };
 
 export function createActor(options: ActorOptions): Actor {
   return {

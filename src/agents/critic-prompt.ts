@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatMessage } from '../core/ports.js';
 import type { HistoryEntry, InboundMessage } from '../core/types.js';
-import { describeCut, type PromptCut } from '../conversation/history.js';
+import type { PromptCut } from '../core/types.js';
+import { describeCut } from './describe-cut.js';
 
 export interface CriticPromptInput {
   /** Earlier turns of the conversation, oldest first. */

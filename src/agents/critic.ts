@@ -1,7 +1,7 @@
 import { describeError } from '../core/errors.js';
+import type { Critic, CriticOutcome } from '../core/conversation-ports.js';
 import type { ModelClient } from '../core/ports.js';
-import type { Verdict } from '../core/types.js';
-import { buildCriticMessages, type CriticPromptInput } from './critic-prompt.js';
+import { buildCriticMessages } from './critic-prompt.js';
 import { parseVerdict, VERDICT_JSON_SCHEMA } from './verdict-schema.js';
 
 export interface CriticOptions {
@@ -13,17 +13,7 @@ export interface CriticOptions {
   attempts?: number;
 }
 
-export type CriticOutcome =
-  | { ok: true; verdict: Verdict; attempts: number; latencyMs: number }
-  | { ok: false; failure: string; attempts: number; latencyMs: number };
-
-export interface Critic {
-  /**
-   * Review a draft. Never throws for a model problem: an error, time-out, refusal or invalid
-   * verdict is retried once, then reported as a failure, which the turn escalates (fail closed).
-   */
-  review(input: Omit<CriticPromptInput, 'policy'>, onRetry?: (failure: string) => void): Promise<CriticOutcome>;
-}
+export type { Critic, CriticOutcome };
 
 export function createCritic(options: CriticOptions): Critic {
   const attempts = options.attempts ?? 2;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { CountersignError } from '../core/errors.js';
-import { validateChecks, validateRules } from '../escalation/rule-schema.js';
+import { validateChecks, validateRules } from '../core/rule-schema.js';
 import { ENVIRONMENT, LIST_PATHS } from './environment.js';
 import { describeIssue, yamlErrorOffset } from './describe-issues.js';
 import { resolveReviewIdentity } from './review-identity-schema.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChecksConfig, Rule } from '../escalation/rule-schema.js';
+import type { ChecksConfig, Rule } from '../core/rule-schema.js';
 import { discordSchema } from './discord-schema.js';
 import { httpSchema } from './http-schema.js';
 import { reviewIdentityFields } from './review-identity-schema.js';

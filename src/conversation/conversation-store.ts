@@ -1,25 +1,11 @@
 import type { Redis } from 'ioredis';
 import { INBOX_DEFAULTS, type InboxConfig, RETENTION_DEFAULTS, type RetentionConfig } from '../config/storage-schema.js';
+import type { AcceptResult, ApproveResult, BeginTurnResult, ConversationStore, ResolveResult, TurnFollowUp } from '../core/conversation-ports.js';
 import type { Keys } from '../core/keys.js';
-import { type HistoryEntry, type InboundMessage, MESSAGE_ID_SCOPE, type Turn } from '../core/types.js';
-import { ACCEPT, APPROVE_IF_FRESH, BEGIN_TURN, ESCALATE, FINALIZE } from './conversation-scripts.js';
+import { conversationKey, type HistoryEntry, type InboundMessage, MESSAGE_ID_SCOPE, type Platform, type Turn, type TurnStatus } from '../core/types.js';
+import { createConversationScripts } from './conversation-scripts.js';
 
-type ScriptRedis = Redis & {
-  csAccept(seen: string, inbox: string, pending: string, state: string, ttl: number, message: string, conversation: string, now: number, maxMessages: number, maxBytes: number): Promise<number>;
-  csBeginTurn(...args: (string | number)[]): Promise<string[]>;
-  csApproveIfFresh(...args: (string | number)[]): Promise<string[]>;
-  csEscalate(...args: (string | number)[]): Promise<number>;
-  csFinalize(...args: (string | number)[]): Promise<number>;
-};
-
-export type BeginTurnResult =
-  | { kind: 'empty' }
-  | { kind: 'held'; turnId: string }
-  | { kind: 'ready'; turnId: string }
-  | { kind: 'resume'; turnId: string; history: HistoryEntry[]; turns: number }
-  | { kind: 'new'; turnId: string; messages: InboundMessage[]; history: HistoryEntry[]; turns: number };
-
-export type ApproveResult = { kind: 'approved' } | { kind: 'stale'; messages: InboundMessage[] } | { kind: 'gone' };
+export type { AcceptResult, ApproveResult, BeginTurnResult, ConversationStore };
 
 export interface ConversationStoreOptions {
   redis: Redis;
@@ -36,63 +22,68 @@ export interface ConversationStoreOptions {
   inbox?: InboxConfig;
 }
 
-/** What became of a message offered to its conversation's inbox; `workWaiting` on a duplicate whose conversation still has unprocessed work (queue its job again). */
-export interface AcceptResult {
-  outcome: 'accepted' | 'duplicate' | 'inbox-full';
-  workWaiting: boolean;
-}
-
 /** Turn fields stored as JSON in the turn hash. */
 const JSON_FIELDS = ['conversation', 'messages', 'drafts', 'verdict', 'context', 'escalation', 'resolution', 'reply'] as const;
+/** Turn fields stored as '1' / '0'. */
+const FLAG_FIELDS = ['announced'] as const;
 
+/** A turn's fields as the flat field/value list of its hash (`notices` are written by their own script). */
 export function serializeTurnFields(fields: Partial<Turn>): string[] {
   const flat: string[] = [];
   for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined || key === 'id') continue;
-    flat.push(key, (JSON_FIELDS as readonly string[]).includes(key) ? JSON.stringify(value) : String(value));
+    if (value === undefined || key === 'id' || key === 'notices') continue;
+    if ((FLAG_FIELDS as readonly string[]).includes(key)) flat.push(key, value ? '1' : '0');
+    else flat.push(key, (JSON_FIELDS as readonly string[]).includes(key) ? JSON.stringify(value) : String(value));
   }
   return flat;
 }
 
+/** A turn from its hash; null when there is none. Every field the store writes is read here. */
 export function parseTurn(id: string, hash: Record<string, string>): Turn | null {
   if (!hash.status) return null;
   const json = <T>(value: string | undefined): T | undefined => (value === undefined ? undefined : (JSON.parse(value) as T));
-  return {
+  const notices: Partial<Record<Platform, string>> = {};
+  for (const [field, value] of Object.entries(hash)) if (field.startsWith('notice:')) notices[field.slice('notice:'.length) as Platform] = value;
+  const turn: Turn = {
     id,
-    status: hash.status as Turn['status'],
+    status: hash.status as TurnStatus,
     conversation: json(hash.conversation)!,
     messages: json(hash.messages) ?? [],
     drafts: json(hash.drafts) ?? [],
-    verdict: json(hash.verdict),
-    context: json(hash.context),
-    escalation: json(hash.escalation),
-    resolution: json(hash.resolution),
-    reply: json(hash.reply),
     revisions: Number(hash.revisions ?? 0),
     folds: Number(hash.folds ?? 0),
     createdAt: Number(hash.createdAt ?? 0),
     updatedAt: Number(hash.updatedAt ?? 0),
-    ...(hash.announced ? { announced: hash.announced === '1' } : {}),
-  } as Turn;
+  };
+  const verdict = json<Turn['verdict']>(hash.verdict);
+  if (verdict) turn.verdict = verdict;
+  const context = json<Turn['context']>(hash.context);
+  if (context) turn.context = context;
+  const escalation = json<Turn['escalation']>(hash.escalation);
+  if (escalation) turn.escalation = escalation;
+  const resolution = json<Turn['resolution']>(hash.resolution);
+  if (resolution) turn.resolution = resolution;
+  const reply = json<Turn['reply']>(hash.reply);
+  if (reply) turn.reply = reply;
+  if (hash.announced) turn.announced = hash.announced === '1';
+  if (Object.keys(notices).length) turn.notices = notices;
+  return turn;
 }
 
-/** The conversation's state in Redis: dedupe, inbox, turn in progress, history, hold. */
-export function createConversationStore(options: ConversationStoreOptions) {
-  const { keys } = options;
-  const redis = options.redis as ScriptRedis;
-  const definitions: Array<[string, number, string]> = [
-    ['csAccept', 4, ACCEPT],
-    ['csBeginTurn', 6, BEGIN_TURN],
-    ['csApproveIfFresh', 4, APPROVE_IF_FRESH],
-    ['csEscalate', 6, ESCALATE],
-    ['csFinalize', 6, FINALIZE],
-  ];
-  for (const [name, numberOfKeys, lua] of definitions) {
-    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
-  }
-  const turnKeyPrefix = keys.turn('');
+/** The conversation's state in Redis: dedupe, inbox, turn in progress, history, hold, resolution. */
+export function createConversationStore(options: ConversationStoreOptions): ConversationStore {
+  const { keys, redis } = options;
+  const scripts = createConversationScripts(redis);
+  const turnPrefix = keys.turn('');
   const retention = options.retention ?? RETENTION_DEFAULTS;
   const inbox = options.inbox ?? INBOX_DEFAULTS;
+  const conversationKeys = (conversation: string) => ({
+    state: keys.state(conversation),
+    inbox: keys.inbox(conversation),
+    history: keys.history(conversation),
+    ready: keys.ready(conversation),
+    pending: keys.pendingConversations,
+  });
 
   return {
     /**
@@ -103,39 +94,28 @@ export function createConversationStore(options: ConversationStoreOptions) {
      */
     async accept(message: InboundMessage, conversation: string, ttlSeconds: number): Promise<AcceptResult> {
       const { platform, id: conversationId } = message.conversation;
-      const accepted = await redis.csAccept(
-        keys.seen(platform, message.id, MESSAGE_ID_SCOPE[platform] === 'conversation' ? conversationId : undefined),
-        keys.inbox(conversation),
-        keys.pendingConversations,
-        keys.state(conversation),
-        ttlSeconds,
-        JSON.stringify(message),
-        conversation,
-        Date.now(),
-        inbox.maxMessages,
-        inbox.maxBytes,
+      const { state, inbox: inboxKey, pending } = conversationKeys(conversation);
+      const accepted = await scripts.accept(
+        { seen: keys.seen(platform, message.id, MESSAGE_ID_SCOPE[platform] === 'conversation' ? conversationId : undefined), inbox: inboxKey, pending, state },
+        { ttlSeconds, message: JSON.stringify(message), conversation, now: Date.now(), maxMessages: inbox.maxMessages, maxBytes: inbox.maxBytes },
       );
       return { outcome: accepted === 1 ? 'accepted' : accepted === -1 ? 'inbox-full' : 'duplicate', workWaiting: accepted === 2 };
     },
 
-    async beginTurn(conversation: string, newTurnId: string, conversationJson: string): Promise<BeginTurnResult> {
-      const result = await redis.csBeginTurn(
-        keys.state(conversation),
-        keys.inbox(conversation),
-        keys.history(conversation),
-        keys.pendingConversations,
-        turnKeyPrefix,
-        keys.ready(conversation),
-        newTurnId,
-        Date.now(),
-        options.maxMessagesPerTurn ?? 50,
-        conversation,
-        conversationJson,
-        options.keep,
-        options.historyBudgetChars,
-        retention.conversationSeconds,
+    async beginTurn(conversation, newTurnId, conversationJson) {
+      const [kind, turnId, a, b, c] = await scripts.beginTurn(
+        { ...conversationKeys(conversation), turnPrefix },
+        {
+          newTurnId,
+          now: Date.now(),
+          maxMessages: options.maxMessagesPerTurn ?? 50,
+          conversation,
+          conversationJson,
+          keep: options.keep,
+          historyBudgetChars: options.historyBudgetChars,
+          conversationTtl: retention.conversationSeconds,
+        },
       );
-      const [kind, turnId, a, b, c] = result;
       switch (kind) {
         case 'empty':
           return { kind };
@@ -149,89 +129,112 @@ export function createConversationStore(options: ConversationStoreOptions) {
       }
     },
 
-    async loadTurn(turnId: string): Promise<Turn | null> {
+    async loadTurn(turnId) {
       return parseTurn(turnId, await redis.hgetall(keys.turn(turnId)));
     },
 
-    async updateTurn(turnId: string, fields: Partial<Turn> & { announced?: boolean }): Promise<void> {
-      const { announced, ...rest } = fields;
-      const flat = serializeTurnFields({ ...rest, updatedAt: Date.now() });
-      if (announced !== undefined) flat.push('announced', announced ? '1' : '0');
-      await redis.hset(keys.turn(turnId), ...flat);
+    async loadTurns(turnIds) {
+      if (!turnIds.length) return [];
+      const pipeline = redis.pipeline();
+      for (const id of turnIds) pipeline.hgetall(keys.turn(id));
+      const results = (await pipeline.exec()) ?? [];
+      return results.flatMap(([error, hash], index) => {
+        const turn = error ? null : parseTurn(turnIds[index]!, hash as Record<string, string>);
+        return turn ? [turn] : [];
+      });
     },
 
-    /** Persist the critic's approval, unless new messages arrived (they are folded into the turn). */
-    async approveIfFresh(conversation: string, turnId: string, maxFolds: number, turnFields: Partial<Turn>, outboxFields: string[], deliveryId: string): Promise<ApproveResult> {
-      const [kind, messages] = await redis.csApproveIfFresh(
-        keys.state(conversation),
-        keys.inbox(conversation),
-        keys.turn(turnId),
-        keys.outbox(deliveryId),
-        turnId,
-        maxFolds,
-        Date.now(),
-        JSON.stringify(serializeTurnFields(turnFields)),
-        ...outboxFields,
+    async updateTurn(turnId, fields) {
+      await redis.hset(keys.turn(turnId), ...serializeTurnFields({ ...fields, updatedAt: Date.now() }));
+    },
+
+    async approveIfFresh({ conversation, turnId, maxFolds, turnFields, approval }): Promise<ApproveResult> {
+      const { state, inbox: inboxKey } = conversationKeys(conversation);
+      const [kind, messages] = await scripts.approveIfFresh(
+        { state, inbox: inboxKey, turn: keys.turn(turnId), outbox: keys.outbox(approval.deliveryId) },
+        { turnId, maxFolds, now: Date.now(), turnFields: serializeTurnFields(turnFields), outboxFields: approval.fields },
       );
       if (kind === 'stale') return { kind, messages: JSON.parse(messages!) as InboundMessage[] };
       return { kind: kind as 'approved' | 'gone' };
     },
 
-    async escalate(conversation: string, turnId: string, hold: boolean, turnFields: Partial<Turn>, holding: { deliveryId: string; fields: string[] } | null): Promise<boolean> {
-      const done = await redis.csEscalate(
-        keys.state(conversation),
-        keys.turn(turnId),
-        keys.reviewPending,
-        keys.outbox(holding?.deliveryId ?? `${turnId}:holding`),
-        keys.pendingConversations,
-        keys.history(conversation),
-        turnId,
-        Date.now(),
-        hold ? '1' : '0',
-        JSON.stringify(serializeTurnFields(turnFields)),
-        conversation,
-        holding ? '1' : '0',
-        retention.conversationSeconds,
-        ...(holding?.fields ?? []),
+    async escalate({ conversation, turnId, hold, turnFields, holding }) {
+      const { state, pending, history } = conversationKeys(conversation);
+      const done = await scripts.escalate(
+        { state, turn: keys.turn(turnId), review: keys.reviewPending, holding: keys.outbox(holding?.deliveryId ?? `${turnId}:holding`), pending, history },
+        { turnId, now: Date.now(), hold, turnFields: serializeTurnFields(turnFields), conversation, holdingFields: holding?.fields ?? null, conversationTtl: retention.conversationSeconds },
       );
       return done === 1;
     },
 
-    /**
-     * Close the turn; `detached` for a resolved turn of a conversation that was not held.
-     * 'drained' means nothing else waits in the conversation.
-     */
-    async finalize(conversation: string, turnId: string, status: 'posted' | 'rejected', entries: HistoryEntry[], detached: boolean): Promise<'closed' | 'drained' | 'gone'> {
-      const done = await redis.csFinalize(
-        keys.state(conversation),
-        keys.turn(turnId),
-        keys.history(conversation),
-        keys.ready(conversation),
-        keys.inbox(conversation),
-        keys.pendingConversations,
-        turnId,
-        status,
-        Date.now(),
-        options.keep,
-        detached ? '1' : '0',
-        conversation,
-        retention.turnSeconds,
-        retention.reviewedTurnSeconds,
-        retention.conversationSeconds,
-        ...entries.map((entry) => JSON.stringify(entry)),
+    async finalize({ conversation, turnId, status, entries, detached }) {
+      const done = await scripts.finalize(
+        { ...conversationKeys(conversation), turn: keys.turn(turnId) },
+        {
+          turnId,
+          status,
+          now: Date.now(),
+          keep: options.keep,
+          detached,
+          conversation,
+          turnTtl: retention.turnSeconds,
+          reviewedTurnTtl: retention.reviewedTurnSeconds,
+          conversationTtl: retention.conversationSeconds,
+          entries: entries.map((entry) => JSON.stringify(entry)),
+        },
       );
       return done === 2 ? 'drained' : done === 1 ? 'closed' : 'gone';
     },
 
-    /** Conversations that have had unprocessed work for longer than `olderThanMs` (the reconciler). */
-    async staleConversations(olderThanMs: number, limit = 500): Promise<string[]> {
+    async resolve({ turn, resolution, reply, approval }): Promise<ResolveResult> {
+      const conversation = conversationKey(turn.conversation);
+      const { state, ready, pending } = conversationKeys(conversation);
+      const fields: Partial<Turn> = { resolution, ...(reply ? { reply } : {}) };
+      const [outcome, current] = await scripts.resolve(
+        { turn: keys.turn(turn.id), review: keys.reviewPending, resolved: keys.reviewResolved, outbox: keys.outbox(approval?.deliveryId ?? turn.id), state, ready, pending },
+        { turnId: turn.id, now: resolution.at, status: approval ? 'approved' : 'rejected', turnFields: serializeTurnFields(fields), conversation, outboxFields: approval?.fields ?? null },
+      );
+      if (outcome === 'missing') return { kind: 'missing' };
+      if (outcome === 'conflict') return { kind: 'conflict', status: (current ?? 'posted') as TurnStatus };
+      return { kind: 'resolved' };
+    },
+
+    async followUp(turn): Promise<TurnFollowUp> {
+      const conversation = conversationKey(turn.conversation);
+      const [held, waiting, holding] = await Promise.all([
+        redis.hget(keys.state(conversation), 'held'),
+        redis.lrange(keys.inbox(conversation), 0, 99),
+        redis.hmget(keys.outbox(`${turn.id}:holding`), 'state', 'text', 'sentAt'),
+      ]);
+      // Only a conversation this turn holds has messages waiting for its decision.
+      const messages =
+        held === turn.id
+          ? waiting.flatMap((item) => {
+              try {
+                const message = JSON.parse(item) as InboundMessage;
+                return [{ id: message.id, user: message.user.name ?? message.user.id, text: message.text, at: message.receivedAt }];
+              } catch {
+                return [];
+              }
+            })
+          : [];
+      const [holdingState, text, sentAt] = holding;
+      return {
+        waiting: messages,
+        holding: holdingState && typeof text === 'string' ? { text, posted: holdingState === 'sent', ...(sentAt ? { at: Number(sentAt) } : {}) } : null,
+      };
+    },
+
+    async turnsSoFar(conversation) {
+      return Number((await redis.hget(keys.state(conversation), 'turns')) ?? 0);
+    },
+
+    async staleConversations(olderThanMs, limit = 500) {
       return redis.zrangebyscore(keys.pendingConversations, 0, Date.now() - olderThanMs, 'LIMIT', 0, limit);
     },
 
-    async markPending(conversation: string): Promise<void> {
+    async markPending(conversation) {
       await redis.zadd(keys.pendingConversations, 'NX', Date.now(), conversation);
     },
   };
 }
-
-export type ConversationStore = ReturnType<typeof createConversationStore>;

@@ -1,4 +1,4 @@
-import type { HistoryEntry } from '../core/types.js';
+import type { HistoryEntry, PromptCut } from '../core/types.js';
 
 export type HistoryUnit = 'characters' | 'tokens';
 
@@ -38,11 +38,7 @@ export function readBudgetChars(budget: number, unit: HistoryUnit): number {
   return unit === 'characters' ? budget * 2 + 4096 : budget * 12 + 4096;
 }
 
-/** The older messages of a turn left out of a model request, and their size. */
-export interface PromptCut {
-  messages: number;
-  characters: number;
-}
+export type { PromptCut };
 
 export interface TurnPromptLimits {
   /** Most user messages of one turn sent to the models. */
@@ -70,10 +66,4 @@ export function fitTurnMessages<T extends { text: string }>(messages: readonly T
   if (first === 0) return { messages: [...messages], cut: null };
   const cutMessages = messages.slice(0, first);
   return { messages: messages.slice(first), cut: { messages: cutMessages.length, characters: cutMessages.reduce((sum, message) => sum + message.text.length, 0) } };
-}
-
-/** How the models are told about a cut, in one sentence of ours (numbers only, no user text). */
-export function describeCut(cut: PromptCut): string {
-  const what = cut.messages === 1 ? '1 earlier message of the user in this turn was' : `${cut.messages} earlier messages of the user in this turn were`;
-  return `Note: ${what} cut from this request (${cut.characters} characters) to bound its size; only the newest messages are shown.`;
 }

@@ -136,6 +136,19 @@ export interface Turn {
   folds: number;
   createdAt: number;
   updatedAt: number;
+  /** An escalated turn was shown to the reviewers (set once, so a resumed worker does not show it again). */
+  announced?: boolean;
+  /**
+   * How the review notifier showed this escalated turn on each platform: `post`, or
+   * `fold:<episode>` (folded into a summary). Written once per platform by its script.
+   */
+  notices?: Partial<Record<Platform, string>>;
+}
+
+/** The older messages of a turn left out of a model request (turn.prompt limits), and their size. */
+export interface PromptCut {
+  messages: number;
+  characters: number;
 }
 
 /**

@@ -7,8 +7,8 @@
  * fire on what a support bot writes all day (order numbers, dates, prices, its own support
  * address, the user's own email quoted back when allowed).
  */
-import { describeMatch, findPersonalData, normalizedValue, type PersonalDataKind } from '../review/personal-data.js';
-import type { CheckAction, ChecksConfig } from './rule-schema.js';
+import { describeMatch, findPersonalData, normalizedValue, type PersonalDataKind } from '../core/personal-data.js';
+import type { CheckAction, ChecksConfig } from '../core/rule-schema.js';
 
 export type CheckName = 'personal-data' | 'links' | 'mass-mentions' | 'length';
 

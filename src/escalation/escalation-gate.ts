@@ -1,8 +1,8 @@
-import type { GateContext, GateDecision, GateSubject, TurnGate } from '../conversation/turn-runner.js';
+import type { GateContext, GateDecision, GateSubject, TurnGate } from '../core/conversation-ports.js';
 import type { Turn, Verdict } from '../core/types.js';
 import { runDraftChecks } from './draft-checks.js';
 import { evaluateCondition, evaluateRules, type RuleTurn, ruleTurnFromTurn } from './evaluate-rules.js';
-import type { ChecksConfig, ConversationMode, Rule } from './rule-schema.js';
+import type { ChecksConfig, ConversationMode, Rule } from '../core/rule-schema.js';
 
 /**
  * How a human reviewer's own text is gated (`review.checkReviewerText`):

@@ -13,7 +13,7 @@
  */
 import type { Platform, Turn, Verdict, VerdictDecision } from '../core/types.js';
 import { currentDraft } from '../core/types.js';
-import type { ConversationMode, Rule, RuleCondition, RulePattern } from './rule-schema.js';
+import type { ConversationMode, Rule, RuleCondition, RulePattern } from '../core/rule-schema.js';
 
 /** What the rules look at: a turn and the facts around it. */
 export interface RuleTurn {

@@ -66,7 +66,25 @@ export function compareStreamIds(a: string, b: string): number {
  * pushes a reviewer's decision out. Each is trimmed by age and, as a backstop, by length.
  * Reading it back gives the dashboard's charts and the training data's provenance.
  */
-export function createAuditLog(options: { redis: Redis; keys: Keys; logger: Logger; retention?: Partial<AuditRetention> }) {
+export interface AuditLog {
+  append(event: AuditEvent): Promise<void>;
+  /** Append without waiting (hot path); a failure is logged, never thrown. */
+  record(event: AuditEvent): void;
+  /**
+   * Entries between two times (ms), oldest first, at most `count` (@defaultValue 10000). By
+   * default both streams, merged in order (`count` then bounds the merged list).
+   */
+  read(options?: { since?: number; until?: number; count?: number; stream?: AuditStream }): Promise<AuditEntry[]>;
+}
+
+export interface AuditLogOptions {
+  redis: Redis;
+  keys: Keys;
+  logger: Logger;
+  retention?: Partial<AuditRetention>;
+}
+
+export function createAuditLog(options: AuditLogOptions): AuditLog {
   const { redis, keys } = options;
   const retention = { ...DEFAULT_RETENTION, ...options.retention };
 
@@ -94,15 +112,10 @@ export function createAuditLog(options: { redis: Redis; keys: Keys; logger: Logg
 
   return {
     append,
-    /** Append without waiting (hot path); a failure is logged, never thrown. */
-    record(event: AuditEvent): void {
+    record(event) {
       append(event).catch((error: unknown) => options.logger.warn({ err: error, event: event.type, turn: event.turnId }, 'could not append to the audit log'));
     },
-    /**
-     * Entries between two times (ms), oldest first, at most `count` (@defaultValue 10000). By
-     * default both streams, merged in order (`count` then bounds the merged list).
-     */
-    async read(options: { since?: number; until?: number; count?: number; stream?: AuditStream } = {}): Promise<AuditEntry[]> {
+    async read(options = {}) {
       const stream = options.stream ?? 'all';
       if (stream === 'events') return readStream(keys.audit, options);
       if (stream === 'reviews') return readStream(keys.reviewAudit, options);
@@ -112,5 +125,3 @@ export function createAuditLog(options: { redis: Redis; keys: Keys; logger: Logg
   };
 }
 
-
-export type AuditLog = ReturnType<typeof createAuditLog>;

@@ -17,7 +17,7 @@ import { contractVerdictSchema } from '../agents/verdict-schema.js';
 import type { ChatMessage } from '../core/ports.js';
 import type { HistoryEntry, InboundMessage, Turn, Verdict, VerdictDecision } from '../core/types.js';
 import { currentDraft } from '../core/types.js';
-import { maskPersonalData } from './personal-data.js';
+import { maskPersonalData } from '../core/personal-data.js';
 
 /**
  * The critic's prompt for a draft: the same function the critic uses at run time, so the model

@@ -21,56 +21,13 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ReviewNotificationsConfig } from '../config/storage-schema.js';
 import type { Keys } from '../core/keys.js';
+import { defineScripts, runScript } from '../core/redis-scripts.js';
 import type { ChatAdapter, ReviewSummary } from '../core/ports.js';
 import { conversationKey, type Turn } from '../core/types.js';
 
-/**
- * Decide once whether a turn's escalation is posted on its own or folded into the summary. Each
- * limit is a sorted set of the turns posted on their own in its scope (score: when), trimmed to
- * the window; a turn leaves it when it is decided (RELEASE), so the limits bound the escalations
- * posted and still undecided, among those of the last window.
- * KEYS: turn, episode, ...posted sets (one per limit that applies)
- * ARGV: field, windowMs, now, retentionSeconds, foldedKeyPrefix, turnId, ...limits (one per set)
- * -> {decision, fresh}: decision 'post' | 'fold:<episode>' | 'gone'; fresh 1 when decided now
- */
-const DECIDE = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone', 0} end
-local previous = redis.call('HGET', KEYS[1], ARGV[1])
-if previous then return {previous, 0} end
-local sets = #KEYS - 2
-local admit = true
-for i = 1, sets do
-  redis.call('ZREMRANGEBYSCORE', KEYS[i + 2], '-inf', tonumber(ARGV[3]) - tonumber(ARGV[2]))
-  if redis.call('ZCARD', KEYS[i + 2]) >= tonumber(ARGV[6 + i]) then
-    admit = false
-    break
-  end
-end
-local decision = 'post'
-if admit then
-  for i = 1, sets do
-    redis.call('ZADD', KEYS[i + 2], ARGV[3], ARGV[6])
-    redis.call('PEXPIRE', KEYS[i + 2], ARGV[2])
-  end
-else
-  local episode = redis.call('GET', KEYS[2]) or ARGV[3]
-  redis.call('SET', KEYS[2], episode, 'PX', ARGV[2])
-  local folded = ARGV[5] .. episode
-  redis.call('ZADD', folded, ARGV[3], ARGV[6])
-  redis.call('EXPIRE', folded, ARGV[4])
-  decision = 'fold:' .. episode
-end
-redis.call('HSET', KEYS[1], ARGV[1], decision)
-return {decision, 1}`;
-
-/** KEYS: lock. ARGV: owner -> 1 released */
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-
-type NotifierRedis = Redis & {
-  csNoticeDecide(...args: (string | number)[]): Promise<[string, number]>;
-  csNoticeRelease(lock: string, owner: string): Promise<number>;
+const SCRIPTS = {
+  csNoticeDecide: { file: new URL('./scripts/notice-decide.lua', import.meta.url), keys: 'variable' as const },
+  csReleaseLock: { file: new URL('./scripts/release-lock.lua', import.meta.url), keys: 1 },
 };
 
 export type ReviewNotificationLimits = Omit<ReviewNotificationsConfig, 'dashboardUrl'> & { dashboardUrl?: string };
@@ -101,14 +58,26 @@ function scopesOf(turn: Pick<Turn, 'conversation' | 'messages' | 'escalation'>, 
   return scopes.filter(([, limit]) => limit > 0);
 }
 
-export function createReviewNotifier(options: ReviewNotifierOptions) {
+/** Shows escalations to the platforms' review channels within the notification limits. */
+export interface ReviewNotifier {
+  /**
+   * Show an escalated turn to every platform's reviewers: on its own, or folded into the
+   * summary past the limits. Never throws (a platform problem is logged).
+   */
+  present(turn: Turn, log?: Logger): Promise<void>;
+  /**
+   * A turn was decided: if it was posted on its own, its place under the limits is free again;
+   * if it was folded, its summary shows one fewer waiting.
+   */
+  resolved(turn: Turn): Promise<void>;
+  /** Drop pending summary updates (the service is stopping). */
+  stop(): void;
+}
+
+export function createReviewNotifier(options: ReviewNotifierOptions): ReviewNotifier {
   const { keys, limits, logger } = options;
-  const redis = options.redis as NotifierRedis;
-  if (!('csNoticeDecide' in options.redis)) {
-    // No fixed number of keys: the first argument says how many.
-    options.redis.defineCommand('csNoticeDecide', { lua: DECIDE });
-    options.redis.defineCommand('csNoticeRelease', { numberOfKeys: 1, lua: RELEASE });
-  }
+  const { redis } = options;
+  defineScripts(redis, SCRIPTS);
   const retentionSeconds = options.retentionSeconds ?? 7 * 24 * 3600;
   const updateMs = limits.summaryUpdateSeconds * 1000;
   // A rendering may wait out platform rate limits; the lock outlives it, and is released after.
@@ -122,18 +91,12 @@ export function createReviewNotifier(options: ReviewNotifierOptions) {
   async function decide(platform: string, turn: Turn): Promise<string> {
     const scopes = scopesOf(turn, limits);
     const noticeKey = (name: string) => keys.reviewNotice(platform, name);
-    const [decision, fresh] = await redis.csNoticeDecide(
-      2 + scopes.length,
-      keys.turn(turn.id),
-      noticeKey('episode'),
-      ...scopes.map(([name]) => noticeKey(name)),
-      `notice:${platform}`,
-      limits.windowSeconds * 1000,
-      Date.now(),
-      retentionSeconds,
-      noticeKey('folded:'),
-      turn.id,
-      ...scopes.map(([, limit]) => limit),
+    const [decision, fresh] = await runScript<[string, number]>(
+      redis,
+      'csNoticeDecide',
+      [keys.turn(turn.id), noticeKey('episode'), ...scopes.map(([name]) => noticeKey(name))],
+      [`notice:${platform}`, limits.windowSeconds * 1000, Date.now(), retentionSeconds, noticeKey('folded:'), turn.id, ...scopes.map(([, limit]) => limit)],
+      { variableKeys: true },
     );
     if (fresh === 1) options.onDecision?.(platform, decision === 'post' ? 'post' : 'fold');
     return decision;
@@ -202,7 +165,7 @@ export function createReviewNotifier(options: ReviewNotifierOptions) {
       // this is only the quickest way to show them.
       if ((await redis.zcard(foldedKey)) !== folded) again = true;
     } finally {
-      await redis.csNoticeRelease(lock, owner);
+      await runScript(redis, 'csReleaseLock', [lock], [owner]);
       if (again) schedule(adapter, episode, updateMs);
     }
   }
@@ -212,11 +175,7 @@ export function createReviewNotifier(options: ReviewNotifierOptions) {
   }
 
   return {
-    /**
-     * Show an escalated turn to every platform's reviewers: on its own, or folded into the
-     * summary past the limits. Never throws (a platform problem is logged).
-     */
-    async present(turn: Turn, log: Logger = logger): Promise<void> {
+    async present(turn, log = logger) {
       for (const adapter of options.adapters.values()) {
         if (!adapter.presentEscalation) continue;
         try {
@@ -237,11 +196,7 @@ export function createReviewNotifier(options: ReviewNotifierOptions) {
       }
     },
 
-    /**
-     * A turn was decided: if it was posted on its own, its place under the limits is free again;
-     * if it was folded, its summary shows one fewer waiting.
-     */
-    async resolved(turn: Turn): Promise<void> {
+    async resolved(turn) {
       for (const adapter of options.adapters.values()) {
         if (!adapter.presentReviewSummary) continue;
         const decision = await redis.hget(keys.turn(turn.id), `notice:${adapter.platform}`);
@@ -259,8 +214,7 @@ export function createReviewNotifier(options: ReviewNotifierOptions) {
       }
     },
 
-    /** Drop pending summary updates (the service is stopping). */
-    stop(): void {
+    stop() {
       stopped = true;
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
@@ -268,4 +222,4 @@ export function createReviewNotifier(options: ReviewNotifierOptions) {
   };
 }
 
-export type ReviewNotifier = ReturnType<typeof createReviewNotifier>;
+

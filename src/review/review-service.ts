@@ -1,35 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { parseTurn, serializeTurnFields } from '../conversation/conversation-store.js';
 import { CountersignError } from '../core/errors.js';
 import type { Keys } from '../core/keys.js';
-import type { ChatAdapter, ReviewActions } from '../core/ports.js';
-import { conversationKey, currentDraft, type InboundMessage, type Resolution, type Reviewer, type Turn } from '../core/types.js';
-import type { TurnGate } from '../conversation/turn-runner.js';
+import type { ConversationStore, ReviewService, ReviewStatus, TurnFollowUp, TurnGate } from '../core/conversation-ports.js';
+import type { ChatAdapter } from '../core/ports.js';
+import { conversationKey, currentDraft, type Resolution, type Reviewer, type Turn } from '../core/types.js';
 import { approvalFields, approveByReviewer } from '../delivery/approval.js';
 import type { AuditLog } from './audit-log.js';
 import type { ReviewNotifier } from './review-notifier.js';
 
-/**
- * Resolve an escalated turn once. KEYS: turn, pending, resolved, outbox, state, ready, pendingConversations
- * ARGV: turnId, now, status, turnFieldsJson, conversationKey, hasOutbox, ...outboxFields
- */
-const RESOLVE = `
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return {'missing'} end
-if status ~= 'escalated' then return {'conflict', status} end
-local fields = cjson.decode(ARGV[4])
-redis.call('HSET', KEYS[1], 'status', ARGV[3], 'updatedAt', ARGV[2], unpack(fields))
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-if ARGV[6] == '1' then redis.call('HSET', KEYS[4], unpack(ARGV, 7)) end
-if redis.call('HGET', KEYS[5], 'turn') ~= ARGV[1] then redis.call('RPUSH', KEYS[6], ARGV[1]) end
-redis.call('ZADD', KEYS[7], ARGV[2], ARGV[5])
-return {'ok'}`;
-
-type ReviewRedis = Redis & { csResolve(...args: (string | number)[]): Promise<string[]> };
-
-export type ReviewStatus = 'pending' | 'approved' | 'rejected';
+export type { ReviewService, ReviewStatus, TurnFollowUp };
 
 export interface ReviewEvent {
   type: 'escalated' | 'resolved';
@@ -38,8 +18,11 @@ export interface ReviewEvent {
 }
 
 export interface ReviewServiceOptions {
+  /** The review indexes (pending, resolved) and the review events channel live here. */
   redis: Redis;
   keys: Keys;
+  /** The conversation store: the turns, and the resolution's own state change. */
+  store: ConversationStore;
   /** Queue the conversation so its worker delivers the resolution. */
   enqueue(conversation: string): Promise<void>;
   /** Adapters that show resolutions (Slack and Discord review messages); read at each resolution. */
@@ -84,32 +67,19 @@ export function reviewStatus(turn: Turn): ReviewStatus {
  * review API, the dashboard, the CLI and the Slack and Discord buttons all go through this, so
  * a turn resolved in one place is resolved everywhere, once (409 on a second resolution).
  */
-export function createReviewService(options: ReviewServiceOptions) {
-  const { keys, logger } = options;
-  const redis = options.redis as ReviewRedis;
-  if (!('csResolve' in options.redis)) options.redis.defineCommand('csResolve', { numberOfKeys: 7, lua: RESOLVE });
+export function createReviewService(options: ReviewServiceOptions): ReviewService {
+  const { keys, logger, redis, store } = options;
 
   async function get(turnId: string): Promise<Turn | null> {
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(turnId)) return null;
-    const turn = parseTurn(turnId, await redis.hgetall(keys.turn(turnId)));
+    const turn = await store.loadTurn(turnId);
     return turn?.escalation ? turn : null;
   }
 
-  async function loadMany(ids: string[]): Promise<Turn[]> {
-    if (!ids.length) return [];
-    const pipeline = redis.pipeline();
-    for (const id of ids) pipeline.hgetall(keys.turn(id));
-    const results = (await pipeline.exec()) ?? [];
-    return results.flatMap(([error, hash], index) => {
-      const turn = error ? null : parseTurn(ids[index]!, hash as Record<string, string>);
-      return turn ? [turn] : [];
-    });
-  }
-
   async function list(status: ReviewStatus | 'resolved' = 'pending', limit = 200): Promise<Turn[]> {
-    if (status === 'pending') return loadMany(await redis.zrange(keys.reviewPending, 0, limit - 1));
+    if (status === 'pending') return store.loadTurns(await redis.zrange(keys.reviewPending, 0, limit - 1));
     // Resolved turns, newest first; approved and rejected share one index.
-    const turns = await loadMany(await redis.zrevrange(keys.reviewResolved, 0, Math.max(limit * 4, 400) - 1));
+    const turns = await store.loadTurns(await redis.zrevrange(keys.reviewResolved, 0, Math.max(limit * 4, 400) - 1));
     return turns.filter((turn) => status === 'resolved' || reviewStatus(turn) === status).slice(0, limit);
   }
 
@@ -131,7 +101,7 @@ export function createReviewService(options: ReviewServiceOptions) {
    */
   async function gateReviewerText(turn: Turn, conversation: string, text: string, asDrafted: boolean): Promise<void> {
     if (!options.gate?.beforeApproval) return;
-    const turnsBefore = Number((await redis.hget(keys.state(conversation), 'turns')) ?? 0);
+    const turnsBefore = await store.turnsSoFar(conversation);
     const decision = options.gate.beforeApproval(
       turn,
       { text, author: 'reviewer', verdict: turn.verdict ?? null, asDrafted },
@@ -157,25 +127,11 @@ export function createReviewService(options: ReviewServiceOptions) {
     }
     if (replyText !== null) await gateReviewerText(turn, conversation, replyText, resolution.decision === 'approved');
     const approval = replyText === null ? null : approveByReviewer(turn, resolution.reviewer, replyText);
-    const fields: Partial<Turn> = { resolution, ...(approval ? { reply: { text: approval.text, source: approval.source } } : {}) };
-    const [outcome, current] = await redis.csResolve(
-      keys.turn(turnId),
-      keys.reviewPending,
-      keys.reviewResolved,
-      keys.outbox(turnId),
-      keys.state(conversation),
-      keys.ready(conversation),
-      keys.pendingConversations,
-      turnId,
-      resolution.at,
-      approval ? 'approved' : 'rejected',
-      JSON.stringify(serializeTurnFields(fields)),
-      conversation,
-      approval ? '1' : '0',
-      ...(approval ? approvalFields(approval) : []),
-    );
-    if (outcome === 'missing') throw new CountersignError('review.not-found', `no escalated turn ${turnId}`);
-    if (outcome === 'conflict') await conflict(turn, conversation, current ?? 'resolved');
+    const reply = approval ? { text: approval.text, source: approval.source } : null;
+    const outcome = await store.resolve({ turn, resolution, reply, approval: approval ? { deliveryId: approval.deliveryId, fields: approvalFields(approval) } : null });
+    if (outcome.kind === 'missing') throw new CountersignError('review.not-found', `no escalated turn ${turnId}`);
+    if (outcome.kind === 'conflict') await conflict(turn, conversation, outcome.status);
+    const fields: Partial<Turn> = { resolution, ...(reply ? { reply } : {}) };
     logger.info({ turn: turnId, conversation, decision: resolution.decision, reviewer: resolution.reviewer }, 'review resolved');
     await options.audit?.append({
       type: 'review',
@@ -197,43 +153,10 @@ export function createReviewService(options: ReviewServiceOptions) {
     return resolved;
   }
 
-  /**
-   * What happened in the conversation since the turn was escalated, for the reviewer: the
-   * messages the user sent while this turn holds the conversation (they wait in its inbox), and
-   * the holding message the user already got.
-   */
-  async function followUp(turn: Turn): Promise<TurnFollowUp> {
-    const conversation = conversationKey(turn.conversation);
-    const [held, waiting, holding] = await Promise.all([
-      redis.hget(keys.state(conversation), 'held'),
-      redis.lrange(keys.inbox(conversation), 0, 99),
-      redis.hmget(keys.outbox(`${turn.id}:holding`), 'state', 'text', 'sentAt'),
-    ]);
-    const messages =
-      held === turn.id
-        ? waiting.flatMap((item) => {
-            try {
-              const message = JSON.parse(item) as InboundMessage;
-              return [{ id: message.id, user: message.user.name ?? message.user.id, text: message.text, at: message.receivedAt }];
-            } catch {
-              return [];
-            }
-          })
-        : [];
-    const [state, text, sentAt] = holding;
-    return {
-      waiting: messages,
-      holding: state && typeof text === 'string' ? { text, posted: state === 'sent', ...(sentAt ? { at: Number(sentAt) } : {}) } : null,
-    };
-  }
-
-  const actions: ReviewActions & {
-    list: typeof list;
-    followUp: typeof followUp;
-  } = {
+  const actions: ReviewService = {
     get,
     list,
-    followUp,
+    followUp: (turn) => store.followUp(turn),
     async approve(turnId, { reviewer, text }) {
       const edited = text !== undefined && text !== null;
       if (edited && !text.trim()) throw new CountersignError('review.invalid', 'the reviewer text is empty');
@@ -255,13 +178,4 @@ export function createReviewService(options: ReviewServiceOptions) {
   return actions;
 }
 
-/** What the conversation did after a turn was escalated (see `followUp`). */
-export interface TurnFollowUp {
-  /** Messages the user sent while this turn held the conversation, oldest first (at most 100). */
-  waiting: Array<{ id: string; user: string; text: string; at: number }>;
-  /** The holding message of this turn, and whether it reached the user yet. */
-  holding: { text: string; posted: boolean; at?: number } | null;
-}
-
-export type ReviewService = ReturnType<typeof createReviewService>;
 export type { Reviewer };

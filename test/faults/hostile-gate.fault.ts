@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readRevisionData } from '../../src/agents/actor-prompt.js';
 import { createConversationStore } from '../../src/conversation/conversation-store.js';
-import { validateChecks, validateRules } from '../../src/escalation/rule-schema.js';
+import { validateChecks, validateRules } from '../../src/core/rule-schema.js';
 import { criticInput, HOLDING, type Pipeline, startPipeline, turnMessages, verdict, waitFor } from '../helpers/pipeline.js';
 import { postChat, random, randomInt, report, reseed, webTranscript } from './harness.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { validateChecks, validateRules } from '../../src/escalation/rule-schema.js';
+import { validateChecks, validateRules } from '../../src/core/rule-schema.js';
 import { HOLDING, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
 
 /** Rules and checks written in YAML, as operators write them (and validated the same way). */

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readRevisionData } from '../../src/agents/actor-prompt.js';
-import { validateChecks, validateRules } from '../../src/escalation/rule-schema.js';
+import { validateChecks, validateRules } from '../../src/core/rule-schema.js';
 import { criticInput, HOLDING, type Pipeline, startPipeline, turnMessages, verdict, waitFor } from '../helpers/pipeline.js';
 
 /** Rules and checks written in YAML, as operators write them (and validated the same way). */

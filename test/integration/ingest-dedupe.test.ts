@@ -133,7 +133,8 @@ describe('a platform message id is accepted once', () => {
     }, 'a pending turn');
     await pipeline.waitIdle('review-crash');
     // The decision is recorded by a review service whose process "dies" before it queues the job.
-    const dying = createReviewService({ redis: pipeline.redis, keys: pipeline.keys, enqueue: async () => {}, logger: pino({ level: 'silent' }) });
+    const store = createConversationStore({ redis: pipeline.redis, keys: pipeline.keys, keep: 200, historyBudgetChars: 50_000 });
+    const dying = createReviewService({ redis: pipeline.redis, keys: pipeline.keys, store, enqueue: async () => {}, logger: pino({ level: 'silent' }) });
     await dying.approve(turn.id, { reviewer: { via: 'api', id: 'first-try' } });
     expect(await queuedJobs(pipeline)).toBe(0);
     expect(await pipeline.botTexts('review-crash')).toEqual([HOLDING]);

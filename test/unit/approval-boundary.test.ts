@@ -53,13 +53,13 @@ function isChatAdapter(type: ts.Type): boolean {
 }
 
 describe('the approval boundary', () => {
-  it('only the turn runner and the review service use approveByCritic / approveByReviewer', () => {
-    expect(filesUsing('approveByCritic', 'src/delivery/approval.ts')).toEqual(['src/conversation/turn-runner.ts']);
+  it('only the critic step of the turn runner and the review service use approveByCritic / approveByReviewer', () => {
+    expect(filesUsing('approveByCritic', 'src/delivery/approval.ts')).toEqual(['src/conversation/turn/turn-drafting.ts']);
     expect(filesUsing('approveByReviewer', 'src/delivery/approval.ts')).toEqual(['src/review/review-service.ts']);
   });
 
-  it('only the turn runner writes operator texts (holding message, canned reply) as approvals', () => {
-    expect(filesUsing('approveOperatorText', 'src/delivery/approval.ts')).toEqual(['src/conversation/turn-runner.ts']);
+  it("only the turn runner's escalation step writes operator texts (holding message, canned reply) as approvals", () => {
+    expect(filesUsing('approveOperatorText', 'src/delivery/approval.ts')).toEqual(['src/conversation/turn/turn-escalation.ts']);
   });
 
   it("only src/delivery/outbox.ts calls an adapter's send", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findLinks, findMassMentions, runDraftChecks } from '../../src/escalation/draft-checks.js';
-import { type ChecksConfig, validateChecks } from '../../src/escalation/rule-schema.js';
-import { findPersonalData, luhnValid, maskPersonalData } from '../../src/review/personal-data.js';
+import { type ChecksConfig, validateChecks } from '../../src/core/rule-schema.js';
+import { findPersonalData, luhnValid, maskPersonalData } from '../../src/core/personal-data.js';
 
 function checks(raw: Record<string, unknown>): ChecksConfig {
   const result = validateChecks(raw, 'test.yaml');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Turn, Verdict, VerdictDecision } from '../../src/core/types.js';
 import { evaluateRules, type RuleTurn, ruleTurnFromTurn } from '../../src/escalation/evaluate-rules.js';
-import { type Rule, validateRules } from '../../src/escalation/rule-schema.js';
+import { type Rule, validateRules } from '../../src/core/rule-schema.js';
 import { parse } from 'yaml';
 
 /** Rules from YAML, as operators write them. */

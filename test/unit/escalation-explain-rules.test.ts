@@ -4,7 +4,7 @@ import type { Verdict } from '../../src/core/types.js';
 import { runDraftChecks } from '../../src/escalation/draft-checks.js';
 import { evaluateRules } from '../../src/escalation/evaluate-rules.js';
 import { formatRuleTest, ruleTurnForTest } from '../../src/escalation/explain-rules.js';
-import { type Rule, validateChecks, validateRules } from '../../src/escalation/rule-schema.js';
+import { type Rule, validateChecks, validateRules } from '../../src/core/rule-schema.js';
 
 const config = parse(`
 checks:

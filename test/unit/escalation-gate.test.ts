@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { GateContext } from '../../src/conversation/turn-runner.js';
+import type { GateContext } from '../../src/core/conversation-ports.js';
 import type { Turn, Verdict } from '../../src/core/types.js';
 import { createEscalationGate, type ReviewerTextGate } from '../../src/escalation/escalation-gate.js';
-import { validateChecks, validateRules } from '../../src/escalation/rule-schema.js';
+import { validateChecks, validateRules } from '../../src/core/rule-schema.js';
 
 function gateOf(rules: string, checks: string, reviewerText?: ReviewerTextGate) {
   const parsedRules = validateRules(parse(rules), 'test.yaml');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { compilePattern, DEFAULT_CHECKS, formatFieldPath, validateChecks, validateRules } from '../../src/escalation/rule-schema.js';
+import { compilePattern, DEFAULT_CHECKS, formatFieldPath, validateChecks, validateRules } from '../../src/core/rule-schema.js';
 
 // A rules section with one mistake of each kind operators make.
 const BAD_RULES = `

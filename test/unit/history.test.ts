@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeCut, fitHistory, fitTurnMessages, loadCounter, readBudgetChars } from '../../src/conversation/history.js';
+import { describeCut } from '../../src/agents/describe-cut.js';
+import { fitHistory, fitTurnMessages, loadCounter, readBudgetChars } from '../../src/conversation/history.js';
 import type { HistoryEntry } from '../../src/core/types.js';
 
 const entry = (text: string, role: HistoryEntry['role'] = 'user'): HistoryEntry => ({ role, text, at: 0 });

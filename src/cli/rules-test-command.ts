@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import type { Platform, Verdict } from '../core/types.js';
 import { testVerdictSchema } from '../agents/verdict-schema.js';
-import { runDraftChecks } from './draft-checks.js';
-import { evaluateRules } from './evaluate-rules.js';
-import { formatRuleTest, ruleTurnForTest } from './explain-rules.js';
+import { runDraftChecks } from '../escalation/draft-checks.js';
+import { evaluateRules } from '../escalation/evaluate-rules.js';
+import { formatRuleTest, ruleTurnForTest } from '../escalation/explain-rules.js';
 
 export interface RulesTestOptions {
   message: string;

@@ -13,10 +13,11 @@ import { createKeys, type Keys } from '../core/keys.js';
 import { conversationKey, currentDraft, type Reviewer, type Turn } from '../core/types.js';
 import { createConversationQueue } from '../queue/conversation-queue.js';
 import { describeRedisFailure, displayRedisUrl, HOW_TO_GET_REDIS } from '../queue/redis-availability.js';
-import { createAuditLog } from './audit-log.js';
-import { presentTurn } from './present-turn.js';
+import { createConversationStore } from '../conversation/conversation-store.js';
+import { createAuditLog } from '../review/audit-log.js';
+import { presentTurn } from '../review/present-turn.js';
 import { createEscalationGate } from '../escalation/escalation-gate.js';
-import { createReviewService, type ReviewService, type ReviewStatus, reviewStatus } from './review-service.js';
+import { createReviewService, type ReviewService, type ReviewStatus, reviewStatus } from '../review/review-service.js';
 
 /** A usage problem (`countersign` exits 2 on these, like configuration errors). */
 export class CliUsageError extends CountersignError {
@@ -110,9 +111,11 @@ export async function openReview(config: Config, options: { enqueue?: boolean; l
       })
     : null;
   const audit = createAuditLog({ redis, keys, logger, retention: config.retention });
+  const store = createConversationStore({ redis, keys, keep: config.turn.history.keep, historyBudgetChars: 0, retention: config.retention, inbox: config.inbox });
   const review = createReviewService({
     redis,
     keys,
+    store,
     logger,
     audit,
     resolvedRetentionSeconds: config.retention.reviewedTurnSeconds,

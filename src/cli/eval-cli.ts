@@ -10,7 +10,7 @@ import { parseVerdict, VERDICT_JSON_SCHEMA } from '../agents/verdict-schema.js';
 import type { Config } from '../config/schema.js';
 import { CountersignError } from '../core/errors.js';
 import type { ModelClient } from '../core/ports.js';
-import { createModelReview, type EvaluationReport, formatEvaluationReport, formatProgress, parseLabelledDataset, runEvaluation } from './critic-evaluation.js';
+import { createModelReview, type EvaluationReport, formatEvaluationReport, formatProgress, parseLabelledDataset, runEvaluation } from '../review/critic-evaluation.js';
 import { CliUsageError, type CliOutput, processOutput } from './review-cli.js';
 
 export interface EvalOptions {

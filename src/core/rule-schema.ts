@@ -19,8 +19,8 @@
  * the whole rule has no field path.
  */
 import { z } from 'zod';
-import type { Platform, VerdictDecision } from '../core/types.js';
-import { PERSONAL_DATA_KINDS, type PersonalDataKind } from '../review/personal-data.js';
+import type { Platform, VerdictDecision } from './types.js';
+import { PERSONAL_DATA_KINDS, type PersonalDataKind } from './personal-data.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types of validated rules

@@ -11,7 +11,7 @@ import { parseTurn } from '../conversation/conversation-store.js';
 import { CountersignError } from '../core/errors.js';
 import { createKeys } from '../core/keys.js';
 import type { Turn } from '../core/types.js';
-import { type DatasetExportResult, exportDataset } from './dataset-export.js';
+import { type DatasetExportResult, exportDataset } from '../review/dataset-export.js';
 import { CliUsageError, type CliOutput, connectCliRedis, processOutput, whereLooked } from './review-cli.js';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3600_000, d: 86_400_000, w: 7 * 86_400_000 };
