@@ -27,7 +27,7 @@ describe('createBrowserAssets', () => {
   it('bundles a TypeScript source and its imports into one script, erasing types, and a stylesheet with its @imports', async () => {
     const owner = fixture('bundle', {
       'browser/page.ts': "import { greet } from './greet.js';\nimport type { Shape } from '../types.js';\nconst shape: Shape = { name: 'x' };\ndocument.title = greet(shape.name);\n",
-      'browser/greet.ts': 'export const greet = (name: string): string => `hello ${name}`;\n',
+      'browser/greet.ts': "export const greet = (name: string): string => 'hello ' + name;\n",
       'types.ts': 'export interface Shape { name: string }\n',
       'browser/page.css': '@import "./theme.css";\n.page { color: var(--text); }\n',
       'browser/theme.css': ':root { --text: #123456; }\n',
@@ -35,7 +35,7 @@ describe('createBrowserAssets', () => {
     const assets = createBrowserAssets({ owner, sources: { 'page.js': 'browser/page.ts', 'page.css': 'browser/page.css' } });
     const script = await assets.get('page.js');
     expect(script.contentType).toBe('text/javascript; charset=utf-8');
-    expect(script.body).toContain('hello ${name}');
+    expect(script.body).toContain('"hello " + name');
     expect(script.body).toContain('document.title');
     expect(script.body).not.toMatch(/\bimport\b|: string|interface Shape/);
     // An IIFE: nothing leaks into the page's globals.
