@@ -3,7 +3,7 @@ import type { AdapterContext, AdapterStorage, ChatAdapter, HttpRequest, HttpResp
 import type { ConversationRef } from '../../src/core/types.js';
 import { CHAT_ASSETS } from './chat-assets.js';
 import { type AccessMode, createConversationAccess, type ConversationAccess, type WebAuthenticate } from './conversation-access.js';
-import { describeReply } from './reply-review.js';
+import { describeReply } from './describe-reply.js';
 import type { ReplyReview, TranscriptEntry } from './transcript-entry.js';
 import { CHAT_PAGE_HEADERS, renderChatPage, type ChatPageOptions } from './web-chat-page.js';
 import { clientKeyOfAddress } from './web-client-key.js';

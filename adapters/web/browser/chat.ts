@@ -8,7 +8,7 @@
 import { byId, el } from '../../../src/core/browser/dom.js';
 import type { TranscriptEntry, TranscriptPage } from '../transcript-entry.js';
 import { chatIdentity } from './chat-identity.js';
-import { authorClass, countersignNote } from './chat-review.js';
+import { authorClass, countersignNote } from './countersign-note.js';
 
 const log = byId('log');
 const status = byId('status');

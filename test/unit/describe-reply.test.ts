@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeReply } from '../../adapters/web/reply-review.js';
+import { describeReply } from '../../adapters/web/describe-reply.js';
 import type { ApprovalSource, Draft, Turn, Verdict } from '../../src/core/types.js';
 
 const verdict = (decision: Verdict['decision'], extra: Partial<Verdict> = {}): Verdict => ({
