@@ -13,10 +13,12 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY adapters ./adapters
-# Files tsc does not emit (HTML, CSS, images of the chat page and dashboard) go beside the
-# compiled code that loads them relative to its own location.
+COPY scripts ./scripts
+# The build compiles the TypeScript and bundles the pages' browser code (browser/ folders) into
+# assets/ beside the modules that serve it. Other files tsc does not emit go beside the compiled
+# code that loads them relative to its own location.
 RUN npm run build \
- && find src adapters -type f ! -name '*.ts' -exec cp --parents {} dist/ \;
+ && find src adapters -type f ! -name '*.ts' ! -path '*/browser/*' -exec cp --parents {} dist/ \;
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 ENV NODE_ENV=production \

@@ -354,6 +354,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
           logger: logger.child({ adapter: adapter.platform }),
           inbound: role !== 'worker',
           limits,
+          turnReader: { get: (turnId) => store.loadTurn(turnId) },
         };
         await adapter.start(context);
       }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { AdapterContext, AdapterStorage, ChatAdapter, HttpRequest, HttpResponse, OutboundPart, SentPart } from '../../src/core/ports.js';
 import type { ConversationRef } from '../../src/core/types.js';
+import { CHAT_ASSETS } from './chat-assets.js';
 import { type AccessMode, createConversationAccess, type ConversationAccess, type WebAuthenticate } from './conversation-access.js';
-import { CHAT_SCRIPT } from './web-chat-client.js';
+import { describeReply } from './describe-reply.js';
+import type { ReplyReview, TranscriptEntry } from './transcript-entry.js';
 import { CHAT_PAGE_HEADERS, renderChatPage, type ChatPageOptions } from './web-chat-page.js';
-import { CHAT_STYLE } from './web-chat-style.js';
 import { clientKeyOfAddress } from './web-client-key.js';
 import { createWebLimits, type WebLimits, type WebLimitsOptions } from './web-limits.js';
 import { CONVERSATION_ID, toInboundMessage, webMessageBody } from './web-message-mapper.js';
@@ -40,14 +41,18 @@ export interface WebAdapterOptions {
   limits?: WebLimitsOptions;
   /** What the chat page shows beside the chat (offline demo notice, example prompts). */
   page?: ChatPageOptions;
+  /**
+   * Show under each reply who countersigned it (the critic approved, edited or had it
+   * redrafted; a human reviewer approved or wrote it; the operator's text), the critic's
+   * reason, and the drafts the user never received. Made for demos: it shows users what the
+   * critic kept from them, and stores it with the transcript (docs/web-chat.md). Off, the
+   * chat API and page show none of it, also for replies stored while it was on.
+   * @defaultValue false
+   */
+  showReview?: boolean;
 }
 
-export interface TranscriptEntry {
-  id: string;
-  role: 'user' | 'bot';
-  text: string;
-  at: number;
-}
+export type { ReplyReview, TranscriptEntry };
 
 const WEB_DEFAULTS = { maxMessageChars: 16_000, transcriptKeep: 500, pageSize: 50, maxPageSize: 200 } as const;
 
@@ -62,6 +67,17 @@ const badId = () => error(400, 'conversationId: 1-128 letters, digits, dot, dash
 const transcriptKey = (conversationId: string) => `transcript:${conversationId}`;
 
 /**
+ * A stored entry as the chat API answers it. Entries are answered as stored, without a parse;
+ * only one that carries a review (the key `"review":` appears unescaped only as a key) is
+ * parsed, to drop the review when `showReview` is off.
+ */
+function withoutReview(stored: string): string {
+  if (!stored.includes('"review":')) return stored;
+  const { review: _review, ...entry } = JSON.parse(stored) as TranscriptEntry;
+  return JSON.stringify(entry);
+}
+
+/**
  * The web chat: the chat API of CONTRACT.md and a page at `/`. Its transcript (what the user
  * said and what was posted to them) lives in Redis through the adapter storage, so every
  * process of a deployment serves the same conversation. A conversation is readable and
@@ -72,6 +88,7 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChatAdapter &
   const maxChars = options.maxMessageChars ?? WEB_DEFAULTS.maxMessageChars;
   const keep = options.transcriptKeep ?? WEB_DEFAULTS.transcriptKeep;
   const pageSize = options.pageSize ?? WEB_DEFAULTS.pageSize;
+  const showReview = options.showReview ?? false;
   const maxPageSize = options.maxPageSize ?? WEB_DEFAULTS.maxPageSize;
   if (pageSize > maxPageSize) throw new Error(`web chat: pageSize (${pageSize}) must not exceed maxPageSize (${maxPageSize})`);
   const mode: AccessMode = options.authenticate ? { kind: 'hook', authenticate: options.authenticate } : options.conversationTokens === false ? { kind: 'open' } : { kind: 'tokens' };
@@ -83,6 +100,7 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChatAdapter &
   let storage: AdapterStorage | undefined;
   let access: ConversationAccess | undefined;
   let limits: WebLimits | undefined;
+  let adapterContext: AdapterContext | undefined;
   const store = () => {
     if (!storage) throw new Error('the web adapter is not started');
     return storage;
@@ -103,6 +121,33 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChatAdapter &
     const who = await access!.identify(request, clientKeyOfAddress(request.ip));
     if ('refusal' in who) return { ok: false as const, response: error(who.refusal.status, who.refusal.error) };
     return { ok: true as const, who, access: await access!.check(conversationId, who.requester) };
+  }
+
+  /** The chat page's script or stylesheet (bundled on first request when running from the sources). */
+  async function chatAsset(name: string, context: AdapterContext): Promise<HttpResponse> {
+    try {
+      const asset = await CHAT_ASSETS.get(name);
+      return { status: 200, headers: { ...CHAT_PAGE_HEADERS, 'content-type': asset.contentType }, body: asset.body };
+    } catch (failure) {
+      context.logger.error({ err: failure, asset: name }, 'a chat page asset could not be loaded');
+      return error(503, `the chat page's ${name} is unavailable`);
+    }
+  }
+
+  /**
+   * How the reply this part ends was countersigned, from its turn. Only for the page: a turn
+   * that cannot be read leaves the reply without it, and never holds the reply back.
+   */
+  async function reviewOf(part: OutboundPart): Promise<ReplyReview | null> {
+    const reader = adapterContext?.turnReader;
+    if (!reader) return null;
+    try {
+      const turn = await reader.get(part.turnId);
+      return turn ? describeReply(turn, part.kind) : null;
+    } catch (failure) {
+      adapterContext?.logger.warn({ err: failure, turn: part.turnId }, 'could not read the turn to show how its reply was countersigned');
+      return null;
+    }
   }
 
   async function postMessage(request: HttpRequest, context: AdapterContext): Promise<HttpResponse> {
@@ -165,7 +210,8 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChatAdapter &
     const previous = page.first > page.oldest ? `/api/chat/${conversationId}/messages?before=${page.first}&limit=${limit}` : null;
     // The entries are JSON this adapter wrote: they go out as stored, without a parse and a
     // stringify of every entry, which under many readers kept the event loop (and /healthz) busy.
-    const body = `{"messages":[${page.items.join(',')}],"state":${JSON.stringify(current)},"previous":${JSON.stringify(previous)}}`;
+    const items = showReview ? page.items : page.items.map(withoutReview);
+    const body = `{"messages":[${items.join(',')}],"state":${JSON.stringify(current)},"previous":${JSON.stringify(previous)}}`;
     return { status: 200, headers: { ...API_HEADERS, 'content-type': 'application/json; charset=utf-8' }, body };
   }
 
@@ -176,10 +222,13 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChatAdapter &
       storage = context.storage;
       access = createConversationAccess({ storage: store, mode, transcriptKey });
       limits = createWebLimits(context.limits, options.limits);
+      adapterContext = context;
+      if (showReview && !context.turnReader) context.logger.warn('web.showReview is on, but this service gives the web chat no turn reader: replies are shown without review');
       const page = renderChatPage(options.page ?? {});
       context.http.route({ method: 'GET', url: '/', handler: () => ({ status: 200, headers: { ...CHAT_PAGE_HEADERS, 'content-type': 'text/html; charset=utf-8' }, body: page }) });
-      context.http.route({ method: 'GET', url: '/assets/chat.js', handler: () => ({ status: 200, headers: { ...CHAT_PAGE_HEADERS, 'content-type': 'text/javascript; charset=utf-8' }, body: CHAT_SCRIPT }) });
-      context.http.route({ method: 'GET', url: '/assets/chat.css', handler: () => ({ status: 200, headers: { ...CHAT_PAGE_HEADERS, 'content-type': 'text/css; charset=utf-8' }, body: CHAT_STYLE }) });
+      for (const name of CHAT_ASSETS.names) {
+        context.http.route({ method: 'GET', url: `/assets/${name}`, handler: () => chatAsset(name, context) });
+      }
       context.http.route({ method: 'POST', url: '/api/chat/:conversationId/messages', handler: (request) => postMessage(request, context) });
       context.http.route({ method: 'GET', url: '/api/chat/:conversationId/messages', handler: getMessages });
     },
@@ -189,7 +238,8 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChatAdapter &
     },
     async send(part: OutboundPart): Promise<SentPart> {
       const conversationId = part.conversation.id;
-      const entry: TranscriptEntry = { id: part.key, role: 'bot', text: part.text, at: Date.now() };
+      const review = showReview && part.part === part.parts - 1 ? await reviewOf(part) : null;
+      const entry: TranscriptEntry = { id: part.key, role: 'bot', text: part.text, at: Date.now(), ...(review ? { review } : {}) };
       // The append and its idempotency key are one atomic step: a retried send appends nothing.
       const appended = await store().append(transcriptKey(conversationId), JSON.stringify(entry), { once: `sent:${part.key}`, keep });
       if (part.kind === 'holding-message') await store().set(`held:${conversationId}`, part.turnId);

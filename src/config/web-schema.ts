@@ -21,6 +21,14 @@ export const webSchema = z
      * @defaultValue on
      */
     conversationTokens: onOff.optional(),
+    /**
+     * Show under each reply of the chat page who countersigned it (critic approved, edited,
+     * redrafted; human reviewer; operator text), the critic's reason and, collapsed, the drafts
+     * the user never received; stored with the transcript (docs/web-chat.md). Made for demos:
+     * it shows users what the critic kept from them. `npm run demo` turns it on.
+     * @defaultValue off
+     */
+    showReview: onOff.optional(),
     /** Transcript entries kept per conversation; older ones are trimmed as new ones arrive. @defaultValue 500 */
     transcriptKeep: z.coerce.number().int().min(1).max(100_000).optional(),
     /** Transcript entries a GET answers without `limit`. @defaultValue 50 */
@@ -67,4 +75,5 @@ export const webEnvironment = {
   WEB_GLOBAL_CONVERSATIONS_PER_MINUTE: 'web.limits.global.conversationsPerMinute',
   WEB_CONVERSATION_TOKENS: 'web.conversationTokens',
   WEB_TRANSCRIPT_KEEP: 'web.transcriptKeep',
+  WEB_SHOW_REVIEW: 'web.showReview',
 } as const;

@@ -231,6 +231,15 @@ export interface HttpRoutes {
   }): void;
 }
 
+/**
+ * Read access to turns by id, for an adapter that shows how a reply it posts was countersigned
+ * (the web chat's `showReview`). Read only: adapters never change a turn.
+ */
+export interface TurnReader {
+  /** The turn, or null when there is none (never was, or expired). */
+  get(turnId: string): Promise<Turn | null>;
+}
+
 export interface AdapterContext {
   /** Accept a user message: dedupe by platform id, then into the conversation's inbox. */
   ingest(message: Omit<InboundMessage, 'receivedAt'> & { receivedAt?: number }): Promise<IngestResult>;
@@ -242,6 +251,8 @@ export interface AdapterContext {
   inbound: boolean;
   /** Rate limits shared by the deployment's processes (createCountersign always gives them). */
   limits?: RateLimits;
+  /** Turns by id, read only (createCountersign always gives it). */
+  turnReader?: TurnReader;
 }
 
 /**

@@ -97,11 +97,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   const web = createWebAdapter({
     maxMessageChars: config.turn.maxMessageChars,
     ...config.web,
+    // The demo is there to show the critic at work: each reply says who countersigned it
+    // (unless WEB_SHOW_REVIEW=off or the file says otherwise).
+    showReview: config.web.showReview ?? true,
     page: {
       ...(offline
         ? { notice: 'Offline demo: the actor and the critic are rule-based stand-ins running inside countersign, not language models. Set OPENAI_API_KEY to use real models.' }
         : {}),
-      examples: offline ? DEMO_PROMPTS.map((prompt) => prompt.text) : [],
+      // Each example says which decision of the critic it triggers.
+      examples: offline ? DEMO_PROMPTS.map((prompt) => ({ text: prompt.text, label: prompt.label, decision: prompt.decision, hint: prompt.explanation })) : [],
+      reviewUrl: '/review',
     },
   });
   const logger = createLogger({ level: config.logLevel, pretty: true, ...(options.logTo ? { destination: options.logTo } : {}) });

@@ -26,7 +26,7 @@ export const DEMO_CRITIC_MODEL = 'countersign-demo-critic';
 export interface DemoPrompt {
   /** The critic's final decision on this message's turn. */
   decision: VerdictDecision;
-  /** A short label for a button. */
+  /** A short label for a button: the decision it triggers. */
   label: string;
   /** What the user sends. */
   text: string;
@@ -38,25 +38,25 @@ export interface DemoPrompt {
 export const DEMO_PROMPTS: readonly DemoPrompt[] = [
   {
     decision: 'approve',
-    label: 'Approve',
+    label: 'Critic approves',
     text: 'How many checked bags can I bring in economy?',
     explanation: 'An ordinary answer from the FAQ: the critic approves it as drafted.',
   },
   {
     decision: 'edit',
-    label: 'Edit',
+    label: 'Critic edits',
     text: 'My flight is next week. Can I cancel it and get a refund?',
     explanation: 'The actor promises a refund, which the policy forbids: the critic cuts the promise out before posting.',
   },
   {
     decision: 'revise',
-    label: 'Revise',
+    label: 'Critic asks for a redraft',
     text: "I'm in a hurry: can I change my flight to tomorrow?",
     explanation: 'The actor drafts a rude reply: the critic asks for a redraft and approves the polite one.',
   },
   {
     decision: 'escalate',
-    label: 'Escalate',
+    label: 'Critic escalates to a human',
     text: 'My flight was cancelled and I missed a wedding. I want compensation, or I will talk to my lawyer.',
     explanation: 'A request for compensation and a legal threat: the critic holds the turn for a human reviewer.',
   },

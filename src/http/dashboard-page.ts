@@ -5,12 +5,9 @@
  * through the script, as text nodes.
  */
 
-export type DashboardView = 'queue' | 'turn' | 'resolved' | 'activity';
+import { escapeHtml } from '../core/escape-html.js';
 
-/** Escape text for HTML element content and double-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (char) => `&#${char.charCodeAt(0)};`);
-}
+export type DashboardView = 'queue' | 'turn' | 'resolved' | 'activity';
 
 const head = (title: string) => `<!doctype html>
 <html lang="en">

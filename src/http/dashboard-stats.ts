@@ -3,29 +3,12 @@
  * bucket, counted from the audit log stream.
  */
 import { type AuditEntry, type AuditLog, type AuditStream, compareStreamIds } from '../review/audit-log.js';
+import type { Activity, ActivityBucket, CriticCounts, CriticDecision, ReviewCounts, ReviewOutcome } from './dashboard-api-types.js';
 
-export const CRITIC_DECISIONS = ['approve', 'edit', 'revise', 'escalate'] as const;
-export const REVIEW_OUTCOMES = ['approved', 'edited', 'rejected'] as const;
+export const CRITIC_DECISIONS = ['approve', 'edit', 'revise', 'escalate'] as const satisfies readonly CriticDecision[];
+export const REVIEW_OUTCOMES = ['approved', 'edited', 'rejected'] as const satisfies readonly ReviewOutcome[];
 
-export type CriticCounts = Record<(typeof CRITIC_DECISIONS)[number], number>;
-export type ReviewCounts = Record<(typeof REVIEW_OUTCOMES)[number], number>;
-
-export interface ActivityBucket {
-  /** Start of the bucket, ms since the epoch. */
-  start: number;
-  critic: CriticCounts;
-  review: ReviewCounts;
-}
-
-export interface Activity {
-  since: number;
-  until: number;
-  bucketMs: number;
-  buckets: ActivityBucket[];
-  totals: { critic: CriticCounts; review: ReviewCounts };
-  /** True when the log held more entries than were read (the counts are a lower bound). */
-  truncated: boolean;
-}
+export type { Activity, ActivityBucket, CriticCounts, ReviewCounts };
 
 /** The ranges the dashboard offers, with their bucket sizes. */
 export const ACTIVITY_RANGES = {

@@ -24,13 +24,13 @@ import type { Keys } from '../core/keys.js';
 import type { Turn } from '../core/types.js';
 import type { AuditLog } from '../review/audit-log.js';
 import type { ReviewService, TurnFollowUp } from '../review/review-service.js';
-import { DASHBOARD_SCRIPT } from './dashboard-client.js';
+import type { DashboardTurn } from './dashboard-api-types.js';
+import { DASHBOARD_ASSETS } from './dashboard-assets.js';
 import { type DashboardView, renderLoginPage, renderShell } from './dashboard-page.js';
 import type { AuthLimiter } from './auth-limiter.js';
 import { CSRF_HEADER, csrfMatches, type DashboardSession, SESSION_COOKIE, sameOrigin, createSessionStore } from './dashboard-session.js';
 import type { ReviewCredential, ReviewCredentials } from './review-credentials.js';
 import { ACTIVITY_RANGES, type ActivityRange, readActivity } from './dashboard-stats.js';
-import { DASHBOARD_STYLE } from './dashboard-style.js';
 import { presentTurn } from '../review/present-turn.js';
 import { parseInput } from './parse-input.js';
 import { approveBody } from './review-api.js';
@@ -93,7 +93,7 @@ function safeNext(next: unknown): string {
 
 
 /** A turn as the dashboard shows it: the review API's view plus the channel to show in lists. */
-function present(turn: Turn, withContext = false, followUp?: TurnFollowUp) {
+function present(turn: Turn, withContext = false, followUp?: TurnFollowUp): DashboardTurn {
   const route = turn.conversation.route ?? {};
   const channel = route.channel ?? route.channelId ?? null;
   return { ...presentTurn(turn, withContext, followUp), channel: channel ? `${turn.conversation.platform === 'web' ? '' : '#'}${channel}` : null };
@@ -220,8 +220,15 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value);
     });
 
-    scope.get('/review/assets/dashboard.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(DASHBOARD_SCRIPT));
-    scope.get('/review/assets/dashboard.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(DASHBOARD_STYLE));
+    for (const name of DASHBOARD_ASSETS.names) {
+      scope.get(`/review/assets/${name}`, async (_request, reply) => {
+        const asset = await DASHBOARD_ASSETS.get(name).catch((error: unknown) => {
+          logger.error({ err: describeError(error), asset: name }, 'a dashboard asset could not be loaded');
+          throw new CountersignError('http.unavailable', `the dashboard's ${name} is unavailable`);
+        });
+        return reply.type(asset.contentType).header('cache-control', 'no-cache').send(asset.body);
+      });
+    }
 
     scope.get<{ Querystring: { next?: string } }>('/review/login', async (request, reply) => {
       if (!credentials.enabled) return html(reply, 503, renderLoginPage({ disabled: true }));

@@ -1,11 +1,14 @@
 import { conversationKey, currentDraft, type Turn } from '../core/types.js';
+import type { PresentedTurn } from './presented-turn.js';
 import { reviewStatus, type TurnFollowUp } from './review-service.js';
+
+export type { PresentedTurn };
 
 /**
  * A turn as reviewers see it, in the review API, the dashboard and `countersign review --json`
  * (no secrets; the conversation by key).
  */
-export function presentTurn(turn: Turn, withContext = false, followUp?: TurnFollowUp) {
+export function presentTurn(turn: Turn, withContext = false, followUp?: TurnFollowUp): PresentedTurn {
   return {
     id: turn.id,
     conversation: conversationKey(turn.conversation),

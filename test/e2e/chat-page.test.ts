@@ -3,18 +3,28 @@
  * violation or script error, a conversation id and token from the page's own random source
  * (the token only in localStorage, sent with every request), a reply shown, a reload that
  * finds the conversation again, another browser that cannot open it, and earlier messages
- * loaded a page at a time.
+ * loaded a page at a time; nothing about reviews without showReview. Then the demo's page
+ * (`npm run demo`: offline models, showReview on): example buttons that say which decision
+ * they trigger, and approve, edit, revise and escalate with a reviewer's text each shown as
+ * designed, with the drafts the user never received; and a phone-sized screen.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { Writable } from 'node:stream';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatAdapter } from '../../src/core/ports.js';
+import { type RunningDemo, runDemo } from '../../src/demo/demo-command.js';
+import { DEMO_PROMPTS } from '../../src/demo/demo-models.js';
+import { CHROMIUM_ARGS } from '../helpers/chromium.js';
 import { type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';
+import { connectRedis, deletePrefix, randomPrefix, REDIS_URL } from '../helpers/redis.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+// Found by the browser suite's setup (test/setup/chromium-setup.ts), which stops the run with
+// instructions when there is none: this test is never skipped.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = CHROMIUM_ARGS;
 
 let pipeline: Pipeline;
 let context: BrowserContext;
@@ -84,6 +94,13 @@ describe('the chat page', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('shows nothing about reviews when showReview is off (the default)', async () => {
+    await waitFor(async () => (await bubbles(page)).includes('reply to: Where is my bag?'), 'the reply on the page');
+    expect(await page.locator('#log .entry.bot').count()).toBeGreaterThan(0);
+    expect(await page.locator('.countersign, .unsent, .signer, .by-human, .by-operator').count()).toBe(0);
+    expect(await page.locator('#log').textContent()).not.toMatch(/critic|reviewer|never received/i);
+  });
+
   it('finds the conversation again after a reload, and another browser with the link gets a new conversation instead', async () => {
     const id = conversationOf(page);
     await page.reload();
@@ -124,6 +141,185 @@ describe('the chat page', () => {
     await waitFor(async () => (await bubbles(page)).length === 12, 'the oldest page after scrolling up');
     expect(await shown()).toEqual(['Where is my bag?', 'reply to: Where is my bag?', ...Array.from({ length: 10 }, (_, index) => `older entry ${index + 1}`)]);
     await expect.poll(() => page.locator('#earlier').isVisible()).toBe(false);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The demo's chat page: showReview on
+// ---------------------------------------------------------------------------------------------
+
+interface Box {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+interface Geometry {
+  viewport: { width: number; height: number };
+  input: Box;
+  send: Box;
+  log: Box;
+  last: Box;
+  /** How far the log is scrolled from its bottom. */
+  fromBottom: number;
+  scrolls: boolean;
+  /** Horizontal overflow of the page. */
+  overflow: number;
+}
+
+/** Runs in the page (the test has no DOM typings): where the input, the log and its newest entry are. */
+const GEOMETRY = `(() => {
+  const box = (node) => { const r = node.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; };
+  const log = document.querySelector('#log');
+  const entries = log.querySelectorAll('.entry');
+  return {
+    viewport: { width: innerWidth, height: innerHeight },
+    input: box(document.querySelector('#text')),
+    send: box(document.querySelector('#form button[type="submit"]')),
+    log: box(log),
+    last: box(entries[entries.length - 1]),
+    fromBottom: log.scrollHeight - log.scrollTop - log.clientHeight,
+    scrolls: log.scrollHeight > log.clientHeight,
+    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  };
+})()`;
+
+describe("the demo's chat page shows the critic at work (showReview on)", () => {
+  const prefix = randomPrefix('demo-chat');
+  let demo: RunningDemo;
+  let chat: Page;
+  const byDecision = Object.fromEntries(DEMO_PROMPTS.map((prompt) => [prompt.decision, prompt]));
+
+  beforeAll(async () => {
+    const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+    // The real demo: offline models, its generated review token, showReview on; port 0 and a
+    // prefix of its own so it never meets another test.
+    demo = await runDemo({ env: { PATH: process.env.PATH, REDIS_URL, REDIS_PREFIX: prefix, PORT: '0', LOG_LEVEL: 'silent' }, out: sink });
+    chat = await context.newPage();
+    watch(chat);
+    await chat.setViewportSize({ width: 900, height: 900 });
+  });
+
+  afterAll(async () => {
+    await chat?.close().catch(() => {});
+    await demo?.stop();
+    const redis = connectRedis();
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  const botEntries = () => chat.locator('#log .entry.bot');
+  /** Click an example button and wait for the conversation to have `count` bot entries; returns the newest. */
+  async function play(decision: string, count: number): Promise<Locator> {
+    await chat.locator('.example', { hasText: byDecision[decision]!.text }).click();
+    await waitFor(async () => (await botEntries().count()) >= count, `bot entry ${count} (${decision})`);
+    return botEntries().nth(count - 1);
+  }
+  const signer = (entry: Locator) => entry.locator('.countersign .signer').textContent();
+
+  it('labels each example button with the decision it triggers', async () => {
+    await chat.goto(`${demo.url}/`);
+    const examples = chat.locator('.example');
+    expect(await examples.count()).toBe(4);
+    expect(await chat.locator('.example .badge').allTextContents()).toEqual(['Critic approves', 'Critic edits', 'Critic asks for a redraft', 'Critic escalates to a human']);
+    expect(await chat.locator('.example .example-text').allTextContents()).toEqual(DEMO_PROMPTS.map((prompt) => prompt.text));
+    expect(await examples.first().getAttribute('title')).toBe(byDecision.approve!.explanation);
+  });
+
+  it('approve: "Critic approved" with its reason, nothing unsent', async () => {
+    const entry = await play('approve', 1);
+    expect(await entry.locator('.countersign').getAttribute('data-by')).toBe('critic-approved');
+    expect(await signer(entry)).toBe('Critic approved');
+    expect(await entry.locator('.countersign .reason').textContent()).toMatch(/^Critic: \S/);
+    expect(await entry.locator('.unsent').count()).toBe(0);
+  });
+
+  it('edit: "Critic edited", and the draft the user never received, collapsed and marked', async () => {
+    const entry = await play('edit', 2);
+    expect(await signer(entry)).toBe('Critic edited');
+    expect(await entry.locator('.message').textContent()).not.toMatch(/I promise/);
+    const unsent = entry.locator('details.unsent');
+    expect(await unsent.count()).toBe(1);
+    expect(await unsent.getAttribute('data-fate')).toBe('edited');
+    // Collapsed by default: the draft is in the page but not shown until asked for.
+    expect(await unsent.evaluate((node) => (node as unknown as { open: boolean }).open)).toBe(false);
+    expect(await unsent.locator('.unsent-text').isVisible()).toBe(false);
+    expect(await unsent.locator('summary').textContent()).toBe('Not sent Draft you never received: the critic edited it');
+    await unsent.locator('summary').click();
+    expect(await unsent.locator('.unsent-text').isVisible()).toBe(true);
+    expect(await unsent.locator('.unsent-text').textContent()).toMatch(/I promise you will get a full refund/);
+  });
+
+  it("revise: \"Redrafted after the critic's feedback\", the rude draft never received, with the feedback", async () => {
+    const entry = await play('revise', 3);
+    expect(await entry.locator('.countersign').getAttribute('data-by')).toBe('critic-redrafted');
+    expect(await signer(entry)).toBe("Redrafted after the critic's feedback");
+    expect(await entry.locator('.message').textContent()).not.toMatch(/^Ugh/);
+    const unsent = entry.locator('details.unsent');
+    expect(await unsent.getAttribute('data-fate')).toBe('redrafted');
+    expect(await unsent.evaluate((node) => (node as unknown as { open: boolean }).open)).toBe(false);
+    expect(await unsent.locator('.unsent-text').textContent()).toMatch(/^Ugh/);
+    expect(await unsent.locator('.unsent-note').textContent()).toMatch(/^Critic's feedback: Drop the sarcasm/);
+  });
+
+  it("escalate: the operator's holding message, then a reviewer's text that looks like a human's, with the draft it replaced", async () => {
+    const holding = await play('escalate', 4);
+    expect(await holding.locator('.countersign').getAttribute('data-by')).toBe('operator-holding');
+    expect(await holding.locator('.message').getAttribute('class')).toContain('by-operator');
+    expect(await holding.locator('.countersign .reason').textContent()).toMatch(/^Held for a human because: .*only a human may answer/);
+    expect(await holding.locator('.unsent').count()).toBe(0);
+    await waitFor(async () => (await chat.locator('#status').textContent())?.includes('waiting for review by a human'), 'the held status');
+
+    const auth = { authorization: `Bearer ${demo.reviewToken}`, 'content-type': 'application/json' };
+    const pending = (await (await fetch(`${demo.url}/api/review/turns?status=pending`, { headers: auth })).json()) as { turns: Array<{ id: string }> };
+    expect(pending.turns).toHaveLength(1);
+    const written = 'I am sorry about the wedding. A colleague will call you today about compensation.';
+    const approved = await fetch(`${demo.url}/api/review/turns/${pending.turns[0]!.id}/approve`, { method: 'POST', headers: auth, body: JSON.stringify({ text: written }) });
+    expect(approved.status).toBe(200);
+
+    await waitFor(async () => (await botEntries().count()) >= 5, "the reviewer's reply");
+    const reply = botEntries().nth(4);
+    expect(await reply.locator('.message').textContent()).toBe(written);
+    // A human's text does not look like the bot's.
+    expect(await reply.locator('.message').getAttribute('class')).toContain('by-human');
+    // (The function runs in the page; the test has no DOM typings.)
+    const background = (bubble: Locator) => bubble.evaluate((node) => (globalThis as unknown as { getComputedStyle(element: unknown): { backgroundColor: string } }).getComputedStyle(node).backgroundColor);
+    const [human, bot] = await Promise.all([background(reply.locator('.message')), background(botEntries().first().locator('.message'))]);
+    expect(human).not.toBe(bot);
+    expect(await signer(reply)).toBe('Written by a human reviewer');
+    const unsent = reply.locator('details.unsent');
+    expect(await unsent.getAttribute('data-fate')).toBe('replaced');
+    expect(await unsent.locator('.unsent-text').textContent()).toMatch(/looking into your reservation/);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('at 390 px wide: the input stays in view and the log shows the newest message', async () => {
+    await chat.setViewportSize({ width: 390, height: 844 });
+    await chat.reload();
+    await waitFor(async () => (await botEntries().count()) >= 5, 'the transcript after a reload');
+    const geometry = () => chat.evaluate<Geometry>(GEOMETRY);
+    // The log follows the newest message once it has rendered.
+    await expect.poll(async () => (await geometry()).fromBottom).toBeLessThanOrEqual(1);
+    let seen = await geometry();
+    expect(seen.scrolls, 'the transcript is longer than the log, so the scrolling is tested').toBe(true);
+    for (const control of [seen.input, seen.send]) {
+      expect(control.top).toBeGreaterThanOrEqual(0);
+      expect(control.bottom).toBeLessThanOrEqual(seen.viewport.height);
+      expect(control.right).toBeLessThanOrEqual(seen.viewport.width);
+    }
+    expect(seen.last.bottom).toBeLessThanOrEqual(seen.log.bottom + 1);
+    expect(seen.last.bottom).toBeGreaterThan(seen.log.top);
+    expect(seen.overflow).toBeLessThanOrEqual(0);
+
+    // A new message and its reply: the log follows them, the input stays where it was.
+    await chat.fill('#text', byDecision.approve!.text);
+    await chat.press('#text', 'Enter');
+    await waitFor(async () => (await botEntries().count()) >= 6, 'the reply on the phone');
+    await expect.poll(async () => (await geometry()).fromBottom).toBeLessThanOrEqual(1);
+    seen = await geometry();
+    expect(seen.input.bottom).toBeLessThanOrEqual(seen.viewport.height);
+    expect(await botEntries().nth(5).locator('.signer').isVisible()).toBe(true);
     expect(pageErrors).toEqual([]);
   });
 });

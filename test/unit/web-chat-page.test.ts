@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHAT_SCRIPT } from '../../adapters/web/web-chat-client.js';
+import { CHAT_ASSETS } from '../../adapters/web/chat-assets.js';
 import { CHAT_PAGE_HEADERS, renderChatPage } from '../../adapters/web/web-chat-page.js';
 
 describe('the chat page', () => {
@@ -24,8 +24,17 @@ describe('the chat page', () => {
     expect(CHAT_PAGE_HEADERS).toMatchObject({ 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff', 'referrer-policy': 'strict-origin-when-cross-origin' });
   });
 
-  it('makes ids and tokens with crypto.getRandomValues, never Math.random', () => {
+  it('makes ids and tokens with crypto.getRandomValues, never Math.random', async () => {
+    // The script as served: bundled by esbuild from adapters/web/browser/.
+    const { body: CHAT_SCRIPT, contentType } = await CHAT_ASSETS.get('chat.js');
+    expect(contentType).toBe('text/javascript; charset=utf-8');
     expect(CHAT_SCRIPT).toContain('crypto.getRandomValues');
     expect(CHAT_SCRIPT).not.toMatch(/Math\.random/);
+  });
+
+  it('labels each example with the decision it triggers, as text', () => {
+    const labelled = renderChatPage({ examples: [{ text: 'Can I get a <refund>?', label: 'Critic edits', decision: 'edit', hint: 'The critic "cuts" the promise' }, 'plain'] });
+    expect(labelled).toContain('<button type="button" class="example" title="The critic &quot;cuts&quot; the promise"><span class="badge c-edit">Critic edits</span><span class="example-text">Can I get a &lt;refund&gt;?</span></button>');
+    expect(labelled).toContain('<button type="button" class="example"><span class="example-text">plain</span></button>');
   });
 });

@@ -55,6 +55,13 @@ describe('the web: section', () => {
     expect(loadConfig({ file: yamlFile('web:\n  conversationTokens: false\n'), env: LOCAL }).web.conversationTokens).toBe(false);
   });
 
+  it('reads showReview (WEB_SHOW_REVIEW) as on/off; unset, the web adapter keeps it off', () => {
+    expect(loadConfig({ file: '/nonexistent-countersign.yaml', env: LOCAL }).web.showReview).toBeUndefined();
+    expect(loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, WEB_SHOW_REVIEW: 'on' } }).web.showReview).toBe(true);
+    expect(loadConfig({ file: yamlFile('web:\n  showReview: on\n'), env: { ...LOCAL, WEB_SHOW_REVIEW: 'off' } }).web.showReview).toBe(false);
+    expect(problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, WEB_SHOW_REVIEW: 'sometimes' } })).join('\n')).toMatch(/WEB_SHOW_REVIEW.*must be on or off/);
+  });
+
   it('names every bad value and where it came from', () => {
     const file = yamlFile('web:\n  pageSize: 300\n  maxPageSize: 100\n  transcriptKeep: 0\n  limits:\n    perMinute: 3\n');
     const problems = problemsOf(() => loadConfig({ file, env: { ...LOCAL, WEB_MESSAGES_PER_MINUTE: '-1', WEB_CONVERSATION_TOKENS: 'maybe' } }));
