@@ -13,6 +13,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY adapters ./adapters
+# The build copies the Redis scripts (*.lua) beside the compiled code.
+COPY scripts ./scripts
 # Files tsc does not emit (HTML, CSS, images of the chat page and dashboard) go beside the
 # compiled code that loads them relative to its own location.
 RUN npm run build \

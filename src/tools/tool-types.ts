@@ -64,8 +64,8 @@ export interface ToolSuccess {
 
 /**
  * Why a call failed:
- * - `unknown-tool`, `invalid-arguments`, `unavailable` (its server is down), `not-approved`:
- *   nothing was sent, nothing ran;
+ * - `unknown-tool`, `invalid-arguments`, `unavailable` (its server is down), `not-approved`,
+ *   `cancelled` (stopped before it was sent): nothing was sent, nothing ran;
  * - `tool-error`: the tool answered with an error (MCP `isError`, a JSON-RPC error, an
  *   in-process throw): a definite answer;
  * - `timeout`, `connection-lost`, `aborted`: the request may have reached the tool and there
@@ -78,6 +78,7 @@ export type ToolFailureCode =
   | 'invalid-arguments'
   | 'unavailable'
   | 'not-approved'
+  | 'cancelled'
   | 'tool-error'
   | 'timeout'
   | 'connection-lost'
