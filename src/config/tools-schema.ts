@@ -52,7 +52,7 @@ function stringMapping(value: unknown, field: 'env' | 'headers', label: string, 
   const result: Record<string, string> = {};
   if (value === undefined || value === null) return result;
   if (!isMapping(value)) {
-    fail([field], `${label}: ${field} must be a mapping of names to values, e.g. ${field === 'env' ? '{ DATA_DIR: /data }' : '{ Authorization: "Bearer ${TOKEN}" }'}`);
+    fail([field], `${label}: ${field} must be a mapping of names to values, e.g. ${field === 'env' ? '{ DATA_DIR: /data }' : '{ Authorization: "Bearer $' + '{TOKEN}" }'}`);
     return result;
   }
   for (const [name, item] of Object.entries(value)) {

@@ -34,7 +34,7 @@ describe('tools configuration', () => {
     expect(config.tools).toEqual({ servers: [], policy: {}, ...TOOLS_DEFAULTS });
   });
 
-  it("reads CONTRACT.md's example: a stdio server, a Streamable HTTP server with a ${VAR} header, and a policy", () => {
+  it("reads CONTRACT.md's example: a stdio server, a Streamable HTTP server with a header from the environment, and a policy", () => {
     const file = configFile([
       'tools:',
       '  servers:',
@@ -44,7 +44,7 @@ describe('tools configuration', () => {
       '      env: { DATA_DIR: /data, WORKERS: 2 }',
       '    - name: billing',
       '      url: http://127.0.0.1:7000/mcp',
-      '      headers: { Authorization: "Bearer ${BILLING_TOKEN}" }',
+      `      headers: { Authorization: "Bearer \${BILLING_TOKEN}" }`,
       '  policy:',
       '    send_certificate: { effect: write, idempotent: false }',
       '    get_user_details: { effect: read, critic: never }',
@@ -121,8 +121,8 @@ describe('tools configuration', () => {
     expect(problems.join('\n')).not.toContain('0123456789');
   });
 
-  it('an unset ${VAR} in a header is named, not filled with nothing', () => {
-    const file = configFile(['tools:', '  servers:', '    - name: billing', '      url: http://127.0.0.1:7000/mcp', '      headers: { Authorization: "Bearer ${BILLING_TOKEN}" }']);
+  it('an unset environment variable in a header is named, not filled with nothing', () => {
+    const file = configFile(['tools:', '  servers:', '    - name: billing', '      url: http://127.0.0.1:7000/mcp', `      headers: { Authorization: "Bearer \${BILLING_TOKEN}" }`]);
     expect(problemsOf(file)).toEqual([`${file}: tools.servers.0.headers.Authorization: \${BILLING_TOKEN} is not set in the environment`]);
   });
 
