@@ -15,6 +15,7 @@ import { type ActionApproval, approveActionByCritic, approveActionByReviewer, ap
 import { type ActionExecution, type ActionLedger, type ActionLedgerOptions, createActionLedger, type LedgerTransition } from '../../src/tools/action-ledger.js';
 import { defineTool } from '../../src/tools/define-tool.js';
 import { createToolRegistry, type ToolRegistry } from '../../src/tools/tool-registry.js';
+import { toolResultText } from '../../src/tools/tool-types.js';
 import { type CountingHttpServer, startCountingHttpServer } from '../fakes/counting-mcp-server.js';
 import { waitFor } from '../helpers/pipeline.js';
 import { connectRedis, deletePrefix, randomPrefix } from '../helpers/redis.js';
@@ -305,7 +306,7 @@ describe('the action ledger', () => {
     const turnId = freshTurn();
     const approval = approveReadCall({ turnId, step: 1, index: 0, arguments: { day: 'monday' } }, tools.get('long_report')!);
     const first = await ledger({ maxResultBytes: 2048 }).execute(approval);
-    const text = (first.result.content?.[0] as { text: string }).text;
+    const text = toolResultText(first.result);
     expect(text.startsWith('monday: xxx')).toBe(true);
     expect(text).toMatch(/\[cut: the result was \d+ bytes; the first \d+ are kept\]$/);
     expect(Buffer.byteLength(JSON.stringify(first.result))).toBeLessThanOrEqual(2048);
