@@ -14,11 +14,11 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY adapters ./adapters
 COPY scripts ./scripts
-# The build compiles the TypeScript and bundles the pages' browser code (browser/ folders) into
-# assets/ beside the modules that serve it. Other files tsc does not emit go beside the compiled
-# code that loads them relative to its own location.
-RUN npm run build \
- && find src adapters -type f ! -name '*.ts' ! -path '*/browser/*' -exec cp --parents {} dist/ \;
+# The build compiles the TypeScript, copies the Redis scripts (*.lua) beside the compiled code
+# that loads them, and bundles the pages' browser code (browser/ folders) into assets/ beside
+# the modules that serve it.
+RUN npm run build
+
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 ENV NODE_ENV=production \

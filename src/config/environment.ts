@@ -3,6 +3,7 @@ import { httpEnvironment } from './http-schema.js';
 import { reviewIdentityEnvironment } from './review-identity-schema.js';
 import { slackEnvironment } from './slack-schema.js';
 import { storageEnvironment } from './storage-schema.js';
+import { toolsEnvironment } from './tools-schema.js';
 import { webEnvironment } from './web-schema.js';
 
 /**
@@ -40,6 +41,7 @@ export const ENVIRONMENT: Record<string, string> = {
   ...slackEnvironment,
   ...discordEnvironment,
   ...storageEnvironment,
+  ...toolsEnvironment,
 };
 
 /** Paths whose environment value is a comma-separated list. */
@@ -55,4 +57,6 @@ export const SECRET_PATHS = new Set([
   'slack.signingSecret',
   'slack.appToken',
   'discord.botToken',
+  // Stdio servers' env and HTTP servers' headers and URLs.
+  'tools.servers',
 ]);

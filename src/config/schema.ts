@@ -5,6 +5,7 @@ import { httpSchema } from './http-schema.js';
 import { reviewIdentityFields } from './review-identity-schema.js';
 import { slackSchema } from './slack-schema.js';
 import { inboxSchema, retentionSchema, reviewNotificationsSchema } from './storage-schema.js';
+import { toolsSchema } from './tools-schema.js';
 import { webSchema } from './web-schema.js';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -189,6 +190,8 @@ export const configSchema = z
     inbox: inboxSchema,
     /** Limits of the escalations posted to the Slack and Discord review channels. */
     reviewNotifications: reviewNotificationsSchema,
+    /** MCP servers, per-tool policy and call limits of the actor's tools (src/config/tools-schema.ts, docs/tools.md). */
+    tools: toolsSchema,
     /** Escalation rules, validated by src/escalation/rule-schema.ts (see README "Writing rules"). */
     rules: z.unknown().optional(),
     /** Deterministic draft checks run before the critic, validated by src/escalation/rule-schema.ts. */

@@ -49,6 +49,15 @@ export function createKeys(prefix: string) {
     /** HASH: one approved delivery and its progress. No expiry until sent; then `retention.turnSeconds`. */
     outbox: (deliveryId: string) => `${prefix}:outbox:${deliveryId}`,
     /**
+     * HASH: one approved tool call (`<turnId>:<step>:<index>`) in the action ledger
+     * (src/tools/action-ledger.ts): approved -> started -> done | failed, or unknown. Approved:
+     * expires after `retention.turnSeconds` (nothing ran). Started: no expiry (it is what stops a
+     * second run). Done or failed: `retention.turnSeconds` from the outcome. Unknown (it may
+     * have run and must not run again): no expiry until a human resolves it, then
+     * `retention.reviewedTurnSeconds`.
+     */
+    action: (callId: string) => `${prefix}:action:${callId}`,
+    /**
      * ZSET conversation -> time: conversations with work that may lack a queued job. No expiry:
      * a member leaves when its conversation has nothing waiting (the reconciler re-queues every
      * member, and the worker removes those it finds empty or held).

@@ -29,6 +29,7 @@ export function keyGroup(prefix: string, key: string): string {
   if (name.startsWith('seen:')) return 'seen';
   if (name.startsWith('turn:')) return 'turn';
   if (name.startsWith('outbox:')) return name.endsWith(':holding') ? 'outbox (holding)' : 'outbox';
+  if (name.startsWith('action:')) return 'action';
   const conversation = /^conv:.*:(inbox|state|history|ready)$/.exec(name);
   if (conversation) return `conv:${conversation[1]}`;
   const adapter = /^adapter:([a-z]+):([a-z-]+)/.exec(name);

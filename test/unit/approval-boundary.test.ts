@@ -1,7 +1,11 @@
 /**
  * The structure behind invariant 1: only the critic step and the review service can make an
- * approval, and only the outbox hands text to an adapter's `send`. Checked on the source with
- * the TypeScript compiler, so a new call site anywhere in src/ or adapters/ fails this test.
+ * approval, and only the outbox hands text to an adapter's `send`; for tools, only the action
+ * gate and the review service can approve a call, only the action ledger calls the tool
+ * registry, and only the registry reaches a tool (an MCP server's connection, an in-process
+ * tool's `execute`). Checked on the source with the TypeScript compiler, so a new call site
+ * anywhere in src/ or adapters/ fails this test. (That the ledger runs nothing without an issued
+ * approval is checked at run time: test/integration/action-ledger.test.ts.)
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -46,11 +50,63 @@ function filesUsing(name: string, definedIn: string): string[] {
   return [...users].sort();
 }
 
-/** A value whose type has the ChatAdapter shape (platform, render, send). */
-function isChatAdapter(type: ts.Type): boolean {
+/** A value whose type has all these properties (or one member of a union does). */
+const hasShape = (...names: string[]) => (type: ts.Type): boolean => {
   const types = type.isUnion() ? type.types : [type];
-  return types.some((part) => ['platform', 'render', 'send'].every((name) => part.getProperty(name) !== undefined));
+  return types.some((part) => names.every((name) => part.getProperty(name) !== undefined));
+};
+
+/** A value whose type has the ChatAdapter shape (platform, render, send). */
+const isChatAdapter = hasShape('platform', 'render', 'send');
+/** The tool registry, or the part of it the ledger holds (`Pick<ToolRegistry, 'find' | 'call'>`). */
+const isToolRegistry = hasShape('call', 'find');
+/** One MCP server's connection (src/tools/mcp-tool-server.ts). */
+const isToolServer = hasShape('call', 'tools', 'status');
+/** An in-process tool made by defineTool. */
+const isInProcessTool = hasShape('execute', 'inputSchema', 'effect');
+/** The MCP SDK's client. */
+const isMcpClient = hasShape('callTool', 'listTools');
+
+/** `file:line` of every `receiver.method(...)` (or `receiver['method'](...)`) whose receiver matches. */
+function callSites(method: string, matches: (type: ts.Type) => boolean): string[] {
+  const sites: string[] = [];
+  for (const file of files) {
+    walk(program.getSourceFile(file)!, (node) => {
+      if (!ts.isCallExpression(node)) return;
+      const callee = node.expression;
+      const receiver = (ts.isPropertyAccessExpression(callee) && callee.name.text === method ? callee.expression
+        : ts.isElementAccessExpression(callee) && ts.isStringLiteral(callee.argumentExpression) && callee.argumentExpression.text === method ? callee.expression
+        : null);
+      if (receiver && matches(checker.getTypeAtLocation(receiver))) sites.push(`${relative(file)}:${node.getSourceFile().getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+    });
+  }
+  return sites;
 }
+
+/** Files that take `method` off a matching value without calling it (`const { call } = registry`, `registry.call` passed on). */
+function aliasesOf(method: string, matches: (type: ts.Type) => boolean): string[] {
+  const aliases: string[] = [];
+  for (const file of files) {
+    walk(program.getSourceFile(file)!, (node) => {
+      if (ts.isPropertyAccessExpression(node) && node.name.text === method && !ts.isCallExpression(node.parent) && matches(checker.getTypeAtLocation(node.expression))) aliases.push(relative(file));
+      if (ts.isBindingElement(node) && (node.propertyName ?? node.name).getText() === method && ts.isObjectBindingPattern(node.parent)) {
+        const from = node.parent.parent;
+        if (ts.isVariableDeclaration(from) && from.initializer && matches(checker.getTypeAtLocation(from.initializer))) aliases.push(relative(file));
+      }
+    });
+  }
+  return aliases;
+}
+
+const fileOf = (site: string) => site.split(':')[0];
+
+/**
+ * Where the action gate will live (with the other gates, src/escalation), and the tools
+ * module's own index, which re-exports the factories.
+ */
+const ACTION_GATE = 'src/escalation/action-gate.ts';
+const TOOLS_INDEX = 'src/tools/index.ts';
+const outside = (users: string[], allowed: string[]) => users.filter((user) => !allowed.includes(user));
 
 describe('the approval boundary', () => {
   it('only the critic step of the turn runner and the review service use approveByCritic / approveByReviewer', () => {
@@ -99,5 +155,37 @@ describe('the approval boundary', () => {
       });
     }
     expect(aliases).toEqual([]);
+  });
+});
+
+describe('the approval boundary for tool calls', () => {
+  it('only the action gate approves a call by the critic or as a read, and only the review service by a human', () => {
+    expect(outside(filesUsing('approveActionByCritic', 'src/tools/action-approval.ts'), [ACTION_GATE, TOOLS_INDEX])).toEqual([]);
+    expect(outside(filesUsing('approveReadCall', 'src/tools/action-approval.ts'), [ACTION_GATE, TOOLS_INDEX])).toEqual([]);
+    expect(outside(filesUsing('approveActionByReviewer', 'src/tools/action-approval.ts'), ['src/review/review-service.ts', TOOLS_INDEX])).toEqual([]);
+  });
+
+  it('only the action ledger calls the tool registry', () => {
+    const sites = callSites('call', isToolRegistry);
+    expect(sites.length).toBeGreaterThan(0); // the check itself finds the one real call
+    expect([...new Set(sites.map(fileOf))]).toEqual(['src/tools/action-ledger.ts']);
+  });
+
+  it('only the registry reaches a tool: an MCP server connection, an in-process execute', () => {
+    const serverCalls = callSites('call', isToolServer);
+    const executes = callSites('execute', isInProcessTool);
+    expect(serverCalls.length).toBeGreaterThan(0);
+    expect(executes.length).toBeGreaterThan(0);
+    expect([...new Set([...serverCalls, ...executes].map(fileOf))]).toEqual(['src/tools/tool-registry.ts']);
+  });
+
+  it("only the MCP server connection calls the MCP client's callTool", () => {
+    const sites = callSites('callTool', isMcpClient);
+    expect(sites.length).toBeGreaterThan(0);
+    expect([...new Set(sites.map(fileOf))]).toEqual(['src/tools/mcp-tool-server.ts']);
+  });
+
+  it('nothing takes call, execute or callTool off those values to call it under another name', () => {
+    expect([...aliasesOf('call', isToolRegistry), ...aliasesOf('call', isToolServer), ...aliasesOf('execute', isInProcessTool), ...aliasesOf('callTool', isMcpClient)]).toEqual([]);
   });
 });
