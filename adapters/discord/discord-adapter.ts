@@ -23,9 +23,11 @@ import {
   Options,
   Partials,
   Routes,
+  SnowflakeUtil,
 } from 'discord.js';
 import { CountersignError, describeError, isCountersignError } from '../../src/core/errors.js';
 import type { AdapterContext, ChatAdapter, OutboundPart, ReviewSummary, ReviewTurn, SentPart } from '../../src/core/ports.js';
+import { alreadyResolvedNotice } from '../../src/core/review-notices.js';
 import { type ConversationRef, conversationKey, type InboundMessage, type Reviewer } from '../../src/core/types.js';
 import { translateDiscordError } from './discord-errors.js';
 import { type DiscordChannelKind, type DiscordMessageData, discordChannelOf, mapDiscordMessage } from './discord-message-mapper.js';
@@ -232,10 +234,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
       if (parsed.action === 'edit') {
         if (!interaction.isButton()) return;
         const turn = await ctx.review.get(parsed.turnId);
-        if (!turn) return void (await interaction.reply(ephemeral('This turn no longer exists.')));
+        if (!turn) return void (await interaction.reply(ephemeral(alreadyResolvedNotice(null))));
         if (turn.status !== 'escalated') {
           await interaction.update(forInteraction(resolutionMessage(turn)));
-          await interaction.followUp(ephemeral(`Already resolved: ${turn.resolution?.decision ?? turn.status}.`));
+          await interaction.followUp(ephemeral(alreadyResolvedNotice(turn)));
           return;
         }
         const draft = turn.drafts.at(-1)?.text ?? '';
@@ -264,7 +266,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
         if (isCountersignError(error, 'review.conflict')) {
           const current = await ctx.review.get(parsed.turnId);
           if (current) await interaction.editReply(forInteraction(resolutionMessage(current)));
-          await interaction.followUp(ephemeral(`Already resolved elsewhere: ${current?.resolution?.decision ?? current?.status ?? 'unknown'}.`));
+          await interaction.followUp(ephemeral(alreadyResolvedNotice(current)));
           return;
         }
         log.error({ err: error }, 'discord review decision failed');
@@ -343,6 +345,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
         allowed_mentions: { parse: [], replied_user: referenceId !== undefined },
         ...(referenceId ? { message_reference: { message_id: referenceId, channel_id: channelId, fail_if_not_exists: false } } : {}),
       };
+      const started = Date.now();
       const message = await rest<APIMessage>('send a message', () => client.rest.post(Routes.channelMessages(channelId), { body }));
       try {
         await ctx.storage.set(sentKey, message.id, SENT_TTL);
@@ -351,6 +354,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
         // Posted; the nonce still protects a retry within Discord's window.
         ctx.logger.warn({ err: error, key: part.key }, 'could not record a posted Discord message');
       }
+      // Discord answers a nonce it has seen with the message it made then, just as it answers a
+      // new one; the message id (a snowflake) says when it was made. Only the recovery count and
+      // log depend on this (clocks may differ a little); what is posted never does.
+      if (part.recovering && SnowflakeUtil.timestampFrom(message.id) < started) return { messageId: message.id, alreadyPosted: true };
       return { messageId: message.id };
     },
 

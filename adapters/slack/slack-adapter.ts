@@ -17,6 +17,7 @@ import { App, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { CountersignError, isCountersignError } from '../../src/core/errors.js';
 import type { AdapterContext, ChatAdapter, OutboundPart, ReviewSummary, ReviewTurn, SentPart } from '../../src/core/ports.js';
+import { alreadyResolvedNotice } from '../../src/core/review-notices.js';
 import type { ConversationRef, InboundMessage, Reviewer } from '../../src/core/types.js';
 import { mapSlackEvent, slackConversationId } from './slack-event-mapper.js';
 import { slackErrorCode, translateSlackError } from './slack-errors.js';
@@ -28,6 +29,7 @@ import {
   buildReviewMessage,
   buildReviewSummaryMessage,
   EDIT_ACTION_ID,
+  escapeMrkdwn,
   EDIT_BLOCK_ID,
   EDIT_MODAL_CALLBACK_ID,
   type EditModalMetadata,
@@ -38,6 +40,8 @@ import {
 
 /** The `event_type` of the metadata on every reply part countersign posts. */
 export const SLACK_REPLY_EVENT_TYPE = 'countersign_reply';
+/** The `event_type` of the metadata on every review message. */
+export const SLACK_REVIEW_EVENT_TYPE = 'countersign_review';
 const DEFAULT_API_URL = 'https://slack.com/api/';
 const PENDING = 'pending';
 const DAY = 24 * 3600;
@@ -96,6 +100,23 @@ interface StoredReview {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A stored review message, or null for nothing stored or a pending marker. */
+function parseStoredReview(raw: string | null): StoredReview | null {
+  if (!raw || raw.startsWith(PENDING)) return null;
+  try {
+    return JSON.parse(raw) as StoredReview;
+  } catch {
+    return null;
+  }
+}
+
+/** When a pending marker (`pending:<ms>`) was set, or null when `raw` is none. */
+function pendingTime(raw: string | null): number | null {
+  if (!raw?.startsWith(`${PENDING}:`)) return null;
+  const at = Number(raw.slice(PENDING.length + 1));
+  return Number.isFinite(at) ? at : null;
+}
 
 /** WebClient wants the base with a trailing slash, Slack's own being `https://slack.com/api/`. */
 function normaliseApiUrl(url: string | undefined): string {
@@ -212,13 +233,32 @@ export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
   }
 
   async function loadReview(turnId: string): Promise<StoredReview | null> {
-    const raw = await requireContext().storage.get(`review:${turnId}`);
-    if (!raw || raw === PENDING) return null;
-    try {
-      return JSON.parse(raw) as StoredReview;
-    } catch {
-      return null;
-    }
+    return parseStoredReview(await requireContext().storage.get(`review:${turnId}`));
+  }
+
+  /**
+   * Find a review message posted earlier for a turn, by its metadata, in the review channel's
+   * messages since `since` (a minute earlier, for clocks that differ).
+   */
+  async function findReviewPosted(channel: string, turnId: string, since: number): Promise<StoredReview | null> {
+    let cursor: string | undefined;
+    do {
+      const page = await call<{ messages?: SlackMessage[]; response_metadata?: { next_cursor?: string } }>('conversations.history', {
+        channel,
+        oldest: String(Math.max(0, Math.floor(since / 1000) - 60)),
+        include_all_metadata: true,
+        limit: 200,
+        cursor,
+      });
+      for (const message of page.messages ?? []) {
+        const ours = message.user === botUserId || (botId !== undefined && message.bot_id === botId);
+        if (ours && message.ts && message.metadata?.event_type === SLACK_REVIEW_EVENT_TYPE && message.metadata.event_payload?.turn_id === turnId) {
+          return { channel, ts: message.ts };
+        }
+      }
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return null;
   }
 
   async function handleInbound(body: unknown): Promise<void> {
@@ -272,10 +312,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
         if (where) await refuse(where.channel, reviewer.id, `You cannot decide this turn: ${error.message}.`);
         return;
       }
-      if (!isCountersignError(error, 'review.conflict')) throw error;
+      if (!isCountersignError(error, 'review.conflict') && !isCountersignError(error, 'review.not-found')) throw error;
       const current = await ctx.review.get(turnId);
       if (current) await updateReview(current, where);
-      if (where) await refuse(where.channel, reviewer.id, 'This turn was already resolved.');
+      if (where) await refuse(where.channel, reviewer.id, escapeMrkdwn(alreadyResolvedNotice(current)));
     }
   }
 
@@ -298,10 +338,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
         const reviewer = reviewerOf(body.user);
         if (decision === 'edit') {
           const turn = await requireContext().review.get(turnId);
-          if (!turn) return;
-          if (turn.status !== 'escalated') {
-            await updateReview(turn, where);
-            await refuse(channel, body.user.id, 'This turn was already resolved.');
+          if (turn?.status !== 'escalated') {
+            if (turn) await updateReview(turn, where);
+            await refuse(channel, body.user.id, escapeMrkdwn(alreadyResolvedNotice(turn)));
             return;
           }
           const metadata: EditModalMetadata = { turnId, channel: where?.channel ?? '', ts: where?.ts ?? '' };
@@ -438,18 +477,27 @@ export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
     async presentEscalation(turn: ReviewTurn) {
       const ctx = requireContext();
       if (!options.reviewChannel) return;
-      if (await loadReview(turn.id)) return; // presented already (a retry of this step)
-      const content = buildReviewMessage(turn);
-      const result = await call<{ ts?: string; channel?: string }>('chat.postMessage', {
-        channel: options.reviewChannel,
-        text: content.text,
-        blocks: content.blocks,
-        unfurl_links: false,
-        metadata: { event_type: 'countersign_review', event_payload: { turn_id: turn.id } },
-      });
-      const stored: StoredReview = { channel: result.channel ?? options.reviewChannel, ts: result.ts ?? '' };
+      const storageKey = `review:${turn.id}`;
+      const raw = await ctx.storage.get(storageKey);
+      if (parseStoredReview(raw)) return; // presented already (a retry of this step)
+      // A pending marker: an earlier attempt may have posted the message and never learnt it
+      // (its answer lost, its worker killed): look for it before posting again.
+      const pendingSince = pendingTime(raw);
+      let stored = pendingSince === null ? null : await findReviewPosted(options.reviewChannel, turn.id, pendingSince);
+      if (!stored) {
+        await ctx.storage.set(storageKey, `${PENDING}:${Date.now()}`);
+        const content = buildReviewMessage(turn);
+        const result = await call<{ ts?: string; channel?: string }>('chat.postMessage', {
+          channel: options.reviewChannel,
+          text: content.text,
+          blocks: content.blocks,
+          unfurl_links: false,
+          metadata: { event_type: SLACK_REVIEW_EVENT_TYPE, event_payload: { turn_id: turn.id } },
+        });
+        stored = { channel: result.channel ?? options.reviewChannel, ts: result.ts ?? '' };
+      }
       // Kept for the conversation retention (the storage's default), like the conversation it reviews.
-      await ctx.storage.set(`review:${turn.id}`, JSON.stringify(stored));
+      await ctx.storage.set(storageKey, JSON.stringify(stored));
       // Resolved while we were posting (another reviewer elsewhere): show it at once.
       const current = await ctx.review.get(turn.id);
       if (current?.resolution) await updateReview(current, stored);

@@ -293,6 +293,26 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         response_metadata: { next_cursor: more ? encodeCursor(offset + limit) : '' },
       };
     },
+    'conversations.history': (args) => {
+      // A channel's own messages (thread replies stay in their threads), newest first, after
+      // `oldest` when given; metadata only with include_all_metadata, as Slack does.
+      const channel = String(args.channel ?? '');
+      if (!channel) return fail('channel_not_found');
+      const oldest = Number(args.oldest ?? 0) || 0;
+      const history = messages
+        .filter((message) => message.channel === channel && (!message.thread_ts || message.thread_ts === message.ts) && Number(message.ts) > oldest)
+        .sort((a, b) => Number(b.ts) - Number(a.ts));
+      const limit = Math.min(Number(args.limit ?? 100) || 100, 999);
+      const offset = typeof args.cursor === 'string' && args.cursor ? decodeCursor(args.cursor) : 0;
+      const page = history.slice(offset, offset + limit);
+      const more = offset + limit < history.length;
+      return {
+        ok: true,
+        messages: page.map((message) => publicMessage(message, truthy(args.include_all_metadata))),
+        has_more: more,
+        response_metadata: { next_cursor: more ? encodeCursor(offset + limit) : '' },
+      };
+    },
     'views.open': (args) => {
       const trigger = String(args.trigger_id ?? '');
       // Trigger ids are single-use (and short-lived) in Slack.

@@ -15,6 +15,7 @@ const METHOD_SCOPES: Record<string, string[]> = {
   'reactions.add': ['reactions:write'],
   'reactions.remove': ['reactions:write'],
   'conversations.replies': ['channels:history', 'groups:history', 'im:history'],
+  'conversations.history': ['channels:history', 'groups:history'],
   'views.open': [],
   'usergroups.users.list': ['usergroups:read'],
 };
