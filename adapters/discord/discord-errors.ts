@@ -101,3 +101,12 @@ export function translateDiscordError(error: unknown, action: string): Countersi
   const description = error instanceof Error ? error.message || error.name : String(error);
   return new CountersignError('discord.error', `could not ${action} on Discord: ${description}`, { cause: error });
 }
+
+/** Run one discord.js call, its failure translated; `action` names what it does for the message. */
+export async function callDiscord<T>(action: string, call: () => Promise<unknown>): Promise<T> {
+  try {
+    return (await call()) as T;
+  } catch (error) {
+    throw translateDiscordError(error, action);
+  }
+}

@@ -148,7 +148,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
       return renderSlackReply(text, partLimit);
     },
 
-    send: (part) => requireStarted().delivery.send(part),
+    // Async, so using the adapter before start() rejects rather than throws.
+    send: async (part) => requireStarted().delivery.send(part),
 
     async setWorking(conversation, replyTo, working) {
       await requireStarted().setWorking?.(conversation, replyTo, working);
