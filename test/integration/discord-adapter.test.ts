@@ -10,14 +10,9 @@ import type { ChatAdapter, OutboundPart, ReviewTurn } from '../../src/core/ports
 import type { InboundMessage } from '../../src/core/types.js';
 import { createFakeAdapterContext, type FakeAdapterContext } from '../fakes/fake-adapter-context.js';
 import { type FakeDiscord, type FakeUser, startFakeDiscord } from '../fakes/fake-discord.js';
+import { addTestGuild, ann, GENERAL, GUILD, REVIEW, REVIEWER_ROLE, rita, THREAD } from '../fakes/discord-test-guild.js';
 
-const GUILD = '110000000000000001';
-const GENERAL = '220000000000000001';
-const REVIEW = '220000000000000002';
-const THREAD = '220000000000000003';
-const REVIEWER_ROLE = '330000000000000001';
-const ann: FakeUser = { id: '440000000000000001', username: 'ann', global_name: 'Ann' };
-const rita: FakeUser = { id: '440000000000000002', username: 'rita', global_name: 'Rita' }; // reviewer by role
+// ann talks to the bot; rita reviews by role (test/fakes/discord-test-guild.ts).
 const uwe: FakeUser = { id: '440000000000000003', username: 'uwe' }; // reviewer by user id
 const otherBot: FakeUser = { id: '440000000000000009', username: 'helper-bot', bot: true };
 
@@ -27,16 +22,7 @@ let context: FakeAdapterContext;
 
 beforeEach(async () => {
   fake = await startFakeDiscord({ heartbeatIntervalMs: 1500 });
-  fake.addGuild({
-    id: GUILD,
-    roles: [{ id: REVIEWER_ROLE, name: 'reviewers' }],
-    memberRoles: { [rita.id]: [REVIEWER_ROLE], [ann.id]: [] },
-    channels: [
-      { id: GENERAL, type: 0, name: 'general' },
-      { id: REVIEW, type: 0, name: 'review' },
-      { id: THREAD, type: 11, name: 'help thread', parent_id: GENERAL, owner_id: ann.id },
-    ],
-  });
+  addTestGuild(fake, { thread: true });
   adapter = createDiscordAdapter({
     botToken: fake.token,
     apiUrl: fake.apiUrl,

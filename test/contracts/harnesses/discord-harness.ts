@@ -5,27 +5,13 @@
 import { createDiscordAdapter, type DiscordAdapterOptions } from '../../../adapters/discord/discord-adapter.js';
 import { DISCORD_MESSAGE_LIMIT } from '../../../adapters/discord/discord-render.js';
 import { createFakeAdapterContext } from '../../fakes/fake-adapter-context.js';
-import { type FakeInteraction, type FakeMessage, type FakeUser, startFakeDiscord } from '../../fakes/fake-discord.js';
+import { type FakeInteraction, type FakeMessage, startFakeDiscord } from '../../fakes/fake-discord.js';
+import { addTestGuild, ann, GENERAL, REVIEW, REVIEWER_ROLE, rita } from '../../fakes/discord-test-guild.js';
 import { type ChatAdapterHarness, eventually } from '../chat-adapter.contract.js';
-
-const GUILD = '110000000000000001';
-const GENERAL = '220000000000000001';
-const REVIEW = '220000000000000002';
-const REVIEWER_ROLE = '330000000000000001';
-const ann: FakeUser = { id: '440000000000000001', username: 'ann', global_name: 'Ann' };
-const rita: FakeUser = { id: '440000000000000002', username: 'rita', global_name: 'Rita' };
 
 export async function createDiscordHarness(): Promise<ChatAdapterHarness> {
   const fake = await startFakeDiscord({ heartbeatIntervalMs: 1500 });
-  fake.addGuild({
-    id: GUILD,
-    roles: [{ id: REVIEWER_ROLE, name: 'reviewers' }],
-    memberRoles: { [rita.id]: [REVIEWER_ROLE], [ann.id]: [] },
-    channels: [
-      { id: GENERAL, type: 0, name: 'general' },
-      { id: REVIEW, type: 0, name: 'review' },
-    ],
-  });
+  addTestGuild(fake);
   const options: DiscordAdapterOptions = { botToken: fake.token, apiUrl: fake.apiUrl, reviewChannel: REVIEW, reviewerRole: REVIEWER_ROLE };
   const adapter = createDiscordAdapter(options);
   const context = createFakeAdapterContext();
