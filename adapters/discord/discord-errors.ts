@@ -4,7 +4,10 @@
  * up on, 5xx, time-outs, connections dropped before the answer came back: with the send's
  * nonce, a retry of the latter returns the message if it was created). Details keep the HTTP
  * status, Discord's JSON error code, the method and the route, with interaction and webhook
- * tokens cut out of the route: they are credentials.
+ * tokens cut out of the route: they are credentials. Every one has the keys the Slack adapter's
+ * errors have too: `request` (`POST /api/v10/channels/1/messages`, or what was being done when
+ * there is no route), `status` where Discord answered, `retryAfterMs` on a rate limit and
+ * `outcomeUnknown` when the request may have reached Discord without its answer coming back.
  */
 import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
 import { CountersignError } from '../../src/core/errors.js';
@@ -59,7 +62,8 @@ function networkCode(error: unknown): string | undefined {
 export function translateDiscordError(error: unknown, action: string): CountersignError {
   if (error instanceof CountersignError) return error;
   if (error instanceof DiscordAPIError) {
-    const details = { status: error.status, discordCode: error.code, method: error.method, route: redactDiscordUrl(error.url) };
+    const route = redactDiscordUrl(error.url);
+    const details: Record<string, unknown> = { request: `${error.method} ${route}`, status: error.status, discordCode: error.code, method: error.method, route };
     const numeric = typeof error.code === 'number' ? error.code : -1;
     const base = `Discord refused to ${action}: ${error.message} (HTTP ${error.status}, code ${error.code})`;
     if (error.status === 401) return new CountersignError('discord.unauthorized', `${base}; check DISCORD_BOT_TOKEN`, { cause: error, details });
@@ -68,7 +72,11 @@ export function translateDiscordError(error: unknown, action: string): Countersi
     }
     if (error.status === 404 || NOT_FOUND_CODES.has(numeric)) return new CountersignError('discord.not_found', base, { cause: error, details });
     if (numeric === 40060) return new CountersignError('discord.interaction_acknowledged', base, { cause: error, details });
-    if (error.status === 429) return new CountersignError('discord.rate_limited', base, { cause: error, retryable: true, details });
+    if (error.status === 429) {
+      const retryAfter = (error.rawError as { retry_after?: unknown }).retry_after;
+      if (typeof retryAfter === 'number') details.retryAfterMs = Math.ceil(retryAfter * 1000);
+      return new CountersignError('discord.rate_limited', base, { cause: error, retryable: true, details });
+    }
     if (error.status >= 500) return new CountersignError('discord.unavailable', base, { cause: error, retryable: true, details });
     return new CountersignError('discord.invalid_request', base, { cause: error, details });
   }
@@ -76,18 +84,22 @@ export function translateDiscordError(error: unknown, action: string): Countersi
     return new CountersignError('discord.rate_limited', `Discord rate limit while trying to ${action}: retry after ${error.retryAfter} ms`, {
       cause: error,
       retryable: true,
-      details: { retryAfterMs: error.retryAfter, route: error.route, global: error.global, scope: error.scope },
+      details: { request: `${error.method} ${error.route}`, retryAfterMs: error.retryAfter, route: error.route, global: error.global, scope: error.scope },
     });
   }
   if (error instanceof HTTPError) {
     return new CountersignError('discord.unavailable', `Discord answered HTTP ${error.status} while trying to ${action}`, {
       cause: error,
       retryable: true,
-      details: { status: error.status, method: error.method, route: redactDiscordUrl(error.url) },
+      details: { request: `${error.method} ${redactDiscordUrl(error.url)}`, status: error.status, method: error.method, route: redactDiscordUrl(error.url) },
     });
   }
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
-    return new CountersignError('discord.timeout', `Discord did not answer in time while trying to ${action}`, { cause: error, retryable: true });
+    return new CountersignError('discord.timeout', `Discord did not answer in time while trying to ${action}`, {
+      cause: error,
+      retryable: true,
+      details: { request: action, outcomeUnknown: true },
+    });
   }
   const code = networkCode(error);
   if (code || (error instanceof Error && /fetch failed|other side closed|socket hang up/i.test(error.message))) {
@@ -95,9 +107,18 @@ export function translateDiscordError(error: unknown, action: string): Countersi
     return new CountersignError('discord.network', `the connection to Discord failed while trying to ${action} (${code ?? (error as Error).message})`, {
       cause: error,
       retryable: true,
-      details: code ? { networkCode: code } : {},
+      details: { request: action, outcomeUnknown: true, ...(code ? { networkCode: code } : {}) },
     });
   }
   const description = error instanceof Error ? error.message || error.name : String(error);
-  return new CountersignError('discord.error', `could not ${action} on Discord: ${description}`, { cause: error });
+  return new CountersignError('discord.error', `could not ${action} on Discord: ${description}`, { cause: error, details: { request: action } });
+}
+
+/** Run one discord.js call, its failure translated; `action` names what it does for the message. */
+export async function callDiscord<T>(action: string, call: () => Promise<unknown>): Promise<T> {
+  try {
+    return (await call()) as T;
+  } catch (error) {
+    throw translateDiscordError(error, action);
+  }
 }

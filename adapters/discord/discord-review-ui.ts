@@ -15,6 +15,7 @@ import {
   TextInputStyle,
 } from 'discord.js';
 import type { ReviewSummary, ReviewTurn } from '../../src/core/ports.js';
+import { DECISION_WORDS } from '../../src/core/review-notices.js';
 import { currentDraft } from '../../src/core/types.js';
 
 /** Embed limits Discord enforces (characters). */
@@ -118,8 +119,6 @@ export function escalationMessage(turn: ReviewTurn, options: { reviewerRole?: st
     allowed_mentions: { parse: [], roles: options.reviewerRole ? [options.reviewerRole] : [] },
   };
 }
-
-const DECISION_WORDS = { approved: 'Approved', edited: 'Edited and approved', rejected: 'Rejected' } as const;
 
 /** The review message once resolved: the decision, who and when; no buttons. */
 export function resolutionMessage(turn: ReviewTurn) {

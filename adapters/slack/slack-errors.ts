@@ -1,12 +1,14 @@
 /**
  * The one place where Slack and Web API errors become CountersignError. Codes:
- * - `slack.rate_limited` (retryable; `details.retryAfterSeconds`)
+ * - `slack.rate_limited` (retryable; `details.retryAfterSeconds` and `retryAfterMs`)
  * - `slack.outcome_unknown` (retryable; a time-out or dropped connection: the call may have
- *   reached Slack, so a post must be looked for before it is sent again)
+ *   reached Slack, so a post must be looked for before it is sent again; `details.outcomeUnknown`)
  * - `slack.http_error` (retryable for 5xx)
  * - `slack.api_error` (Slack answered `ok: false`; `details.error` is Slack's code, retryable only
  *   for Slack's own transient failures)
- * Tokens never appear: only the method, Slack's error code and HTTP status are kept.
+ * Every one keeps the request (`details.request`, the Web API method, also as `method`) and the
+ * HTTP status where there was an answer (`details.status`), the same keys as the Discord
+ * adapter's errors. Tokens never appear: only the method, Slack's error code and status are kept.
  */
 import { CountersignError } from '../../src/core/errors.js';
 
@@ -45,12 +47,13 @@ export function translateSlackError(error: unknown, method: string): Countersign
       return new CountersignError('slack.rate_limited', `Slack rate-limited ${method}; retry after ${retryAfterSeconds}s`, {
         cause: error,
         retryable: true,
-        details: { method, retryAfterSeconds, retryAfterMs: retryAfterSeconds * 1000 },
+        details: { method, request: method, status: 429, retryAfterSeconds, retryAfterMs: retryAfterSeconds * 1000 },
       });
     }
     case 'slack_webapi_platform_error': {
       const slackError = typeof candidate.data?.error === 'string' ? candidate.data.error : 'unknown_error';
-      const details: Record<string, unknown> = { method, error: slackError };
+      // Slack answers its own errors with HTTP 200 and `ok: false`.
+      const details: Record<string, unknown> = { method, request: method, status: 200, error: slackError };
       if (typeof candidate.data?.needed === 'string') details.neededScope = candidate.data.needed;
       const hint = SETUP_ERRORS.has(slackError) ? ' (check SLACK_BOT_TOKEN and the app scopes)' : '';
       return new CountersignError('slack.api_error', `Slack ${method} failed: ${slackError}${hint}`, {
@@ -64,7 +67,7 @@ export function translateSlackError(error: unknown, method: string): Countersign
       return new CountersignError('slack.http_error', `Slack ${method} answered HTTP ${status}`, {
         cause: error,
         retryable: status >= 500 || status === 0,
-        details: { method, status },
+        details: { method, request: method, status },
       });
     }
     case 'slack_webapi_request_error': {
@@ -72,12 +75,12 @@ export function translateSlackError(error: unknown, method: string): Countersign
       return new CountersignError('slack.outcome_unknown', `Slack ${method} did not answer (${String(cause)})`, {
         cause: error,
         retryable: true,
-        details: { method, cause: String(cause), outcomeUnknown: true },
+        details: { method, request: method, cause: String(cause), outcomeUnknown: true },
       });
     }
     default: {
       const message = error instanceof Error ? error.message : String(error);
-      return new CountersignError('slack.error', `Slack ${method} failed: ${message}`, { cause: error, retryable: false, details: { method } });
+      return new CountersignError('slack.error', `Slack ${method} failed: ${message}`, { cause: error, retryable: false, details: { method, request: method } });
     }
   }
 }

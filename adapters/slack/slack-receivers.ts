@@ -10,6 +10,7 @@
 import type { App, Logger, Receiver, ReceiverEvent } from '@slack/bolt';
 import { LogLevel, SocketModeReceiver, verifySlackRequest } from '@slack/bolt';
 import type { Logger as PinoLogger } from 'pino';
+import { CountersignError } from '../../src/core/errors.js';
 import type { HttpRequest, HttpRequestHead, HttpResponse, HttpRoutes } from '../../src/core/ports.js';
 
 /** Slack's replay window for signed requests: five minutes either way. */
@@ -256,4 +257,36 @@ export function createSlackSocketReceiver(options: SlackSocketReceiverOptions): 
       return false;
     },
   });
+}
+
+export interface SlackReceiverOptions {
+  /** App-level token: Socket Mode. */
+  appToken?: string;
+  /** Signing secret: the HTTP Events API (used when there is no app token). */
+  signingSecret?: string;
+  /** Web API base, for Socket Mode's apps.connections.open. */
+  slackApiUrl: string;
+  http: HttpRoutes;
+  logger: PinoLogger;
+  /** @defaultValue '/slack/events' */
+  eventsPath?: string;
+  clientPingTimeoutMs?: number;
+  serverPingTimeoutMs?: number;
+}
+
+/** Socket Mode with an app token, else the HTTP Events API with a signing secret. */
+export function createSlackReceiver(options: SlackReceiverOptions): Receiver {
+  if (options.appToken) {
+    return createSlackSocketReceiver({
+      appToken: options.appToken,
+      slackApiUrl: options.slackApiUrl,
+      logger: options.logger,
+      clientPingTimeoutMs: options.clientPingTimeoutMs,
+      serverPingTimeoutMs: options.serverPingTimeoutMs,
+    });
+  }
+  if (options.signingSecret) {
+    return new SlackHttpReceiver({ http: options.http, signingSecret: options.signingSecret, logger: options.logger, path: options.eventsPath });
+  }
+  throw new CountersignError('config.invalid', 'slack: set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP Events API)');
 }

@@ -4,6 +4,7 @@
  * (section text 3,000 characters, header 150, plain_text_input 3,000).
  */
 import type { ReviewSummary, ReviewTurn } from '../../src/core/ports.js';
+import { DECISION_WORDS } from '../../src/core/review-notices.js';
 import type { HistoryEntry } from '../../src/core/types.js';
 import { currentDraft } from '../../src/core/types.js';
 
@@ -123,7 +124,7 @@ export function buildReviewMessage(turn: ReviewTurn): SlackMessageContent {
 function decisionWords(turn: ReviewTurn): string {
   const resolution = turn.resolution;
   if (!resolution) return turn.status === 'rejected' ? 'Rejected' : 'Resolved';
-  return { approved: 'Approved', edited: 'Edited and approved', rejected: 'Rejected' }[resolution.decision];
+  return DECISION_WORDS[resolution.decision];
 }
 
 /** The review message after a decision: who decided what and when, and no buttons. */

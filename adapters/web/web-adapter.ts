@@ -234,7 +234,8 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChatAdapter &
     },
     async stop() {},
     render(text: string) {
-      return [text];
+      // The transcript takes a reply of any length in one entry; a blank reply is nothing to post.
+      return text.trim() ? [text] : [];
     },
     async send(part: OutboundPart): Promise<SentPart> {
       const conversationId = part.conversation.id;

@@ -97,12 +97,29 @@ function splitLong(text: string, limit: number): string[] {
   return pieces;
 }
 
+/** The opening line, the code lines and the closing line of a code block. */
+function codeLines(block: Block, limit: number): { open: string; close: string; body: string[] } {
+  const lines = block.text.split('\n');
+  const marker = lines[0]!.match(/^\s*(`{3,}|~{3,})/)?.[1] ?? '```';
+  if (lines.length === 1) {
+    // A one-line block (```code```): its code sits between the two fences on that line.
+    const line = lines[0]!.trim();
+    return { open: marker, close: marker, body: [line.slice(marker.length, line.length - marker.length)] };
+  }
+  const open = lines[0]!;
+  const body = lines.slice(1, -1);
+  // An opening line too long to repeat in every piece is text after the fence, not a language
+  // name: only the fence is repeated, and the rest of the line is kept as the first code line.
+  if (open.length > limit / 4) {
+    const rest = open.trim().slice(marker.length);
+    return { open: marker, close: lines.at(-1)!, body: rest ? [rest, ...body] : body };
+  }
+  return { open, close: lines.at(-1)!, body };
+}
+
 /** Split a code block that is too long into several blocks with the same fence. */
 function splitCode(block: Block, limit: number): string[] {
-  const lines = block.text.split('\n');
-  const open = lines[0]!;
-  const close = lines.at(-1)!;
-  const body = lines.slice(1, -1);
+  const { open, close, body } = codeLines(block, limit);
   const overhead = open.length + close.length + 2;
   const room = Math.max(limit - overhead, 1);
   const pieces: string[] = [];

@@ -213,6 +213,19 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return withMetadata && metadata ? { ...rest, metadata } : rest;
   };
 
+  /** One page of a message list, as Slack pages them: `limit` (default, at most `max`), an opaque cursor, metadata only when asked for. */
+  const messagePage = (list: FakeSlackMessage[], args: Record<string, unknown>, limits: { limit: number; max: number }) => {
+    const limit = Math.min(Number(args.limit ?? limits.limit) || limits.limit, limits.max);
+    const offset = typeof args.cursor === 'string' && args.cursor ? decodeCursor(args.cursor) : 0;
+    const more = offset + limit < list.length;
+    return {
+      ok: true,
+      messages: list.slice(offset, offset + limit).map((message) => publicMessage(message, truthy(args.include_all_metadata))),
+      has_more: more,
+      response_metadata: { next_cursor: more ? encodeCursor(offset + limit) : '' },
+    };
+  };
+
   type Handler = (args: Record<string, unknown>, token: string) => Record<string, unknown>;
   const fail = (error: string, extra: Record<string, unknown> = {}) => ({ ok: false, error, ...extra });
   const needsBot = (token: string) => (token === botToken ? null : token === appToken ? 'not_allowed_token_type' : token ? 'invalid_auth' : 'not_authed');
@@ -282,16 +295,18 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const thread = messages.filter((message) => message.channel === channel && (message.ts === ts || message.thread_ts === ts));
       if (!thread.length) return fail('thread_not_found');
       thread.sort((a, b) => Number(a.ts) - Number(b.ts));
-      const limit = Math.min(Number(args.limit ?? 1000) || 1000, 1000);
-      const offset = typeof args.cursor === 'string' && args.cursor ? decodeCursor(args.cursor) : 0;
-      const page = thread.slice(offset, offset + limit);
-      const more = offset + limit < thread.length;
-      return {
-        ok: true,
-        messages: page.map((message) => publicMessage(message, truthy(args.include_all_metadata))),
-        has_more: more,
-        response_metadata: { next_cursor: more ? encodeCursor(offset + limit) : '' },
-      };
+      return messagePage(thread, args, { limit: 1000, max: 1000 });
+    },
+    'conversations.history': (args) => {
+      // A channel's own messages (thread replies stay in their threads), newest first, after
+      // `oldest` when given; metadata only with include_all_metadata, as Slack does.
+      const channel = String(args.channel ?? '');
+      if (!channel) return fail('channel_not_found');
+      const oldest = Number(args.oldest ?? 0) || 0;
+      const history = messages
+        .filter((message) => message.channel === channel && (!message.thread_ts || message.thread_ts === message.ts) && Number(message.ts) > oldest)
+        .sort((a, b) => Number(b.ts) - Number(a.ts));
+      return messagePage(history, args, { limit: 100, max: 999 });
     },
     'views.open': (args) => {
       const trigger = String(args.trigger_id ?? '');

@@ -1,6 +1,6 @@
 /**
  * The Discord adapter with the real discord.js client against the fake Discord (REST and
- * gateway), with an in-memory AdapterContext: inbound rules, replies, nonce dedupe, 429s,
+ * gateway), with the fake AdapterContext: inbound rules, replies, nonce dedupe, 429s,
  * splitting, mentions, typing, gateway resume, and the review buttons and modal.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,35 +8,21 @@ import { createDiscordAdapter } from '../../adapters/discord/discord-adapter.js'
 import { isCountersignError } from '../../src/core/errors.js';
 import type { ChatAdapter, OutboundPart, ReviewTurn } from '../../src/core/ports.js';
 import type { InboundMessage } from '../../src/core/types.js';
-import { createDiscordTestContext, type DiscordTestContext } from '../fakes/discord-test-context.js';
+import { createFakeAdapterContext, type FakeAdapterContext } from '../fakes/fake-adapter-context.js';
 import { type FakeDiscord, type FakeUser, startFakeDiscord } from '../fakes/fake-discord.js';
+import { addTestGuild, ann, GENERAL, GUILD, REVIEW, REVIEWER_ROLE, rita, THREAD } from '../fakes/discord-test-guild.js';
 
-const GUILD = '110000000000000001';
-const GENERAL = '220000000000000001';
-const REVIEW = '220000000000000002';
-const THREAD = '220000000000000003';
-const REVIEWER_ROLE = '330000000000000001';
-const ann: FakeUser = { id: '440000000000000001', username: 'ann', global_name: 'Ann' };
-const rita: FakeUser = { id: '440000000000000002', username: 'rita', global_name: 'Rita' }; // reviewer by role
+// ann talks to the bot; rita reviews by role (test/fakes/discord-test-guild.ts).
 const uwe: FakeUser = { id: '440000000000000003', username: 'uwe' }; // reviewer by user id
 const otherBot: FakeUser = { id: '440000000000000009', username: 'helper-bot', bot: true };
 
 let fake: FakeDiscord;
 let adapter: ChatAdapter;
-let context: DiscordTestContext;
+let context: FakeAdapterContext;
 
 beforeEach(async () => {
   fake = await startFakeDiscord({ heartbeatIntervalMs: 1500 });
-  fake.addGuild({
-    id: GUILD,
-    roles: [{ id: REVIEWER_ROLE, name: 'reviewers' }],
-    memberRoles: { [rita.id]: [REVIEWER_ROLE], [ann.id]: [] },
-    channels: [
-      { id: GENERAL, type: 0, name: 'general' },
-      { id: REVIEW, type: 0, name: 'review' },
-      { id: THREAD, type: 11, name: 'help thread', parent_id: GENERAL, owner_id: ann.id },
-    ],
-  });
+  addTestGuild(fake, { thread: true });
   adapter = createDiscordAdapter({
     botToken: fake.token,
     apiUrl: fake.apiUrl,
@@ -45,12 +31,13 @@ beforeEach(async () => {
     reviewers: [uwe.id],
     typingIntervalMs: 100,
   });
-  context = createDiscordTestContext();
+  context = createFakeAdapterContext();
   await adapter.start(context);
 });
 
 afterEach(async () => {
   await adapter.stop();
+  await context.close();
   await fake.close();
 });
 
@@ -244,7 +231,7 @@ describe('review in Discord', () => {
   async function present(draft = 'We will refund you in full.') {
     const message = await mention('I want my money back');
     const turn = escalatedTurn(message, draft);
-    context.turns.set(turn.id, turn);
+    context.review.turns.set(turn.id, turn);
     await adapter.presentEscalation!(turn);
     const reviewMessage = fake.messagesIn(REVIEW).at(-1)!;
     return { turn, reviewMessage };
@@ -260,7 +247,7 @@ describe('review in Discord', () => {
     expect(embed.fields.map((field) => field.name)).toEqual(expect.arrayContaining(['Recent conversation', 'Critic decision', 'Reason', 'Categories']));
     expect(embed.fields.find((field) => field.name === 'Categories')?.value).toBe('refund');
     expect(buttonIds(reviewMessage.components)).toEqual(['Approve', 'Edit', 'Reject']);
-    expect(JSON.parse(context.store.get(`review:${turn.id}`)!)).toEqual({ channelId: REVIEW, messageId: reviewMessage.id });
+    expect(JSON.parse(context.storage.peek(`review:${turn.id}`)!)).toEqual({ channelId: REVIEW, messageId: reviewMessage.id });
     await adapter.presentEscalation!(turn);
     expect(fake.messagesIn(REVIEW)).toHaveLength(1);
   });
@@ -271,7 +258,7 @@ describe('review in Discord', () => {
     await fake.waitFor(() => click.callbacks.length === 1, 'the refusal');
     expect(click.callbacks[0]).toMatchObject({ type: 4, data: { flags: 64 } });
     expect(fake.ephemeralReplies(click)[0]?.content).toContain('Only reviewers');
-    expect(context.decisions).toEqual([]);
+    expect(context.review.decisions).toEqual([]);
     expect(buttonIds(fake.messages.find((item) => item.id === reviewMessage.id)!.components)).toHaveLength(3);
   });
 
@@ -280,7 +267,7 @@ describe('review in Discord', () => {
     const click = fake.clickButton({ messageId: reviewMessage.id, customId: `countersign:approve:${turn.id}`, user: rita });
     await fake.waitFor(() => click.webhookCalls.length === 1, 'the resolved message');
     expect(click.callbacks[0]!.type).toBe(6);
-    expect(context.decisions).toEqual([{ turnId: turn.id, action: 'approve', reviewer: { via: 'discord', id: rita.id, name: 'Rita' } }]);
+    expect(context.review.decisions).toEqual([{ turnId: turn.id, decision: 'approve', reviewer: { via: 'discord', id: rita.id, name: 'Rita' } }]);
     const edited = fake.messages.find((item) => item.id === reviewMessage.id)!;
     expect(edited.components).toEqual([]);
     expect(click.webhookCalls[0]!.body).toMatchObject({ allowed_mentions: { parse: [] } });
@@ -295,8 +282,8 @@ describe('review in Discord', () => {
     expect(fake.modalOf(click)!.fields).toEqual([expect.objectContaining({ custom_id: 'text', value: 'We will refund you in full.' })]);
     const submit = fake.submitModal({ after: click, values: { text: 'A teammate will look at your refund request today.' } });
     await fake.waitFor(() => submit.webhookCalls.length === 1, 'the resolved message');
-    expect(context.decisions).toEqual([
-      { turnId: turn.id, action: 'approve', reviewer: { via: 'discord', id: uwe.id, name: 'uwe' }, text: 'A teammate will look at your refund request today.' },
+    expect(context.review.decisions).toEqual([
+      { turnId: turn.id, decision: 'approve', reviewer: { via: 'discord', id: uwe.id, name: 'uwe' }, text: 'A teammate will look at your refund request today.' },
     ]);
     const edited = fake.messages.find((item) => item.id === reviewMessage.id)!;
     expect(edited.components).toEqual([]);
@@ -307,13 +294,13 @@ describe('review in Discord', () => {
     const { turn, reviewMessage } = await present();
     const click = fake.clickButton({ messageId: reviewMessage.id, customId: `countersign:reject:${turn.id}`, user: uwe });
     await fake.waitFor(() => click.webhookCalls.length === 1, 'the rejection');
-    expect(context.decisions.map((decision) => decision.action)).toEqual(['reject']);
+    expect(context.review.decisions.map((decision) => decision.decision)).toEqual(['reject']);
     expect(fake.messages.find((item) => item.id === reviewMessage.id)!.content).toBe('Rejected by uwe');
 
     const late = fake.clickButton({ messageId: reviewMessage.id, customId: `countersign:approve:${turn.id}`, user: rita });
     await fake.waitFor(() => fake.ephemeralReplies(late).length === 1, 'the conflict answer');
     expect(fake.ephemeralReplies(late)[0]!.content).toContain('Already resolved');
-    expect(context.decisions).toHaveLength(1);
+    expect(context.review.decisions).toHaveLength(1);
   });
 
   it('presentResolution edits the review message for decisions made elsewhere', async () => {
@@ -330,7 +317,7 @@ describe('worker processes', () => {
   it('post through REST without connecting to the gateway', async () => {
     const message = await mention('hello');
     const worker = createDiscordAdapter({ botToken: fake.token, apiUrl: `${fake.apiUrl}/v10/` });
-    const workerContext = createDiscordTestContext({ inbound: false });
+    const workerContext = createFakeAdapterContext({ inbound: false });
     await worker.start(workerContext);
     try {
       const sent = await worker.send(part(message, 'from a worker'));
@@ -339,6 +326,7 @@ describe('worker processes', () => {
       expect(fake.identifies).toBe(1);
     } finally {
       await worker.stop();
+      await workerContext.close();
     }
   });
 });

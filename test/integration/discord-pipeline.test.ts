@@ -8,14 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { splitDiscordMessage } from '../../adapters/discord/discord-render.js';
 import type { ModelScript } from '../../src/demo/model-server.js';
 import { type FakeDiscord, type FakeMessage, type FakeUser, startFakeDiscord } from '../fakes/fake-discord.js';
+import { ann, GENERAL, GUILD, REVIEW, REVIEWER_ROLE, rita } from '../fakes/discord-test-guild.js';
 import { criticInput, deferred, HOLDING, type Pipeline, startPipeline, turnMessages, verdict, waitFor } from '../helpers/pipeline.js';
 
-const GUILD = '110000000000000001';
-const GENERAL = '220000000000000001';
-const REVIEW = '220000000000000002';
-const REVIEWER_ROLE = '330000000000000001';
-const ann: FakeUser = { id: '440000000000000001', username: 'ann', global_name: 'Ann' };
-const rita: FakeUser = { id: '440000000000000002', username: 'rita', global_name: 'Rita' };
 const stranger: FakeUser = { id: '440000000000000005', username: 'mallory' };
 
 let discord: FakeDiscord | undefined;

@@ -1,18 +1,16 @@
 /**
  * The Slack adapter on its own: the real @slack/bolt App and WebClient against the fake Slack,
- * with a minimal AdapterContext (real HTTP server, real Redis storage). The full pipeline is
- * covered by slack-pipeline.test.ts.
+ * with the fake AdapterContext (the service's HTTP server, in-memory storage). The full pipeline
+ * is covered by slack-pipeline.test.ts.
  */
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REVIEW_ACTION_APPROVE, REVIEW_ACTION_EDIT, REVIEW_ACTION_REJECT } from '../../adapters/slack/slack-review-blocks.js';
 import { createSlackAdapter, type SlackAdapterOptions } from '../../adapters/slack/slack-adapter.js';
 import { isCountersignError } from '../../src/core/errors.js';
 import type { ChatAdapter, OutboundPart, ReviewTurn } from '../../src/core/ports.js';
 import type { ConversationRef, InboundMessage } from '../../src/core/types.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
-import { createSlackTestContext, type SlackTestContext } from '../fakes/slack-test-context.js';
-import { connectRedis, deletePrefix, randomPrefix } from '../helpers/redis.js';
+import { createFakeAdapterContext, type FakeAdapterContext } from '../fakes/fake-adapter-context.js';
 
 const REVIEWER = 'U0REVIEWER';
 const GROUP_REVIEWER = 'U0GROUPIE';
@@ -27,15 +25,13 @@ async function waitFor<T>(check: () => T | undefined | null | false | Promise<T 
   }
 }
 
-let redis: Redis;
-let prefix: string;
 let slack: FakeSlack;
-let test: SlackTestContext;
+let context: FakeAdapterContext;
 let adapter: ChatAdapter;
 let eventsUrl: { url: string };
 
 async function startAdapter(overrides: Partial<SlackAdapterOptions> = {}, inbound = true) {
-  test = await createSlackTestContext({ redis, prefix, inbound });
+  context = createFakeAdapterContext({ inbound });
   adapter = createSlackAdapter({
     botToken: slack.botToken,
     signingSecret: slack.signingSecret,
@@ -46,9 +42,9 @@ async function startAdapter(overrides: Partial<SlackAdapterOptions> = {}, inboun
     requestTimeoutMs: 2_000,
     ...overrides,
   });
-  test.onResolved = (turn) => adapter.presentResolution!(turn);
-  await adapter.start(test.context);
-  eventsUrl = { url: `${test.url}/slack/events` };
+  context.review.showResolutionsOn(adapter);
+  await adapter.start(context);
+  eventsUrl = { url: `${await context.listen()}/slack/events` };
 }
 
 function part(conversation: ConversationRef, text: string, overrides: Partial<OutboundPart> = {}): OutboundPart {
@@ -85,21 +81,13 @@ function escalatedTurn(id: string, message: InboundMessage): ReviewTurn {
   };
 }
 
-beforeAll(() => {
-  redis = connectRedis();
-});
-afterAll(async () => {
-  await redis.quit();
-});
 beforeEach(async () => {
-  prefix = randomPrefix('slack');
   slack = await startFakeSlack({ usergroups: { S0REVIEWERS: [GROUP_REVIEWER] } });
 });
 afterEach(async () => {
   await adapter?.stop();
-  await test?.close();
+  await context?.close();
   await slack.close();
-  await deletePrefix(redis, prefix);
 });
 
 describe('Slack adapter, HTTP Events API', () => {
@@ -109,8 +97,8 @@ describe('Slack adapter, HTTP Events API', () => {
     const envelope = slack.envelope(mention!);
     const first = await slack.sendEvent(eventsUrl, envelope);
     expect(first.status).toBe(200);
-    expect(test.ingested).toHaveLength(1);
-    const ingested = test.ingested[0]!;
+    expect(context.accepted).toHaveLength(1);
+    const ingested = context.accepted[0]!;
     expect(ingested.text).toBe('where is my order & invoice?');
     expect(ingested.conversation).toEqual({
       platform: 'slack',
@@ -122,7 +110,7 @@ describe('Slack adapter, HTTP Events API', () => {
     const retry = await slack.sendEvent(eventsUrl, envelope, { retryNum: 1, retryReason: 'http_timeout' });
     expect(retry.status).toBe(200);
     expect((await slack.sendEvent(eventsUrl, slack.envelope(message))).status).toBe(200);
-    expect(test.ingested).toHaveLength(1);
+    expect(context.accepted).toHaveLength(1);
   });
 
   it('takes direct messages and replies in threads the bot is in; ignores other chatter, edits, bots and itself', async () => {
@@ -133,8 +121,8 @@ describe('Slack adapter, HTTP Events API', () => {
     await slack.sendEvent(eventsUrl, slack.envelope(root.mention!));
     const inThread = slack.userMessage({ channel: 'C0GENERAL', user: 'U0BOB', text: 'me too', threadTs: String(root.message.ts) });
     await slack.sendEvent(eventsUrl, slack.envelope(inThread.message));
-    expect(test.ingested.map((message) => message.text)).toEqual(['hello bot', 'help', 'me too']);
-    expect(test.ingested[2]!.conversation.id).toBe(test.ingested[1]!.conversation.id);
+    expect(context.accepted.map((message) => message.text)).toEqual(['hello bot', 'help', 'me too']);
+    expect(context.accepted[2]!.conversation.id).toBe(context.accepted[1]!.conversation.id);
 
     const ignoredEvents: Record<string, unknown>[] = [
       slack.userMessage({ channel: 'C0GENERAL', user: 'U0ALICE', text: 'just chatting' }).message,
@@ -146,7 +134,7 @@ describe('Slack adapter, HTTP Events API', () => {
       { type: 'reaction_added', user: 'U0ALICE', reaction: 'eyes', item: { type: 'message', channel: 'C0GENERAL', ts: '5.5' } },
     ];
     for (const event of ignoredEvents) expect((await slack.sendEvent(eventsUrl, slack.envelope(event))).status).toBe(200);
-    expect(test.ingested).toHaveLength(3);
+    expect(context.accepted).toHaveLength(3);
   });
 
   it('answers forged and stale requests 401 and takes nothing', async () => {
@@ -159,10 +147,10 @@ describe('Slack adapter, HTTP Events API', () => {
     expect((await slack.sendEvent(eventsUrl, envelope, { timestampOffsetSeconds: 6 * 60 })).status).toBe(401);
     const unsigned = await fetch(eventsUrl.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(envelope) });
     expect(unsigned.status).toBe(401);
-    expect(test.ingested).toHaveLength(0);
+    expect(context.accepted).toHaveLength(0);
     // The genuine request still goes through: the refusals left no trace (no event id marked).
     expect((await slack.sendEvent(eventsUrl, envelope, { timestampOffsetSeconds: -4 * 60 })).status).toBe(200);
-    expect(test.ingested).toHaveLength(1);
+    expect(context.accepted).toHaveLength(1);
   });
 
   it('answers url_verification with the challenge', async () => {
@@ -177,11 +165,11 @@ describe('Slack adapter, HTTP Events API', () => {
     await startAdapter();
     const { message } = slack.userMessage({ channel: 'D0ALICE', user: 'U0ALICE', text: 'are you there?' });
     const envelope = slack.envelope(message);
-    test.failNextIngest();
+    context.failNextIngest();
     expect((await slack.sendEvent(eventsUrl, envelope)).status).toBe(500);
-    expect(test.ingested).toHaveLength(0);
+    expect(context.accepted).toHaveLength(0);
     expect((await slack.sendEvent(eventsUrl, envelope, { retryNum: 1, retryReason: 'http_error' })).status).toBe(200);
-    expect(test.ingested.map((item) => item.text)).toEqual(['are you there?']);
+    expect(context.accepted.map((item) => item.text)).toEqual(['are you there?']);
   });
 });
 
@@ -302,7 +290,7 @@ describe('Slack adapter, review', () => {
       receivedAt: Date.now(),
     };
     const turn = escalatedTurn(turnId, inbound);
-    test.turns.set(turn.id, turn);
+    context.review.turns.set(turn.id, turn);
     await adapter.presentEscalation!(turn);
     const review = slack.botPosts({ channel: REVIEW_CHANNEL }).at(-1)!;
     return { turn, review, where: { channel: REVIEW_CHANNEL, ts: review.ts } };
@@ -331,7 +319,7 @@ describe('Slack adapter, review', () => {
     expect((await slack.clickButton(eventsUrl, { user: STRANGER, actionId: REVIEW_ACTION_APPROVE, message: where })).status).toBe(200);
     await waitFor(() => slack.ephemerals.length > 0);
     expect(slack.ephemerals[0]).toMatchObject({ channel: REVIEW_CHANNEL, user: STRANGER });
-    expect(test.decisions).toEqual([]);
+    expect(context.review.decisions).toEqual([]);
     expect(actionsOf(review.blocks)).toHaveLength(1);
   });
 
@@ -340,7 +328,7 @@ describe('Slack adapter, review', () => {
     const { turn, review, where } = await present();
     await slack.clickButton(eventsUrl, { user: REVIEWER, userName: 'rita', actionId: REVIEW_ACTION_APPROVE, message: where });
     await waitFor(() => review.edited);
-    expect(test.decisions).toEqual([{ turnId: turn.id, decision: 'approve', reviewer: { via: 'slack', id: REVIEWER, name: 'rita' } }]);
+    expect(context.review.decisions).toEqual([{ turnId: turn.id, decision: 'approve', reviewer: { via: 'slack', id: REVIEWER, name: 'rita' } }]);
     expect(actionsOf(review.blocks)).toEqual([]);
     expect(textOf(review.blocks)).toContain(`Approved* by <@${REVIEWER}>`);
   });
@@ -354,7 +342,7 @@ describe('Slack adapter, review', () => {
     const submitted = await slack.submitView(eventsUrl, { user: GROUP_REVIEWER, view, text: 'We cannot refund twice, but here is what we can do.' });
     expect(submitted.status).toBe(200);
     await waitFor(() => review.edited);
-    expect(test.decisions).toEqual([
+    expect(context.review.decisions).toEqual([
       { turnId: turn.id, decision: 'approve', reviewer: { via: 'slack', id: GROUP_REVIEWER, name: 'u0groupie' }, text: 'We cannot refund twice, but here is what we can do.' },
     ]);
     expect(textOf(review.blocks)).toContain('Edited and approved');
@@ -368,7 +356,7 @@ describe('Slack adapter, review', () => {
     const view = await waitFor(() => slack.views[0]);
     const submitted = await slack.submitView(eventsUrl, { user: REVIEWER, view, text: '   ' });
     expect(submitted.json()).toMatchObject({ response_action: 'errors' });
-    expect(test.decisions).toEqual([]);
+    expect(context.review.decisions).toEqual([]);
   });
 
   it('a reviewer rejects', async () => {
@@ -376,7 +364,7 @@ describe('Slack adapter, review', () => {
     const { turn, review, where } = await present();
     await slack.clickButton(eventsUrl, { user: REVIEWER, actionId: REVIEW_ACTION_REJECT, message: where });
     await waitFor(() => review.edited);
-    expect(test.decisions).toEqual([{ turnId: turn.id, decision: 'reject', reviewer: { via: 'slack', id: REVIEWER, name: 'u0reviewer' } }]);
+    expect(context.review.decisions).toEqual([{ turnId: turn.id, decision: 'reject', reviewer: { via: 'slack', id: REVIEWER, name: 'u0reviewer' } }]);
     expect(textOf(review.blocks)).toContain('Rejected* by');
     expect(actionsOf(review.blocks)).toEqual([]);
   });
@@ -385,17 +373,17 @@ describe('Slack adapter, review', () => {
     await startAdapter();
     const { turn, review, where } = await present();
     const shownBlocks = structuredClone(review.blocks);
-    await test.context.review.reject(turn.id, { reviewer: { via: 'api', id: 'ops', name: 'Ops' } });
+    await context.review.reject(turn.id, { reviewer: { via: 'api', id: 'ops', name: 'Ops' } });
     // The reviewer's client still shows the buttons.
     await slack.clickButton(eventsUrl, { user: REVIEWER, actionId: REVIEW_ACTION_APPROVE, message: where, shownBlocks });
     await waitFor(() => review.edited);
     await waitFor(() => slack.ephemerals.length > 0);
     expect(textOf(review.blocks)).toContain('Rejected* by Ops (via api)');
     expect(actionsOf(review.blocks)).toEqual([]);
-    expect(test.decisions).toHaveLength(1);
+    expect(context.review.decisions).toHaveLength(1);
 
     const second = await present('turn-r2');
-    const resolved = await test.context.review.approve('turn-r2', { reviewer: { via: 'dashboard', id: 'd1', name: 'Dana' } });
+    const resolved = await context.review.approve('turn-r2', { reviewer: { via: 'dashboard', id: 'd1', name: 'Dana' } });
     await adapter.presentResolution!(resolved);
     expect(textOf(second.review.blocks)).toContain('Approved* by Dana (via dashboard)');
     expect(actionsOf(second.review.blocks)).toEqual([]);
@@ -409,19 +397,19 @@ describe('Slack adapter, Socket Mode', () => {
     const { mention } = slack.userMessage({ channel: 'C0GENERAL', user: 'U0ALICE', text: `<@${slack.botUserId}> over the socket`, mention: true });
     const envelope = slack.envelope(mention!);
     await slack.sendEvent('socket', envelope);
-    expect(test.ingested.map((message) => message.text)).toEqual(['over the socket']);
+    expect(context.accepted.map((message) => message.text)).toEqual(['over the socket']);
     // Redelivery of the same event (Slack did not see our ack in time).
     await slack.sendEvent('socket', envelope, { retryNum: 1, retryReason: 'timeout' });
-    expect(test.ingested).toHaveLength(1);
+    expect(context.accepted).toHaveLength(1);
 
     const { message: turnMessage } = slack.userMessage({ channel: 'C0GENERAL', user: 'U0ALICE', text: 'refund?' });
-    const turn = escalatedTurn('turn-s1', { ...test.ingested[0]!, text: String(turnMessage.text) });
-    test.turns.set(turn.id, turn);
+    const turn = escalatedTurn('turn-s1', { ...context.accepted[0]!, text: String(turnMessage.text) });
+    context.review.turns.set(turn.id, turn);
     await adapter.presentEscalation!(turn);
     const review = slack.botPosts({ channel: REVIEW_CHANNEL })[0]!;
     await slack.clickButton('socket', { user: REVIEWER, actionId: REVIEW_ACTION_APPROVE, message: { channel: REVIEW_CHANNEL, ts: review.ts } });
     await waitFor(() => review.edited);
-    expect(test.decisions.map((decision) => decision.decision)).toEqual(['approve']);
+    expect(context.review.decisions.map((decision) => decision.decision)).toEqual(['approve']);
 
     slack.disconnectSocket();
     await slack.waitForSocket(2);
@@ -434,7 +422,7 @@ describe('Slack adapter, Socket Mode', () => {
         return false; // the old socket was closing
       }
     });
-    expect(test.ingested.map((message) => message.text)).toEqual(['over the socket', 'still there?']);
+    expect(context.accepted.map((message) => message.text)).toEqual(['over the socket', 'still there?']);
   });
 
   it('does not ack an event whose ingest failed, so Slack redelivers it', async () => {
@@ -442,16 +430,16 @@ describe('Slack adapter, Socket Mode', () => {
     await slack.waitForSocket(1);
     const { message } = slack.userMessage({ channel: 'D0ALICE', user: 'U0ALICE', text: 'first' });
     const envelope = slack.envelope(message);
-    test.failNextIngest();
+    context.failNextIngest();
     const acksBefore = slack.acks.size;
     const pending = slack.sendEvent('socket', envelope);
     // A second, healthy envelope is acked; the failed one never is.
     const { message: other } = slack.userMessage({ channel: 'D0ALICE', user: 'U0ALICE', text: 'second' });
     await slack.sendEvent('socket', slack.envelope(other));
     expect(slack.acks.size).toBe(acksBefore + 1);
-    expect(test.ingested.map((item) => item.text)).toEqual(['second']);
+    expect(context.accepted.map((item) => item.text)).toEqual(['second']);
     void pending;
     await slack.sendEvent('socket', envelope, { retryNum: 1, retryReason: 'timeout' });
-    expect(test.ingested.map((item) => item.text)).toEqual(['second', 'first']);
+    expect(context.accepted.map((item) => item.text)).toEqual(['second', 'first']);
   });
 });

@@ -43,6 +43,22 @@ describe('translateDiscordError', () => {
     expect(translateDiscordError(limited, 'x')).toMatchObject({ code: 'discord.rate_limited', retryable: true, details: { retryAfterMs: 1000 } });
   });
 
+  it('keeps the request and the status in the keys the Slack adapter uses too; a lost answer is outcomeUnknown', () => {
+    expect(translateDiscordError(apiError(403, 50013), 'send a message').details).toMatchObject({ request: 'POST /api/v10/channels/1/messages', status: 403 });
+    const limited = new DiscordAPIError({ message: 'You are being rate limited.', code: 0, retry_after: 1.5, global: false } as never, 0, 429, 'POST', 'https://discord.com/api/v10/channels/1/messages', request);
+    expect(translateDiscordError(limited, 'send a message').details).toMatchObject({ request: 'POST /api/v10/channels/1/messages', status: 429, retryAfterMs: 1500 });
+    expect(translateDiscordError(new HTTPError(502, 'Bad Gateway', 'PATCH', 'https://discord.com/api/v10/channels/1/messages/2', request), 'edit').details).toMatchObject({
+      request: 'PATCH /api/v10/channels/1/messages/2',
+      status: 502,
+    });
+    const abort = Object.assign(new Error('This operation was aborted'), { name: 'AbortError' });
+    expect(translateDiscordError(abort, 'send a message').details).toEqual({ request: 'send a message', outcomeUnknown: true });
+    const socket = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+    expect(translateDiscordError(socket, 'send a message').details).toEqual({ request: 'send a message', outcomeUnknown: true, networkCode: 'UND_ERR_SOCKET' });
+    // A refusal is an answer: the outcome is known.
+    expect(translateDiscordError(apiError(400, 50035), 'send a message').details.outcomeUnknown).toBeUndefined();
+  });
+
   it('keeps CountersignErrors and wraps anything else without retrying', () => {
     const own = new CountersignError('review.conflict', 'resolved');
     expect(translateDiscordError(own, 'x')).toBe(own);

@@ -60,6 +60,24 @@ describe('splitDiscordMessage', () => {
     expect(parts[1]!.startsWith('😀')).toBe(true);
   });
 
+  it('keeps a long one-line code block, split into fenced parts, instead of dropping it', () => {
+    const code = Array.from({ length: 500 }, (_, index) => `word${index}`).join(' ');
+    const parts = splitDiscordMessage(`Before.\n\n\`\`\`${code}\`\`\`\n\nAfter.`);
+    expect(parts.every((part) => part.length <= DISCORD_MESSAGE_LIMIT && fences(part) % 2 === 0)).toBe(true);
+    const inside = parts.join('\n').match(/word\d+/g) ?? [];
+    expect(inside).toEqual(code.split(' '));
+    expect(parts[0]!.startsWith('Before.')).toBe(true);
+    expect(parts.at(-1)!.endsWith('After.')).toBe(true);
+  });
+
+  it('repeats only the fence when the opening line is too long to repeat, keeping its text as code', () => {
+    const opening = `\`\`\`${'z'.repeat(2_500)}`;
+    const parts = splitDiscordMessage(`${opening}\nsome code\n\`\`\``);
+    expect(parts.every((part) => part.length <= DISCORD_MESSAGE_LIMIT && part.startsWith('```\n') && part.endsWith('\n```'))).toBe(true);
+    expect(parts.join('').replace(/[^z]/g, '')).toHaveLength(2_500);
+    expect(parts.at(-1)).toContain('some code');
+  });
+
   it('is deterministic', () => {
     const text = Array.from({ length: 30 }, (_, index) => `Paragraph ${index}: ${'lorem ipsum '.repeat(20)}`).join('\n\n');
     expect(splitDiscordMessage(text)).toEqual(splitDiscordMessage(text));

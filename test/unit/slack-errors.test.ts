@@ -31,6 +31,16 @@ describe('translateSlackError', () => {
     expect(translateSlackError(coded('slack_webapi_http_error', { statusCode: 404 }), 'chat.postMessage').retryable).toBe(false);
   });
 
+  it('keeps the request and the status in the keys the Discord adapter uses too', () => {
+    expect(translateSlackError(coded('slack_webapi_rate_limited_error', { retryAfter: 3 }), 'chat.postMessage').details).toMatchObject({ request: 'chat.postMessage', status: 429, retryAfterMs: 3000 });
+    expect(translateSlackError(coded('slack_webapi_http_error', { statusCode: 502 }), 'chat.update').details).toMatchObject({ request: 'chat.update', status: 502 });
+    expect(translateSlackError(coded('slack_webapi_platform_error', { data: { ok: false, error: 'channel_not_found' } }), 'chat.postMessage').details).toMatchObject({ request: 'chat.postMessage', status: 200, error: 'channel_not_found' });
+    const lost = translateSlackError(coded('slack_webapi_request_error', { original: { code: 'ETIMEDOUT' } }), 'chat.postMessage');
+    expect(lost.details).toMatchObject({ request: 'chat.postMessage', outcomeUnknown: true });
+    expect(lost.details.status).toBeUndefined();
+    expect(translateSlackError(new Error('odd'), 'views.open').details).toEqual({ method: 'views.open', request: 'views.open' });
+  });
+
   it('passes CountersignError through and never includes a token', () => {
     const own = new CountersignError('x.y', 'mine');
     expect(translateSlackError(own, 'm')).toBe(own);
