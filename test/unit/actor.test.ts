@@ -1,6 +1,7 @@
 /** The actor over the in-process mock model: what it asks, what it makes of the answers and failures. */
 import { describe, expect, it } from 'vitest';
 import { createActor } from '../../src/agents/actor.js';
+import { readRevisionData } from '../../src/agents/actor-prompt.js';
 import type { CountersignError } from '../../src/core/errors.js';
 import { createMockModelClient, modelAnswers } from '../fakes/mock-model-client.js';
 
@@ -39,8 +40,8 @@ describe('the actor', () => {
     await createActor({ model, systemPrompt: 'Be kind.' }).draft({ ...input, revision: { previousDraft: 'Go away.', feedback: 'Be polite.' } });
     const system = model.requests[0]!.messages[0]!;
     expect(system.role).toBe('system');
-    expect(system.content).toContain('Previous draft: "Go away."');
-    expect(system.content).toContain("Reviewer's feedback: Be polite.");
+    // Both are data, in the delimited JSON block (not instructions spliced into the prompt).
+    expect(readRevisionData(system.content)).toEqual({ previousDraft: 'Go away.', feedback: 'Be polite.' });
     expect(model.requests[0]!.timeoutMs).toBeUndefined();
   });
 
