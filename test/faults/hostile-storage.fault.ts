@@ -16,7 +16,7 @@ import { INBOX_DEFAULTS, REVIEW_NOTIFICATION_DEFAULTS } from '../../src/config/s
 import type { ModelServerAnswer } from '../../src/demo/model-server.js';
 import { type Countersign, createCountersign } from '../../src/main.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
-import { criticInput, HOLDING, type Pipeline, REVIEW_TOKEN, startPipeline, verdict } from '../helpers/pipeline.js';
+import { conversationHeaders, criticInput, HOLDING, type Pipeline, REVIEW_TOKEN, startPipeline, verdict } from '../helpers/pipeline.js';
 import { createLogSink, randomInt, report, reseed, sleep, waitForProgress } from './harness.js';
 
 reseed('hostile-storage');
@@ -87,7 +87,7 @@ describe('hostile storage', () => {
       };
     const pending = async () => (await review('GET', '/api/review/turns?status=pending')).turns;
     const post = async (conversation: string, text: string) => {
-      const response = await fetch(`${url}/api/chat/${conversation}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+      const response = await fetch(`${url}/api/chat/${conversation}/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...conversationHeaders(conversation) }, body: JSON.stringify({ text }) });
       await response.body?.cancel();
       return { status: response.status, retryAfter: response.headers.get('retry-after') };
     };

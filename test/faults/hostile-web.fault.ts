@@ -22,7 +22,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { conversationHeaders, criticInput, verdict } from '../helpers/pipeline.js';
 import { deletePrefix, REDIS_URL, randomPrefix } from '../helpers/redis.js';
 import { type WebAnswer, webRequest } from '../helpers/web-client.js';
-import { actorTurnTexts, randomInt, report, reseed, type ServiceProcess, sleep, startProcess, startTrackedModel, type TrackedModel, waitForProgress, webTranscript } from './harness.js';
+import { actorTurnTexts, randomInt, report, reseed, type ServiceProcess, sleep, startProcess, startTrackedModel, TALLY_ENV, type TrackedModel, waitForProgress, webTranscript } from './harness.js';
 
 reseed('hostile-web');
 
@@ -194,7 +194,14 @@ describe('hostile web clients', () => {
     // The fill conversation escalates (held: its messages wait); everything else is approved.
     const critic2 = await startTrackedModel((request) => ({ content: criticInput(request).draft.includes('fill ') ? verdict('escalate') : verdict('approve') }));
     cleanups.push(() => actor2.close(), () => critic2.close());
-    const open = await startProcess({ name: 'web-tokens', role: 'all', env: environment(openPrefix, actor2, critic2, { HOLDING_MESSAGE: holding }) });
+    // This service is about who may read and write a conversation, and about one huge transcript:
+    // the inbox cap and the model budgets (bounds of their own, tested elsewhere) are lifted, so
+    // the 1,000 messages of the transcript below all get in whatever the turns' pace.
+    const open = await startProcess({
+      name: 'web-tokens',
+      role: 'all',
+      env: environment(openPrefix, actor2, critic2, { HOLDING_MESSAGE: holding, INBOX_MAX_MESSAGES: '2000', INBOX_MAX_BYTES: String(64 * 1024 * 1024), ...TALLY_ENV }),
+    });
     cleanups.push(() => open.stop());
 
     // ---- trespass ----

@@ -18,7 +18,7 @@ import { startModelServer } from '../../src/demo/model-server.js';
 import { type Countersign, createCountersign } from '../../src/main.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
 import { census } from '../helpers/key-census.js';
-import { criticInput, REVIEW_TOKEN, verdict } from '../helpers/pipeline.js';
+import { conversationHeaders, criticInput, REVIEW_TOKEN, verdict } from '../helpers/pipeline.js';
 import { connectRedis, deletePrefix, REDIS_URL, randomPrefix } from '../helpers/redis.js';
 import { chance, createLogSink, randomInt, report, reseed, sleep } from './harness.js';
 
@@ -82,10 +82,14 @@ describe('storage soak', () => {
         // The web chat's own abuse limits are not what this measures.
         WEB_MESSAGES_PER_MINUTE: '0',
         WEB_CONVERSATIONS_PER_MINUTE: '0',
+        WEB_GLOBAL_MESSAGES_PER_MINUTE: '0',
+        WEB_GLOBAL_CONVERSATIONS_PER_MINUTE: '0',
       },
     });
     config.retention = { ...config.retention, ...RETENTION, queueEventsMaxEntries: 300 };
     config.dedupeTtlSeconds = 20;
+    // The model-call budgets' counters live one budget window: compressed like the retentions.
+    config.turn.modelCalls = { ...config.turn.modelCalls, windowSeconds: 20 };
     config.reviewNotifications = { ...config.reviewNotifications, windowSeconds: 10, summaryUpdateSeconds: 1 };
     config.shutdownTimeoutMs = 2000;
     const sink = createLogSink('warn');
@@ -100,6 +104,7 @@ describe('storage soak', () => {
     let refused = 0;
     let conversations = 0;
     const recent: string[] = [];
+    const unexpected: number[] = [];
     const traffic = (async () => {
       const interval = 1000 / RATE_PER_SECOND;
       let next = Date.now();
@@ -111,9 +116,10 @@ describe('storage soak', () => {
         }
         const text = `${chance(0.1) ? 'my lawyer says ' : ''}message ${sent} ${'x'.repeat(randomInt(20, 2000))}`;
         sent++;
-        fetch(`${url}/api/chat/${conversation}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) })
+        fetch(`${url}/api/chat/${conversation}/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...conversationHeaders(conversation) }, body: JSON.stringify({ text }) })
           .then(async (response) => {
             if (response.status === 429) refused++;
+            else if (response.status !== 202) unexpected.push(response.status);
             await response.body?.cancel();
           })
           .catch(() => {});
@@ -188,6 +194,8 @@ describe('storage soak', () => {
       },
     });
     expect(trafficGrowth).toBeGreaterThan(1.5);
+    // Every message got in or was refused by a limit: none went missing (a 404 would be).
+    expect(unexpected).toEqual([]);
     expect(growth.keys).toBeLessThan(1.2);
     expect(growth.bytes).toBeLessThan(1.2);
     // Nothing but what a human still has to decide, and the trimmed indexes, lives without an expiry.
