@@ -251,7 +251,7 @@ program
       try {
         await evaluateCritic(config, { dataset: options.dataset, concurrency: options.concurrency, json: options.json ?? false, signal: controller.signal });
       } catch (error) {
-        if (error instanceof CountersignError && error.code === 'evaluation.aborted') {
+        if (error instanceof CountersignError && error.code === 'eval.aborted') {
           process.stderr.write(`\ncountersign: ${error.message}\n`);
           process.exit(130);
         }

@@ -135,7 +135,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
   // Made in start(), once Redis answers (BullMQ connects as soon as a queue exists).
   let queue: ReturnType<typeof createConversationQueue> | null = null;
   const enqueue = async (conversation: string, enqueueOptions?: { yielded?: boolean }): Promise<void> => {
-    if (!queue) throw new CountersignError('service.not-started', 'countersign is not started yet', { retryable: true });
+    if (!queue) throw new CountersignError('service.not-started', 'countersign is not started yet', {  });
     await queue.enqueue(conversation, enqueueOptions);
   };
   const starting = new AbortController();
@@ -207,7 +207,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     store,
     outbox,
     actor: createActor({ model: actorModel, systemPrompt: config.actor.systemPrompt, timeoutMs: config.actor.timeoutMs }),
-    critic: createCritic({ model: criticModel, policy: config.critic.policy, timeoutMs: config.critic.timeoutMs }),
+    critic: createCritic({ model: criticModel, policy: config.critic.policy, timeoutMs: config.critic.timeoutMs, attempts: config.critic.attempts }),
     adapters,
     logger,
     maxRevisions: config.turn.maxRevisions,
@@ -311,7 +311,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     enqueue,
     health,
     async start() {
-      await waitForRedis(config.redis.url, { logger, signal: starting.signal });
+      await waitForRedis(config.redis.url, { logger, signal: starting.signal, initialDelayMs: config.redis.retryInitialDelayMs, maxDelayMs: config.redis.retryMaxDelayMs });
       await redis.connect();
       queue = createConversationQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.queue.attempts, eventsMaxLength: config.retention.queueEventsMaxEntries });
       queue.queue.on('error', (error) => connection.error(error, 'queue'));
@@ -365,6 +365,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
           concurrency: config.queue.concurrency,
           lockDurationMs: config.queue.lockDurationMs,
           stalledIntervalMs: config.queue.stalledIntervalMs,
+          backoffMs: config.queue.backoffMs,
           logger,
           connectionWatch: connection,
           run: async (conversation) => {

@@ -66,7 +66,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChatAdapte
   let started: Started | undefined;
 
   const requireStarted = (): Started => {
-    if (!started) throw new CountersignError('adapter.not_started', 'the Discord adapter was used before start()');
+    if (!started) throw new CountersignError('adapter.not-started', 'the Discord adapter was used before start()');
     return started;
   };
 

@@ -6,8 +6,8 @@
  * status, Discord's JSON error code, the method and the route, with interaction and webhook
  * tokens cut out of the route: they are credentials. Every one has the keys the Slack adapter's
  * errors have too: `request` (`POST /api/v10/channels/1/messages`, or what was being done when
- * there is no route), `status` where Discord answered, `retryAfterMs` on a rate limit and
- * `outcomeUnknown` when the request may have reached Discord without its answer coming back.
+ * there is no route) and `status` where Discord answered; the error's own `retryAfterMs` on a
+ * rate limit and `outcomeUnknown` when the request may have reached Discord without its answer coming back.
  */
 import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
 import { CountersignError } from '../../src/core/errors.js';
@@ -70,35 +70,33 @@ export function translateDiscordError(error: unknown, action: string): Countersi
     if (error.status === 403 || FORBIDDEN_CODES.has(numeric)) {
       return new CountersignError('discord.forbidden', `${base}; check the bot's permissions in that channel`, { cause: error, details });
     }
-    if (error.status === 404 || NOT_FOUND_CODES.has(numeric)) return new CountersignError('discord.not_found', base, { cause: error, details });
-    if (numeric === 40060) return new CountersignError('discord.interaction_acknowledged', base, { cause: error, details });
+    if (error.status === 404 || NOT_FOUND_CODES.has(numeric)) return new CountersignError('discord.not-found', base, { cause: error, details });
+    if (numeric === 40060) return new CountersignError('discord.interaction-acknowledged', base, { cause: error, details });
     if (error.status === 429) {
       const retryAfter = (error.rawError as { retry_after?: unknown }).retry_after;
-      if (typeof retryAfter === 'number') details.retryAfterMs = Math.ceil(retryAfter * 1000);
-      return new CountersignError('discord.rate_limited', base, { cause: error, retryable: true, details });
+      return new CountersignError('discord.rate-limited', base, { cause: error, details, ...(typeof retryAfter === 'number' ? { retryAfterMs: Math.ceil(retryAfter * 1000) } : {}) });
     }
-    if (error.status >= 500) return new CountersignError('discord.unavailable', base, { cause: error, retryable: true, details });
-    return new CountersignError('discord.invalid_request', base, { cause: error, details });
+    if (error.status >= 500) return new CountersignError('discord.unavailable', base, { cause: error, details });
+    return new CountersignError('discord.invalid-request', base, { cause: error, details });
   }
   if (error instanceof RateLimitError) {
-    return new CountersignError('discord.rate_limited', `Discord rate limit while trying to ${action}: retry after ${error.retryAfter} ms`, {
+    return new CountersignError('discord.rate-limited', `Discord rate limit while trying to ${action}: retry after ${error.retryAfter} ms`, {
       cause: error,
-      retryable: true,
-      details: { request: `${error.method} ${error.route}`, retryAfterMs: error.retryAfter, route: error.route, global: error.global, scope: error.scope },
+      retryAfterMs: error.retryAfter,
+      details: { request: `${error.method} ${error.route}`, route: error.route, global: error.global, scope: error.scope },
     });
   }
   if (error instanceof HTTPError) {
     return new CountersignError('discord.unavailable', `Discord answered HTTP ${error.status} while trying to ${action}`, {
       cause: error,
-      retryable: true,
       details: { request: `${error.method} ${redactDiscordUrl(error.url)}`, status: error.status, method: error.method, route: redactDiscordUrl(error.url) },
     });
   }
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
     return new CountersignError('discord.timeout', `Discord did not answer in time while trying to ${action}`, {
       cause: error,
-      retryable: true,
-      details: { request: action, outcomeUnknown: true },
+      outcomeUnknown: true,
+      details: { request: action },
     });
   }
   const code = networkCode(error);
@@ -106,8 +104,8 @@ export function translateDiscordError(error: unknown, action: string): Countersi
     // The request may have reached Discord: retrying is safe only because sends carry a nonce.
     return new CountersignError('discord.network', `the connection to Discord failed while trying to ${action} (${code ?? (error as Error).message})`, {
       cause: error,
-      retryable: true,
-      details: { request: action, outcomeUnknown: true, ...(code ? { networkCode: code } : {}) },
+      outcomeUnknown: true,
+      details: { request: action, ...(code ? { networkCode: code } : {}) },
     });
   }
   const description = error instanceof Error ? error.message || error.name : String(error);

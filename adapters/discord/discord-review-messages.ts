@@ -55,7 +55,7 @@ export function createDiscordReviewMessages(options: DiscordReviewMessagesOption
         await callDiscord('edit the review message', () => client.rest.patch(Routes.channelMessage(where.channelId, where.messageId), { body: resolutionMessage(turn) }));
       } catch (error) {
         // Someone deleted the review message: nothing left to update.
-        if (isCountersignError(error, 'discord.not_found')) return void logger.info({ turnId: turn.id }, 'discord review message is gone');
+        if (isCountersignError(error, 'discord.not-found')) return void logger.info({ turnId: turn.id }, 'discord review message is gone');
         throw error;
       }
     },
@@ -73,7 +73,7 @@ export function createDiscordReviewMessages(options: DiscordReviewMessagesOption
           return;
         } catch (error) {
           // Someone deleted the summary: post it again below.
-          if (!isCountersignError(error, 'discord.not_found')) throw error;
+          if (!isCountersignError(error, 'discord.not-found')) throw error;
         }
       }
       const body = { ...message, nonce: discordNonce(`${storageKey}:${where ? 'again' : 'first'}`), enforce_nonce: true };

@@ -85,7 +85,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
   let app: App | undefined;
 
   const requireStarted = (): Started => {
-    if (!started) throw new CountersignError('slack.not_started', 'the Slack adapter is not started');
+    if (!started) throw new CountersignError('slack.not-started', 'the Slack adapter is not started');
     return started;
   };
 

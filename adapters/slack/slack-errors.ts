@@ -1,10 +1,10 @@
 /**
  * The one place where Slack and Web API errors become CountersignError. Codes:
- * - `slack.rate_limited` (retryable; `details.retryAfterSeconds` and `retryAfterMs`)
- * - `slack.outcome_unknown` (retryable; a time-out or dropped connection: the call may have
- *   reached Slack, so a post must be looked for before it is sent again; `details.outcomeUnknown`)
- * - `slack.http_error` (retryable for 5xx)
- * - `slack.api_error` (Slack answered `ok: false`; `details.error` is Slack's code, retryable only
+ * - `slack.rate-limited` (retryable; `retryAfterMs`, and `details.retryAfterSeconds`)
+ * - `slack.outcome-unknown` (retryable; a time-out or dropped connection: the call may have
+ *   reached Slack, so a post must be looked for before it is sent again; `outcomeUnknown`)
+ * - `slack.http-error` (retryable for 5xx)
+ * - `slack.api-error` (Slack answered `ok: false`; `details.error` is Slack's code, retryable only
  *   for Slack's own transient failures)
  * Every one keeps the request (`details.request`, the Web API method, also as `method`) and the
  * HTTP status where there was an answer (`details.status`), the same keys as the Discord
@@ -44,10 +44,10 @@ export function translateSlackError(error: unknown, method: string): Countersign
   switch (candidate.code) {
     case 'slack_webapi_rate_limited_error': {
       const retryAfterSeconds = typeof candidate.retryAfter === 'number' ? candidate.retryAfter : 1;
-      return new CountersignError('slack.rate_limited', `Slack rate-limited ${method}; retry after ${retryAfterSeconds}s`, {
+      return new CountersignError('slack.rate-limited', `Slack rate-limited ${method}; retry after ${retryAfterSeconds}s`, {
         cause: error,
-        retryable: true,
-        details: { method, request: method, status: 429, retryAfterSeconds, retryAfterMs: retryAfterSeconds * 1000 },
+        retryAfterMs: retryAfterSeconds * 1000,
+        details: { method, request: method, status: 429, retryAfterSeconds },
       });
     }
     case 'slack_webapi_platform_error': {
@@ -56,7 +56,7 @@ export function translateSlackError(error: unknown, method: string): Countersign
       const details: Record<string, unknown> = { method, request: method, status: 200, error: slackError };
       if (typeof candidate.data?.needed === 'string') details.neededScope = candidate.data.needed;
       const hint = SETUP_ERRORS.has(slackError) ? ' (check SLACK_BOT_TOKEN and the app scopes)' : '';
-      return new CountersignError('slack.api_error', `Slack ${method} failed: ${slackError}${hint}`, {
+      return new CountersignError('slack.api-error', `Slack ${method} failed: ${slackError}${hint}`, {
         cause: error,
         retryable: TRANSIENT_PLATFORM_ERRORS.has(slackError),
         details,
@@ -64,7 +64,7 @@ export function translateSlackError(error: unknown, method: string): Countersign
     }
     case 'slack_webapi_http_error': {
       const status = typeof candidate.statusCode === 'number' ? candidate.statusCode : 0;
-      return new CountersignError('slack.http_error', `Slack ${method} answered HTTP ${status}`, {
+      return new CountersignError('slack.http-error', `Slack ${method} answered HTTP ${status}`, {
         cause: error,
         retryable: status >= 500 || status === 0,
         details: { method, request: method, status },
@@ -72,22 +72,22 @@ export function translateSlackError(error: unknown, method: string): Countersign
     }
     case 'slack_webapi_request_error': {
       const cause = candidate.original?.code ?? candidate.original?.message ?? 'request failed';
-      return new CountersignError('slack.outcome_unknown', `Slack ${method} did not answer (${String(cause)})`, {
+      return new CountersignError('slack.outcome-unknown', `Slack ${method} did not answer (${String(cause)})`, {
         cause: error,
-        retryable: true,
-        details: { method, request: method, cause: String(cause), outcomeUnknown: true },
+        outcomeUnknown: true,
+        details: { method, request: method, cause: String(cause) },
       });
     }
     default: {
       const message = error instanceof Error ? error.message : String(error);
-      return new CountersignError('slack.error', `Slack ${method} failed: ${message}`, { cause: error, retryable: false, details: { method, request: method } });
+      return new CountersignError('slack.error', `Slack ${method} failed: ${message}`, { cause: error, details: { method, request: method } });
     }
   }
 }
 
-/** Slack's `error` code of a translated `slack.api_error`, else undefined. */
+/** Slack's `error` code of a translated `slack.api-error`, else undefined. */
 export function slackErrorCode(error: unknown): string | undefined {
-  if (error instanceof CountersignError && error.code === 'slack.api_error') {
+  if (error instanceof CountersignError && error.code === 'slack.api-error') {
     const code = error.details.error;
     return typeof code === 'string' ? code : undefined;
   }

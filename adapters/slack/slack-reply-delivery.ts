@@ -24,7 +24,7 @@ export function slackRouteOf(conversation: ConversationRef): { channel: string; 
   // Without a route, the id itself carries it: team:channel:thread_ts.
   const [, idChannel, idThread] = conversation.id.split(':');
   if (!idChannel || !idThread) {
-    throw new CountersignError('slack.bad_conversation', `not a Slack conversation id: ${conversation.id}`, { retryable: false });
+    throw new CountersignError('slack.bad-conversation', `not a Slack conversation id: ${conversation.id}`, {  });
   }
   return { channel: idChannel, threadTs: idThread };
 }

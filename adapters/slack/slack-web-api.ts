@@ -69,7 +69,7 @@ export function createSlackWebApi(options: SlackWebApiOptions): SlackWebApi {
         } catch (error) {
           const translated = translateSlackError(error, method);
           const retryAfter = Number(translated.details.retryAfterSeconds);
-          if (translated.code === 'slack.rate_limited' && attempt < rateLimitRetries && retryAfter <= maxRetryAfterSeconds) {
+          if (translated.code === 'slack.rate-limited' && attempt < rateLimitRetries && retryAfter <= maxRetryAfterSeconds) {
             logger?.info({ method, retryAfter }, 'slack rate limit; waiting Retry-After');
             await sleep(retryAfter * 1000);
             continue;

@@ -21,7 +21,7 @@ export function createActor(options: ActorOptions): Actor {
       });
       if (completion.refusal) throw new CountersignError('actor.refused', `the actor refused: ${completion.refusal.slice(0, 200)}`);
       const text = completion.content?.trim();
-      if (!text) throw new CountersignError('actor.empty', 'the actor answered an empty draft', { retryable: true });
+      if (!text) throw new CountersignError('actor.empty', 'the actor answered an empty draft', {  });
       return { text, latencyMs: completion.latencyMs };
     },
   };

@@ -9,14 +9,14 @@ export interface CriticOptions {
   policy: string;
   /** One call's time limit; past it the call counts as failed. @defaultValue 20000 */
   timeoutMs?: number;
-  /** Attempts per review; a failure past the last escalates the turn. @defaultValue 2 */
-  attempts?: number;
+  /** Attempts per review; a failure past the last escalates the turn (`critic.attempts`). */
+  attempts: number;
 }
 
 export type { Critic, CriticOutcome };
 
 export function createCritic(options: CriticOptions): Critic {
-  const attempts = options.attempts ?? 2;
+  const { attempts } = options;
   return {
     async review(input, onRetry) {
       let failure = 'the critic was not called';

@@ -69,14 +69,14 @@ export function displayEndpoint(baseUrl: string): string {
 function translateError(error: unknown, model: string, timeoutMs: number, endpoint: string): CountersignError {
   if (error instanceof CountersignError) return error;
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
-    return new CountersignError('model.timeout', `${model} at ${endpoint} did not answer within ${timeoutMs} ms`, { cause: error, retryable: true, details: { endpoint } });
+    return new CountersignError('model.timeout', `${model} at ${endpoint} did not answer within ${timeoutMs} ms`, { cause: error, details: { endpoint } });
   }
   if (error instanceof OpenAI.APIUserAbortError) {
-    return new CountersignError('model.aborted', `${model} call aborted`, { cause: error, retryable: true });
+    return new CountersignError('model.aborted', `${model} call aborted`, { cause: error });
   }
   if (error instanceof OpenAI.APIConnectionError) {
     const cause = (error.cause as { code?: string } | undefined)?.code;
-    return new CountersignError('model.connection', `${model}: cannot reach ${endpoint} (${cause ?? error.message})`, { cause: error, retryable: true, details: { endpoint } });
+    return new CountersignError('model.connection', `${model}: cannot reach ${endpoint} (${cause ?? error.message})`, { cause: error, details: { endpoint } });
   }
   if (error instanceof OpenAI.APIError) {
     const status = error.status ?? 0;
@@ -86,7 +86,7 @@ function translateError(error: unknown, model: string, timeoutMs: number, endpoi
       details: { status, endpoint },
     });
   }
-  return new CountersignError('model.failed', `${model}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
+  return new CountersignError('model.failed', `${model}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
 /** A ModelClient over any OpenAI-compatible Chat Completions endpoint (OpenAI, vLLM, Ollama, llama.cpp). */
@@ -122,7 +122,7 @@ export function createOpenAIModelClient(options: OpenAIModelClientOptions): Mode
     if (!options.stream) {
       const response = await client.chat.completions.create({ ...params, stream: false }, requestOptions);
       const choice = response.choices?.[0];
-      if (!choice) throw new CountersignError('model.empty', `${options.model} answered no choices`, { retryable: true });
+      if (!choice) throw new CountersignError('model.empty', `${options.model} answered no choices`, {  });
       return {
         content: choice.message?.content ?? null,
         refusal: choice.message?.refusal ?? null,
@@ -143,7 +143,7 @@ export function createOpenAIModelClient(options: OpenAIModelClientOptions): Mode
       if (choice.finish_reason) finishReason = choice.finish_reason;
     }
     // A stream that ends without a finish_reason was cut off: its text is not a whole answer.
-    if (finishReason === null) throw new CountersignError('model.truncated', `${options.model}: the stream ended before the answer was complete`, { retryable: true });
+    if (finishReason === null) throw new CountersignError('model.truncated', `${options.model}: the stream ended before the answer was complete`, {  });
     return { content, refusal: refusal || null, finishReason, latencyMs: performance.now() - started };
   }
 

@@ -55,8 +55,11 @@ export const configSchema = z
           .string()
           .regex(/^[A-Za-z0-9_.-]+$/, 'only letters, digits, dot, dash and underscore')
           .default('countersign'),
+        /** While Redis cannot be reached at start: the first wait between attempts, doubling up to `retryMaxDelayMs`. */
+        retryInitialDelayMs: positiveInt.max(60_000).default(1000),
+        retryMaxDelayMs: positiveInt.max(600_000).default(30_000),
       })
-      .default({ url: 'redis://127.0.0.1:6379', prefix: 'countersign' }),
+      .prefault({}),
     adapters: z.array(z.enum(['web', 'slack', 'discord'])).min(1).default(['web']),
     actor: z
       .strictObject({
@@ -78,8 +81,10 @@ export const configSchema = z
         timeoutMs: positiveInt.default(20_000),
         /** `auto`: json_schema, falling back to json_object when the server refuses it. */
         responseFormat: z.enum(['auto', 'json_schema', 'json_object']).default('auto'),
+        /** Calls per review: a failed call (error, time-out, invalid verdict) is tried again up to this many times in all, then the turn escalates. */
+        attempts: positiveInt.max(5).default(2),
       })
-      .default({ stream: false, policy: DEFAULT_CRITIC_POLICY, timeoutMs: 20_000, responseFormat: 'auto' }),
+      .prefault({}),
     turn: z
       .strictObject({
         /** Redrafts the critic may ask for in one turn; past it the turn escalates. */
@@ -168,6 +173,11 @@ export const configSchema = z
         stalledIntervalMs: positiveInt.min(500).default(15_000),
         /** Attempts of a conversation job that fails for a retryable reason (Redis, platform). */
         attempts: positiveInt.max(100).default(8),
+        /**
+         * The wait before a failed job's next attempt, doubling each time; a platform's
+         * Retry-After (a rate limit) replaces it.
+         */
+        backoffMs: positiveInt.max(600_000).default(500),
         /**
          * Turns one job runs before it hands its conversation back to the end of the queue, so
          * a conversation that keeps sending cannot keep a worker slot from the others.

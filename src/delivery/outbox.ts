@@ -45,7 +45,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     if (!stored.state) return null;
     const conversation = JSON.parse(stored.conversation!) as ConversationRef;
     const adapter = options.adapters.get(conversation.platform);
-    if (!adapter) throw new CountersignError('delivery.no-adapter', `no ${conversation.platform} adapter is configured to deliver ${deliveryId}`, { retryable: true });
+    if (!adapter) throw new CountersignError('delivery.no-adapter', `no ${conversation.platform} adapter is configured to deliver ${deliveryId}`, {  });
     const parts = stored.parts ? (JSON.parse(stored.parts) as string[]) : adapter.render(stored.text!);
     const messageIds: string[] = [];
     let recovered = 0;
@@ -54,7 +54,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     for (let part = Number(stored.sent ?? 0); part < parts.length; part++) {
       const claim = await runScript<string>(redis, 'csClaimPart', [key], [part, owner, Date.now(), leaseMs, JSON.stringify(parts)]);
       if (claim === 'done') continue;
-      if (claim === 'busy') throw new CountersignError('delivery.claimed', `part ${part} of ${deliveryId} is being sent by another worker`, { retryable: true });
+      if (claim === 'busy') throw new CountersignError('delivery.claimed', `part ${part} of ${deliveryId} is being sent by another worker`, {  });
       const outbound: OutboundPart = {
         conversation,
         deliveryId,

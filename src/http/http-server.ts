@@ -1,24 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { statusOfCode } from '../core/error-codes.js';
 import { isCountersignError } from '../core/errors.js';
 import type { HttpRequest, HttpRequestHead, HttpResponse, HttpRoutes } from '../core/ports.js';
 import { HTTP_DEFAULTS, type TrustProxy } from '../config/http-schema.js';
-
-/** HTTP statuses of the CountersignError codes that reach a client. */
-const STATUS_OF: Record<string, number> = {
-  'review.not-found': 404,
-  'review.conflict': 409,
-  'review.invalid': 400,
-  'review.no-draft': 400,
-  'review.forbidden': 403,
-  'review.refused': 422,
-  'http.bad-request': 400,
-  'http.unauthorized': 401,
-  'http.forbidden': 403,
-  'http.not-found': 404,
-  'http.too-large': 413,
-  'http.unavailable': 503,
-};
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -73,7 +58,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (isCountersignError(error)) {
-      const status = STATUS_OF[error.code] ?? 500;
+      // The code's status comes from the one table of codes (src/core/error-codes.ts).
+      const status = statusOfCode(error.code) ?? 500;
       if (status >= 500) request.log.error({ err: error }, 'request failed');
       return reply.status(status).send({ error: status >= 500 ? 'internal error' : error.message });
     }

@@ -34,7 +34,7 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
               options.metrics?.limitRefusals.inc({ limit: name });
               return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
             }
-            throw new CountersignError('http.unavailable', 'rate limits are unavailable (Redis)', { cause: error, retryable: true });
+            throw new CountersignError('http.unavailable', 'rate limits are unavailable (Redis)', { cause: error });
           }
         },
         async giveBack(key, points = 1) {

@@ -12,10 +12,23 @@ export interface ConversationJob {
   conversation: string;
 }
 
+/** The backoff type of conversation jobs: the worker's `retryDelay` decides each delay. */
+const BACKOFF_TYPE = 'countersign';
+
+/**
+ * How long a job that failed for a retryable reason waits before its next attempt: what the other
+ * side asked for (a platform's Retry-After, as the error's `retryAfterMs`), else an exponential
+ * backoff from `backoffMs` (attempt 1: backoffMs, 2: twice that, ...).
+ */
+export function retryDelay(attemptsMade: number, error: unknown, backoffMs: number): number {
+  if (isCountersignError(error) && error.retryAfterMs !== undefined && error.retryAfterMs >= 0) return error.retryAfterMs;
+  return backoffMs * 2 ** Math.max(0, attemptsMade - 1);
+}
+
 export interface ConversationQueueOptions {
   connection: ConnectionOptions;
   prefix: string;
-  /** Attempts of a job that fails for a retryable reason. */
+  /** Attempts of a job that fails for a retryable reason (`queue.attempts`). */
   attempts: number;
   /**
    * About how many entries BullMQ keeps in the queue's event stream (nothing in countersign
@@ -37,7 +50,7 @@ export function createConversationQueue(options: ConversationQueueOptions) {
     streams: { events: { maxLen: options.eventsMaxLength ?? 10_000 } },
     defaultJobOptions: {
       attempts: options.attempts,
-      backoff: { type: 'exponential', delay: 500 },
+      backoff: { type: BACKOFF_TYPE },
       removeOnComplete: true,
       removeOnFail: { count: 1000 },
     },
@@ -63,6 +76,8 @@ export interface ConversationWorkerOptions {
   concurrency: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
+  /** The first retry delay of a failed job, doubling each attempt (`queue.backoffMs`). */
+  backoffMs: number;
   logger: Logger;
   /** Where connection errors go (one report per outage, not one per reconnect attempt). */
   connectionWatch?: { error(error: unknown, source: string): void; isDown(): boolean };
@@ -105,6 +120,8 @@ export function createConversationWorker(options: ConversationWorkerOptions): Wo
       stalledInterval: options.stalledIntervalMs,
       maxStalledCount: 1000,
       autorun: false,
+      // A retry waits as long as the platform asked (Retry-After), else backs off exponentially.
+      settings: { backoffStrategy: (attemptsMade, _type, error) => retryDelay(attemptsMade, error, options.backoffMs) },
     },
   );
   worker.on('failed', (job, error) =>

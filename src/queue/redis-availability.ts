@@ -41,10 +41,9 @@ export interface WaitForRedisOptions {
   logger: Logger;
   /** Stops waiting (SIGTERM, SIGINT, stop()); the wait then throws `redis.wait-aborted`. */
   signal?: AbortSignal;
-  /** First retry delay; it doubles up to `maxDelayMs`. @defaultValue 1000 */
-  initialDelayMs?: number;
-  /** @defaultValue 30000 */
-  maxDelayMs?: number;
+  /** First retry delay; it doubles up to `maxDelayMs` (`redis.retryInitialDelayMs`, `redis.retryMaxDelayMs`). */
+  initialDelayMs: number;
+  maxDelayMs: number;
   /** One attempt's connect time limit. @defaultValue 3000 */
   connectTimeoutMs?: number;
 }
@@ -86,7 +85,7 @@ export async function probeRedis(url: string, connectTimeoutMs = 3000): Promise<
  */
 export async function waitForRedis(url: string, options: WaitForRedisOptions): Promise<void> {
   const where = displayRedisUrl(url);
-  let delay = options.initialDelayMs ?? 1000;
+  let delay = options.initialDelayMs;
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw new CountersignError('redis.wait-aborted', `stopped while waiting for Redis at ${where}`);
     const problem = await probeRedis(url, options.connectTimeoutMs ?? 3000);
@@ -101,7 +100,7 @@ export async function waitForRedis(url: string, options: WaitForRedisOptions): P
       options.logger.warn({ redis: where, problem, attempt, retryInSeconds: seconds }, `Redis at ${where}: ${problem}; retrying in ${seconds} s (attempt ${attempt})`);
     }
     await sleep(delay, options.signal);
-    delay = Math.min(delay * 2, options.maxDelayMs ?? 30_000);
+    delay = Math.min(delay * 2, options.maxDelayMs);
   }
 }
 

@@ -79,7 +79,7 @@ export interface RunEvaluationOptions {
   concurrency?: number;
   /** Called after every example, in completion order. */
   onProgress?: (progress: EvaluationProgress) => void;
-  /** Stops taking new examples; the run then rejects with `evaluation.aborted`. */
+  /** Stops taking new examples; the run then rejects with `eval.aborted`. */
   signal?: AbortSignal;
 }
 
@@ -193,7 +193,7 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<Eval
   };
 
   await Promise.all(Array.from({ length: Math.min(concurrency, examples.length) }, worker));
-  if (signal?.aborted) throw new CountersignError('evaluation.aborted', `evaluation stopped after ${done} of ${examples.length} examples`);
+  if (signal?.aborted) throw new CountersignError('eval.aborted', `evaluation stopped after ${done} of ${examples.length} examples`);
   return summarizeEvaluation(results);
 }
 

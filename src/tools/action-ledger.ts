@@ -205,7 +205,7 @@ export function createActionLedger(options: ActionLedgerOptions): ActionLedger {
 
   async function load(callId: string): Promise<ActionRecord> {
     const record = parseRecord(await redis.hgetall(keys.action(callId)));
-    if (!record) throw new CountersignError('tools.ledger-missing', `the ledger record of ${callId} is gone`, { retryable: true });
+    if (!record) throw new CountersignError('tools.ledger-missing', `the ledger record of ${callId} is gone`, {  });
     return record;
   }
 
@@ -245,8 +245,8 @@ export function createActionLedger(options: ActionLedgerOptions): ActionLedger {
 
     const timeoutMs = executeOptions.timeoutMs ?? callTimeoutMs;
     const [decision] = await redis.csBeginAction(key, owner, Date.now(), timeoutMs + leaseMarginMs);
-    if (decision === 'busy') throw new CountersignError('tools.action-busy', `tool call ${approval.callId} is being run by another worker`, { retryable: true });
-    if (decision === 'missing') throw new CountersignError('tools.ledger-missing', `the ledger record of ${approval.callId} expired before the call started`, { retryable: true });
+    if (decision === 'busy') throw new CountersignError('tools.action-busy', `tool call ${approval.callId} is being run by another worker`, {  });
+    if (decision === 'missing') throw new CountersignError('tools.ledger-missing', `the ledger record of ${approval.callId} expired before the call started`, {  });
     const record = await load(approval.callId);
     if (decision === 'finished') return recorded(record);
     if (decision === 'unknown') return unknown(record);
@@ -274,7 +274,7 @@ export function createActionLedger(options: ActionLedgerOptions): ActionLedger {
       logger.warn({ callId: record.callId }, `tool call ${record.callId} finished after another worker took it over; the ledger keeps that worker's outcome`);
       if (finished.state === 'done' || finished.state === 'failed') return recorded(finished);
       if (finished.state === 'unknown') return unknown(finished);
-      throw new CountersignError('tools.action-busy', `tool call ${record.callId} is being run by another worker`, { retryable: true });
+      throw new CountersignError('tools.action-busy', `tool call ${record.callId} is being run by another worker`, {  });
     }
     await transition({ type: 'finished', callId: record.callId, state: finalState, record: finished });
     if (finalState === 'unknown') return unknown(finished);
@@ -286,7 +286,7 @@ export function createActionLedger(options: ActionLedgerOptions): ActionLedger {
       // The boundary of invariant 1 for actions: nothing runs without an approval made by
       // src/tools/action-approval.ts (the critic's, a human's, or a read's that needs none).
       if (!isIssuedActionApproval(approval)) throw new CountersignError('tools.not-approved', 'refusing to run a tool call without an approval issued by src/tools/action-approval.ts');
-      if (running.has(approval.callId)) throw new CountersignError('tools.action-busy', `tool call ${approval.callId} is already running here`, { retryable: true });
+      if (running.has(approval.callId)) throw new CountersignError('tools.action-busy', `tool call ${approval.callId} is already running here`, {  });
       running.add(approval.callId);
       try {
         return await run(approval, executeOptions);

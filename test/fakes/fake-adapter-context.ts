@@ -235,7 +235,7 @@ export function createFakeAdapterContext(options: FakeAdapterContextOptions = {}
       const message: InboundMessage = { ...input, receivedAt: input.receivedAt ?? now() };
       if (failIngest) {
         failIngest = false;
-        const error = new CountersignError('redis.unavailable', 'inbox unavailable (injected)', { retryable: true });
+        const error = new CountersignError('redis.unavailable', 'inbox unavailable (injected)', {  });
         ingestCalls.push({ message, result: { error } });
         throw error;
       }

@@ -67,9 +67,9 @@ export function createMemoryAdapterStorage(options: MemoryAdapterStorageOptions 
 
   /** Run one port call with the faults a test asked for. */
   async function run<T>(method: Method, action: () => T): Promise<T> {
-    if (failing.delete(method)) throw new CountersignError('redis.unavailable', `storage ${method} failed (injected)`, { retryable: true });
+    if (failing.delete(method)) throw new CountersignError('redis.unavailable', `storage ${method} failed (injected)`, {  });
     const result = action();
-    if (losing.delete(method)) throw new CountersignError('redis.unavailable', `storage ${method}: the answer was lost (injected)`, { retryable: true });
+    if (losing.delete(method)) throw new CountersignError('redis.unavailable', `storage ${method}: the answer was lost (injected)`, {  });
     return result;
   }
 

@@ -13,7 +13,7 @@
  *
  * @example
  * const critic = createMockModelClient({ answer: [modelAnswers.timeout(), JSON.stringify(verdict)] });
- * await createCritic({ model: critic, policy }).review(input);
+ * await createCritic({ model: critic, policy, attempts: 2 }).review(input);
  * expect(critic.calls.map((call) => call.error ? 'failed' : 'answered')).toEqual(['failed', 'answered']);
  */
 import { CountersignError } from '../../src/core/errors.js';
@@ -116,7 +116,7 @@ export function createMockModelClient(options: MockModelClientOptions = {}): Moc
     const limit = request.timeoutMs ?? defaultTimeoutMs;
     switch (answer.fail) {
       case 'timeout':
-        return Promise.reject(new CountersignError('model.timeout', `${model} at ${endpoint} did not answer within ${limit} ms`, { retryable: true, details: { endpoint } }));
+        return Promise.reject(new CountersignError('model.timeout', `${model} at ${endpoint} did not answer within ${limit} ms`, { details: { endpoint } }));
       case 'http':
         return Promise.reject(
           new CountersignError('model.http', `${model} at ${endpoint} answered HTTP ${answer.status}`, {
@@ -125,23 +125,23 @@ export function createMockModelClient(options: MockModelClientOptions = {}): Moc
           }),
         );
       case 'connection':
-        return Promise.reject(new CountersignError('model.connection', `${model}: cannot reach ${endpoint} (${answer.cause ?? 'ECONNREFUSED'})`, { retryable: true, details: { endpoint } }));
+        return Promise.reject(new CountersignError('model.connection', `${model}: cannot reach ${endpoint} (${answer.cause ?? 'ECONNREFUSED'})`, { details: { endpoint } }));
       case 'truncated-stream':
-        return Promise.reject(new CountersignError('model.truncated', `${model}: the stream ended before the answer was complete`, { retryable: true }));
+        return Promise.reject(new CountersignError('model.truncated', `${model}: the stream ended before the answer was complete`, {  }));
       case 'empty':
-        return Promise.reject(new CountersignError('model.empty', `${model} answered no choices`, { retryable: true }));
+        return Promise.reject(new CountersignError('model.empty', `${model} answered no choices`, {  }));
       case 'aborted':
-        return Promise.reject(new CountersignError('model.aborted', `${model} call aborted`, { retryable: true }));
+        return Promise.reject(new CountersignError('model.aborted', `${model} call aborted`, {  }));
       case 'hang':
         return new Promise<never>((_, reject) => {
-          if (request.signal?.aborted) return reject(new CountersignError('model.aborted', `${model} call aborted`, { retryable: true }));
+          if (request.signal?.aborted) return reject(new CountersignError('model.aborted', `${model} call aborted`, {  }));
           const timer = setTimeout(() => {
             request.signal?.removeEventListener('abort', onAbort);
-            reject(new CountersignError('model.timeout', `${model} at ${endpoint} did not answer within ${limit} ms`, { retryable: true, details: { endpoint } }));
+            reject(new CountersignError('model.timeout', `${model} at ${endpoint} did not answer within ${limit} ms`, { details: { endpoint } }));
           }, limit);
           const onAbort = () => {
             clearTimeout(timer);
-            reject(new CountersignError('model.aborted', `${model} call aborted`, { retryable: true }));
+            reject(new CountersignError('model.aborted', `${model} call aborted`, {  }));
           };
           request.signal?.addEventListener('abort', onAbort, { once: true });
         });
@@ -163,7 +163,7 @@ export function createMockModelClient(options: MockModelClientOptions = {}): Moc
       const record: MockModelCall = { call: calls.length + 1, request: { ...request, messages: request.messages.map((message) => ({ ...message })) } };
       calls.push(record);
       try {
-        if (request.signal?.aborted) throw new CountersignError('model.aborted', `${model} call aborted`, { retryable: true });
+        if (request.signal?.aborted) throw new CountersignError('model.aborted', `${model} call aborted`, {  });
         const answer = await pick(request, record.call);
         if (isFailure(answer)) return await failure(answer, request);
         const partial = typeof answer === 'string' ? { content: answer } : answer;

@@ -196,7 +196,7 @@ describe('Slack adapter, posting', () => {
       const target = conversation(String(message.ts));
       slack.failNextPost(mode);
       const error = await adapter.send(part(target, 'only once')).catch((caught: unknown) => caught);
-      expect(isCountersignError(error, 'slack.outcome_unknown')).toBe(true);
+      expect(isCountersignError(error, 'slack.outcome-unknown')).toBe(true);
       expect((error as { retryable: boolean }).retryable).toBe(true);
       expect(slack.botPosts()).toHaveLength(1); // Slack has it
       const again = await adapter.send(part(target, 'only once', { recovering: true }));
@@ -229,7 +229,7 @@ describe('Slack adapter, posting', () => {
     const { message } = slack.userMessage({ channel: 'C0GENERAL', user: 'U0ALICE', text: 'hi' });
     slack.rateLimitNext('chat.postMessage', 1, 7);
     const error = await adapter.send(part(conversation(String(message.ts)), 'later')).catch((caught: unknown) => caught);
-    expect(isCountersignError(error, 'slack.rate_limited')).toBe(true);
+    expect(isCountersignError(error, 'slack.rate-limited')).toBe(true);
     expect((error as { details: Record<string, unknown> }).details.retryAfterSeconds).toBe(7);
     expect(slack.botPosts()).toHaveLength(0);
   });

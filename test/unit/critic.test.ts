@@ -21,7 +21,7 @@ const escalate = { decision: 'escalate', reason: 'Promises a refund.', categorie
 
 function critic(answer: MockModelAnswer[], options: { attempts?: number; timeoutMs?: number } = {}) {
   const model = createMockModelClient({ answer: answer.map(timed) });
-  return { model, critic: createCritic({ model, policy: 'No refunds without a human.', ...options }) };
+  return { model, critic: createCritic({ model, policy: 'No refunds without a human.', attempts: 2, ...options }) };
 }
 
 describe('the critic', () => {

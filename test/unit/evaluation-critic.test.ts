@@ -86,7 +86,7 @@ const markerReview: ReviewFn = async (messages) => {
   const content = messages.at(-1)!.content;
   const critic = /critic=(\w+)/.exec(content)![1]!;
   const ms = Number(/ms=(\d+)/.exec(content)![1]);
-  if (critic === 'throw') throw new CountersignError('model.http', 'HTTP 500 from the critic');
+  if (critic === 'throw') throw new CountersignError('model.http', 'HTTP 500 from the critic', { retryable: true });
   if (critic === 'fail') return { verdict: null, latencyMs: ms, error: 'model.timeout: no answer within 20000 ms' };
   return { verdict: verdictOf(critic as VerdictDecision), latencyMs: ms };
 };
@@ -190,7 +190,7 @@ describe('runEvaluation', () => {
       return markerReview(messages);
     };
     await expect(runEvaluation({ examples, review, concurrency: 1, signal: controller.signal })).rejects.toMatchObject({
-      code: 'evaluation.aborted',
+      code: 'eval.aborted',
       message: 'evaluation stopped after 3 of 11 examples',
     });
     expect(calls).toBe(3);
