@@ -4,29 +4,22 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WebAuthenticate } from '../adapters/web/conversation-access.js';
-import { createWebAdapter } from '../adapters/web/web-adapter.js';
 import { createActor } from './agents/actor.js';
 import { createCritic } from './agents/critic.js';
-import { type ModelHealth, observeModel } from './agents/model-health.js';
-import { createOpenAIModelClient, displayEndpoint } from './agents/openai-model-client.js';
 import type { Config } from './config/schema.js';
 import { createConversationStore } from './conversation/conversation-store.js';
 import { readBudgetChars } from './conversation/history.js';
 import { createModelCallBudget } from './conversation/model-call-budget.js';
 import { createTurnRunner } from './conversation/turn-runner.js';
 import type { TurnGate } from './core/conversation-ports.js';
-import { CountersignError, describeError } from './core/errors.js';
+import { CountersignError } from './core/errors.js';
 import { createKeys } from './core/keys.js';
 import { createEscalationGate } from './escalation/escalation-gate.js';
-import type { AdapterContext, ChatAdapter, IngestResult, ModelClient } from './core/ports.js';
-import { conversationKey, type InboundMessage, type Platform } from './core/types.js';
+import type { AdapterContext, ChatAdapter, ModelClient } from './core/ports.js';
+import type { Platform } from './core/types.js';
 import { createOutbox } from './delivery/outbox.js';
 import { createHttpRoutes, createHttpServer } from './http/http-server.js';
-import { createAuthLimiter } from './http/auth-limiter.js';
-import { registerDashboard } from './http/dashboard.js';
-import { createReviewCredentials } from './http/review-credentials.js';
 import { createRateLimits } from './http/rate-limits.js';
-import { registerReviewApi } from './http/review-api.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createAdapterStorage } from './queue/adapter-storage.js';
@@ -35,7 +28,13 @@ import { createConnectionWatch, waitForRedis } from './queue/redis-availability.
 import { type AuditLog, createAuditLog } from './review/audit-log.js';
 import { createReviewNotifier } from './review/review-notifier.js';
 import { createReviewService, type ReviewService } from './review/review-service.js';
-import { createThrottledWarning } from './observability/throttled-warning.js';
+import { buildAdapters } from './service/build-adapters.js';
+import { createHealthCheck, type Health, registerHealthRoutes } from './service/health.js';
+import { createIngest, type Ingest } from './service/ingest.js';
+import { createModels } from './service/models.js';
+import { createReconciler } from './service/reconciler.js';
+import { registerReviewSurfaces } from './service/review-surfaces.js';
+import { createTurnObserver } from './service/turn-observer.js';
 
 export type Role = 'all' | 'ingest' | 'worker';
 
@@ -73,42 +72,15 @@ export interface Countersign {
   /** The HTTP base URL once started. */
   readonly url: string;
   readonly http: FastifyInstance;
-  ingest(message: Omit<InboundMessage, 'receivedAt'> & { receivedAt?: number }): Promise<IngestResult>;
+  ingest: Ingest;
   /** Queue a conversation's job (the reconciler and the review service use this). */
   enqueue(conversation: string): Promise<void>;
   start(): Promise<void>;
   /** Stop taking work, let active turns finish (or hand them back after the shutdown timeout), close. */
   stop(): Promise<void>;
-  health(): Promise<{ ok: boolean; redis: string; workers: string; models?: { actor: ModelHealth; critic: ModelHealth } }>;
+  health(): Promise<Health>;
 }
 
-async function buildAdapters(config: Config, web: CountersignOptions['web']): Promise<ChatAdapter[]> {
-  const adapters: ChatAdapter[] = [];
-  for (const name of config.adapters) {
-    if (name === 'web') adapters.push(createWebAdapter({ maxMessageChars: config.turn.maxMessageChars, ...config.web, ...web }));
-    if (name === 'slack') {
-      const { createSlackAdapter } = await import('../adapters/slack/slack-adapter.js');
-      adapters.push(createSlackAdapter({ ...config.slack }));
-    }
-    if (name === 'discord') {
-      const { createDiscordAdapter } = await import('../adapters/discord/discord-adapter.js');
-      adapters.push(createDiscordAdapter({ ...config.discord }));
-    }
-  }
-  return adapters;
-}
-
-/**
- * Messages longer than `turn.maxMessageChars` are cut before they reach the models. The web chat
- * refuses them with 413; Slack and Discord messages cannot be refused, so they are cut, and the
- * models are told so.
- */
-export function boundedText(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  // Never cut between the halves of a surrogate pair.
-  const cut = text.charCodeAt(limit - 1) >= 0xd800 && text.charCodeAt(limit - 1) <= 0xdbff ? limit - 1 : limit;
-  return `${text.slice(0, cut)}\n[message cut at ${limit} characters]`;
-}
 
 /** The composition root: config -> redis -> queue -> models -> adapters -> http. */
 export function createCountersign(options: CountersignOptions): Countersign {
@@ -135,7 +107,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
   // Made in start(), once Redis answers (BullMQ connects as soon as a queue exists).
   let queue: ReturnType<typeof createConversationQueue> | null = null;
   const enqueue = async (conversation: string, enqueueOptions?: { yielded?: boolean }): Promise<void> => {
-    if (!queue) throw new CountersignError('service.not-started', 'countersign is not started yet', {  });
+    if (!queue) throw new CountersignError('service.not-started', 'countersign is not started yet');
     await queue.enqueue(conversation, enqueueOptions);
   };
   const starting = new AbortController();
@@ -169,7 +141,6 @@ export function createCountersign(options: CountersignOptions): Countersign {
     gate,
     resolvedRetentionSeconds: config.retention.reviewedTurnSeconds,
   });
-  const warnInboxFull = createThrottledWarning(logger, 'conversation inbox full: message refused (inbox.maxMessages / inbox.maxBytes)');
   const http = createHttpServer({
     logger,
     requestTimeoutMs: config.http.requestTimeoutMs,
@@ -180,34 +151,18 @@ export function createCountersign(options: CountersignOptions): Countersign {
   });
   let url = '';
   let worker: Worker | null = null;
-  let reconciler: NodeJS.Timeout | null = null;
   let stopping = false;
 
   // Each model remembers whether its endpoint works, for /healthz.
-  const actorModel = observeModel(
-    options.models?.actor ??
-      createOpenAIModelClient({ ...config.models.actor, maxRetries: config.actor.maxRetries, timeoutMs: config.actor.timeoutMs, logger: logger.child({ role: 'actor' }) }),
-    options.models?.actor ? undefined : displayEndpoint(config.models.actor.baseUrl),
-  );
-  const criticModel = observeModel(
-    options.models?.critic ??
-      createOpenAIModelClient({
-        ...config.models.critic,
-        maxRetries: 0,
-        timeoutMs: config.critic.timeoutMs,
-        responseFormat: config.critic.responseFormat,
-        logger: logger.child({ role: 'critic' }),
-      }),
-    options.models?.critic ? undefined : displayEndpoint(config.models.critic.baseUrl),
-  );
+  const models = createModels(config, options.models, logger);
 
   const { perConversation, global, windowSeconds } = config.turn.modelCalls;
   const budget = perConversation > 0 || global > 0 ? createModelCallBudget({ redis, keyPrefix: keys.budget, perConversation, global, windowSeconds }) : null;
   const runner = createTurnRunner({
     store,
     outbox,
-    actor: createActor({ model: actorModel, systemPrompt: config.actor.systemPrompt, timeoutMs: config.actor.timeoutMs }),
-    critic: createCritic({ model: criticModel, policy: config.critic.policy, timeoutMs: config.critic.timeoutMs, attempts: config.critic.attempts }),
+    actor: createActor({ model: models.actor, systemPrompt: config.actor.systemPrompt, timeoutMs: config.actor.timeoutMs }),
+    critic: createCritic({ model: models.critic, policy: config.critic.policy, timeoutMs: config.critic.timeoutMs, attempts: config.critic.attempts }),
     adapters,
     logger,
     maxRevisions: config.turn.maxRevisions,
@@ -221,79 +176,27 @@ export function createCountersign(options: CountersignOptions): Countersign {
     ...(budget ? { budget } : {}),
     whenBudgetSpent: config.turn.modelCalls.whenSpent,
     turnsPerJob: config.queue.turnsPerJob,
-    events: {
-      verdict: (turn, verdict) => {
-        metrics.verdicts.inc({ decision: verdict.decision });
-        audit.record({ type: 'verdict', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: 'critic', decision: verdict.decision, reason: verdict.reason });
-      },
-      escalated: (turn) => {
-        const escalation = turn.escalation!;
-        const actor = escalation.source === 'rule' || escalation.source === 'check' ? `${escalation.source}:${escalation.rule}` : escalation.source;
-        audit.record({ type: 'escalated', turnId: turn.id, conversation: conversationKey(turn.conversation), actor, decision: 'escalate', reason: escalation.reason });
-        redis.publish(keys.reviewEvents, JSON.stringify({ type: 'escalated', turnId: turn.id, at: Date.now() })).catch(() => {});
-      },
-      finished: (turn, outcome, durationMs) => {
-        metrics.turns.inc({ outcome });
-        metrics.turnSeconds.observe({ outcome }, durationMs / 1000);
-        if (outcome === 'posted') audit.record({ type: 'posted', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: turn.reply?.source.kind ?? 'critic', decision: 'posted' });
-      },
-      ruled: (turn, decision) =>
-        audit.record({ type: decision.rule.startsWith('check:') ? 'check' : 'rule', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: decision.rule, decision: decision.action, reason: decision.reason }),
-      modelCall: (modelRole, latencyMs) => metrics.modelSeconds.observe({ role: modelRole }, latencyMs / 1000),
-      promptCut: (_turn, modelRole, cut) => {
-        metrics.promptCuts.inc({ role: modelRole });
-        metrics.promptCutMessages.inc({ role: modelRole }, cut.messages);
-      },
-      budgetSpent: (_turn, scope, action) => metrics.budgetSpent.inc({ scope, action }),
-      handedBack: () => metrics.handBacks.inc(),
-    },
+    events: createTurnObserver({ metrics, audit, redis, keys }),
   });
 
-  async function ingest(message: Omit<InboundMessage, 'receivedAt'> & { receivedAt?: number }): Promise<IngestResult> {
-    const full: InboundMessage = { ...message, text: boundedText(message.text, config.turn.maxMessageChars), receivedAt: message.receivedAt ?? Date.now() };
-    if (full.text !== message.text) logger.warn({ platform: full.conversation.platform, length: message.text.length, limit: config.turn.maxMessageChars }, 'a message over the length limit was cut');
-    const key = conversationKey(full.conversation);
-    const { outcome, workWaiting } = await store.accept(full, key, config.dedupeTtlSeconds);
-    // A crash between these two steps leaves the message in the inbox without a job. The
-    // reconciler finds it through the pending-conversations index within seconds; a retry of
-    // the message (a duplicate, while its conversation still has work waiting) queues it at once.
-    if (outcome === 'accepted' || workWaiting) await enqueue(key);
-    const platform = full.conversation.platform;
-    metrics.ingested.inc({ platform, result: outcome });
-    if (outcome === 'inbox-full') {
-      // Never silent: the web chat answers 429; Slack and Discord cannot be refused, so the
-      // message is dropped here, logged (throttled per conversation) and counted.
-      metrics.inboxRefused.inc({ platform });
-      warnInboxFull(key, { conversation: key, platform, messageId: full.id, dropped: platform !== 'web', maxMessages: config.inbox.maxMessages, maxBytes: config.inbox.maxBytes });
-      return { accepted: false, duplicate: false, messageId: full.id, refused: 'inbox-full' };
-    }
-    return { accepted: outcome === 'accepted', duplicate: outcome === 'duplicate', messageId: full.id };
-  }
-
-  async function reconcile(): Promise<void> {
-    const conversations = await store.staleConversations(Math.max(2 * (options.reconcileIntervalMs ?? 5000), 10_000));
-    for (const conversation of conversations) await enqueue(conversation);
-    if (conversations.length) logger.info({ conversations: conversations.length }, 'reconciler re-queued conversations with waiting work');
-  }
-
-  async function health() {
-    const redisState = await Promise.race([
-      redis.ping().then(() => 'up', () => 'down'),
-      new Promise<string>((resolve) => setTimeout(() => resolve('down'), 1000).unref()),
-    ]);
-    const workers = role === 'ingest' ? 'not in this process' : worker?.isRunning() && !stopping ? 'running' : 'stopped';
-    // Models are detail, not liveness: with a model down, turns still end safely (escalated).
-    const models = role === 'ingest' ? undefined : { actor: actorModel.health(), critic: criticModel.health() };
-    return { ok: redisState === 'up' && workers !== 'stopped' && !stopping, redis: redisState, workers, ...(models ? { models } : {}) };
-  }
-
-  http.get('/healthz', async (_request, reply) => {
-    const state = await health();
-    return reply
-      .status(state.ok ? 200 : 503)
-      .send({ status: state.ok ? 'ok' : 'unavailable', redis: state.redis, workers: state.workers, ...(state.models ? { models: state.models } : {}) });
+  const ingest = createIngest({
+    store,
+    enqueue,
+    metrics,
+    logger,
+    maxMessageChars: config.turn.maxMessageChars,
+    dedupeTtlSeconds: config.dedupeTtlSeconds,
+    inbox: config.inbox,
   });
-  http.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  const reconciler = createReconciler({ store, enqueue, logger, intervalMs: options.reconcileIntervalMs ?? 5000 });
+  const health = createHealthCheck({
+    redis,
+    runsWorkers: role !== 'ingest',
+    workerRunning: () => worker?.isRunning() ?? false,
+    stopping: () => stopping,
+    models: () => ({ actor: models.actor.health(), critic: models.critic.health() }),
+  });
+  registerHealthRoutes(http, health, metrics);
 
   return {
     config,
@@ -319,32 +222,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
       for (const adapter of built) adapters.set(adapter.platform, adapter);
       const routes = createHttpRoutes(http);
       const limits = createRateLimits({ redis, keys, metrics });
-      if (role !== 'worker') {
-        const credentials = createReviewCredentials({
-          sharedToken: config.review.token,
-          reviewers: config.review.reviewers,
-          trustedHeader: config.review.trustedHeader,
-          trustProxy: config.http.trustProxy,
-        });
-        // One set of counters for both doors: a wrong token is a guess wherever it is tried.
-        const limiter = createAuthLimiter({ redis, prefix: `${keys.prefix}:review-auth:`, ...config.http.authLimits });
-        registerReviewApi(http, { review, credentials, limiter, logger });
-        registerDashboard(http, {
-          review,
-          audit,
-          redis,
-          keys,
-          credentials,
-          limiter,
-          logger,
-          sessionIdleSeconds: config.review.session.idleSeconds,
-          sessionAbsoluteSeconds: config.review.session.absoluteSeconds,
-          secureCookies: config.http.secureCookies,
-          allowedOrigins: config.http.allowedOrigins,
-          // The live stream's keep-alive must beat the idle time-out that would close it.
-          heartbeatMs: Math.min(20_000, Math.floor(config.http.idleTimeoutMs / 2)),
-        });
-      }
+      if (role !== 'worker') registerReviewSurfaces(http, { config, review, audit, redis, keys, logger });
       for (const adapter of built) {
         const context: AdapterContext = {
           ingest,
@@ -381,11 +259,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
         });
         void worker.run().catch((error: unknown) => logger.error({ err: error }, 'worker stopped'));
         await worker.waitUntilReady();
-        await reconcile().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'reconcile failed'));
-        reconciler = setInterval(() => {
-          reconcile().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'reconcile failed'));
-        }, options.reconcileIntervalMs ?? 5000);
-        reconciler.unref();
+        await reconciler.start();
       }
       await http.listen({ port: config.port, host: process.env.HOST ?? '0.0.0.0' });
       const address = http.server.address() as AddressInfo;
@@ -396,7 +270,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
       if (stopping) return;
       stopping = true;
       starting.abort();
-      if (reconciler) clearInterval(reconciler);
+      reconciler.stop();
       notifier.stop();
       logger.info('stopping: no new work; waiting for active turns');
       await http.close().catch(() => {});

@@ -29,7 +29,7 @@ describe('loadConfig', () => {
   it('defaults without a file; the critic falls back to the actor endpoint', () => {
     const config = loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, ACTOR_MODEL: 'small' } });
     expect(config.port).toBe(3000);
-    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'countersign' });
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'countersign', retryInitialDelayMs: 1000, retryMaxDelayMs: 30_000 });
     expect(config.adapters).toEqual(['web']);
     expect(config.critic.timeoutMs).toBe(20_000);
     expect(config.turn.maxRevisions).toBe(2);
@@ -76,7 +76,7 @@ describe('loadConfig', () => {
       ].join('\n'),
     );
     const config = loadConfig({ file, env: { MY_REDIS: 'redis://10.0.0.1:6380', MODEL_PORT: '8080', NAME: '' } });
-    expect(config.redis).toEqual({ url: 'redis://10.0.0.1:6380', prefix: 'fallback-prefix' });
+    expect(config.redis).toMatchObject({ url: 'redis://10.0.0.1:6380', prefix: 'fallback-prefix' });
     expect(config.models.actor.baseUrl).toBe('http://127.0.0.1:8080/v1');
     expect(config.actor.systemPrompt).toBe('Costs ${PRICE} today');
     // An empty variable counts as unset, so the default applies.
@@ -137,7 +137,7 @@ describe('loadConfig', () => {
   it('an unknown field names the field it probably meant, or the fields there are', () => {
     const file = yamlFile('critic:\n  polcy: be nice\n  zzzz: 1\nturn:\n  maxRevison: 3\n');
     const problems = problemsOf(() => loadConfig({ file, env: LOCAL }));
-    expect(problems).toContain(`${file}: critic: unknown field "polcy" (did you mean "policy"?); unknown field "zzzz" (the fields here: baseUrl, apiKey, model, stream, temperature, maxTokens, policy, timeoutMs, responseFormat)`);
+    expect(problems).toContain(`${file}: critic: unknown field "polcy" (did you mean "policy"?); unknown field "zzzz" (the fields here: baseUrl, apiKey, model, stream, temperature, maxTokens, policy, timeoutMs, responseFormat, attempts)`);
     expect(problems).toContain(`${file}: turn: unknown field "maxRevison" (did you mean "maxRevisions"?)`);
   });
 

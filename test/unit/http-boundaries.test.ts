@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHttpServer } from '../../src/http/http-server.js';
-import { boundedText } from '../../src/main.js';
+import { boundedText } from '../../src/service/ingest.js';
 import { createLogger } from '../../src/observability/logger.js';
 
 describe('errors raised by the router keep the {"error"} shape', () => {

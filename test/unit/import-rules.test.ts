@@ -26,7 +26,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'tau-bench': ['core'],
   adapters: ['core'],
 };
-const COMPOSITION = new Set(['main.ts', 'cli.ts', 'index.ts', 'cli', 'demo']);
+const COMPOSITION = new Set(['main.ts', 'cli.ts', 'index.ts', 'cli', 'demo', 'service']);
 
 /** Packages some folders must never import. */
 const FORBIDDEN_PACKAGES: Record<string, RegExp> = {

@@ -1,0 +1,40 @@
+/**
+ * What a turn's events become: Prometheus metrics, audit log entries, and the review events the
+ * dashboard listens to. One place, so the turn runner knows nothing of either.
+ */
+import type { Redis } from 'ioredis';
+import type { TurnEvents } from '../conversation/turn-runner.js';
+import type { Keys } from '../core/keys.js';
+import { conversationKey } from '../core/types.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { AuditLog } from '../review/audit-log.js';
+
+export function createTurnObserver(options: { metrics: Metrics; audit: AuditLog; redis: Redis; keys: Keys }): TurnEvents {
+  const { metrics, audit, redis, keys } = options;
+  return {
+    verdict: (turn, verdict) => {
+      metrics.verdicts.inc({ decision: verdict.decision });
+      audit.record({ type: 'verdict', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: 'critic', decision: verdict.decision, reason: verdict.reason });
+    },
+    escalated: (turn) => {
+      const escalation = turn.escalation!;
+      const actor = escalation.source === 'rule' || escalation.source === 'check' ? `${escalation.source}:${escalation.rule}` : escalation.source;
+      audit.record({ type: 'escalated', turnId: turn.id, conversation: conversationKey(turn.conversation), actor, decision: 'escalate', reason: escalation.reason });
+      redis.publish(keys.reviewEvents, JSON.stringify({ type: 'escalated', turnId: turn.id, at: Date.now() })).catch(() => {});
+    },
+    finished: (turn, outcome, durationMs) => {
+      metrics.turns.inc({ outcome });
+      metrics.turnSeconds.observe({ outcome }, durationMs / 1000);
+      if (outcome === 'posted') audit.record({ type: 'posted', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: turn.reply?.source.kind ?? 'critic', decision: 'posted' });
+    },
+    ruled: (turn, decision) =>
+      audit.record({ type: decision.rule.startsWith('check:') ? 'check' : 'rule', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: decision.rule, decision: decision.action, reason: decision.reason }),
+    modelCall: (role, latencyMs) => metrics.modelSeconds.observe({ role }, latencyMs / 1000),
+    promptCut: (_turn, role, cut) => {
+      metrics.promptCuts.inc({ role });
+      metrics.promptCutMessages.inc({ role }, cut.messages);
+    },
+    budgetSpent: (_turn, scope, action) => metrics.budgetSpent.inc({ scope, action }),
+    handedBack: () => metrics.handBacks.inc(),
+  };
+}
