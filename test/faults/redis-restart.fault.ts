@@ -128,7 +128,9 @@ describe('redis restart', () => {
         await sleep(300);
       }
     };
-    let outage = { from: 0, to: 0 };
+    // from: the crash; restarting: redis-server asked to start again (it may answer before start()
+    // returns, so "during" ends here); to: start() returned.
+    let outage = { from: 0, restarting: 0, to: 0 };
     let restarted = false;
     let accepted = 0;
     const sent = new Array<number>(CONVERSATIONS).fill(0);
@@ -149,6 +151,7 @@ describe('redis restart', () => {
     outage.from = Date.now();
     await redisServer.crash();
     await sleep(OUTAGE_MS);
+    outage.restarting = Date.now();
     await redisServer.start();
     outage.to = Date.now();
     restarted = true;
@@ -178,7 +181,7 @@ describe('redis restart', () => {
     const timeline = (name: string) => {
       const samples = health.get(name)!;
       const before = samples.filter((sample) => sample.at < outage.from);
-      const during = samples.filter((sample) => sample.at > outage.from + 1500 && sample.at < outage.to);
+      const during = samples.filter((sample) => sample.at > outage.from + 1500 && sample.at < outage.restarting);
       const recovered = samples.find((sample) => sample.at > outage.to && sample.status === 200);
       const last = samples.at(-1);
       return {
