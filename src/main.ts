@@ -23,7 +23,7 @@ import { createRateLimits } from './http/rate-limits.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createAdapterStorage } from './queue/adapter-storage.js';
-import { createConversationQueue, createConversationWorker } from './queue/conversation-queue.js';
+import { type ConversationQueue, createConversationQueue, createConversationWorker } from './queue/conversation-queue.js';
 import { createConnectionWatch, waitForRedis } from './queue/redis-availability.js';
 import { type AuditLog, createAuditLog } from './review/audit-log.js';
 import { createReviewNotifier } from './review/review-notifier.js';
@@ -105,7 +105,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     inbox: config.inbox,
   });
   // Made in start(), once Redis answers (BullMQ connects as soon as a queue exists).
-  let queue: ReturnType<typeof createConversationQueue> | null = null;
+  let queue: ConversationQueue | null = null;
   const enqueue = async (conversation: string, enqueueOptions?: { yielded?: boolean }): Promise<void> => {
     if (!queue) throw new CountersignError('service.not-started', 'countersign is not started yet');
     await queue.enqueue(conversation, enqueueOptions);

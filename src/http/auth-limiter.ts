@@ -57,7 +57,20 @@ export function clientKey(address: string | undefined): string {
   return `${prefix}::/64`;
 }
 
-export function createAuthLimiter(options: AuthLimiterOptions) {
+/** Limits on wrong review credentials: per client address and for everyone together. */
+export interface AuthLimiter {
+  perClient: number;
+  global: number;
+  windowSeconds: number;
+  /** Before a credential is looked at: may this client try now? */
+  admit(address: string | undefined): Promise<Admission>;
+  /** Count one wrong token from this client (and towards the global limit). */
+  failed(address: string | undefined): Promise<void>;
+  /** The right token: the client's own wrong guesses (typos) are forgotten. */
+  succeeded(address: string | undefined, admission: Admission): Promise<void>;
+}
+
+export function createAuthLimiter(options: AuthLimiterOptions): AuthLimiter {
   const perClient = options.perClient ?? DEFAULT_AUTH_LIMITS.perClient;
   const global = options.global ?? DEFAULT_AUTH_LIMITS.global;
   const duration = options.windowSeconds ?? DEFAULT_AUTH_LIMITS.windowSeconds;
@@ -77,7 +90,6 @@ export function createAuthLimiter(options: AuthLimiterOptions) {
     perClient,
     global,
     windowSeconds: duration,
-    /** Before a credential is looked at: may this client try now? */
     async admit(address: string | undefined): Promise<Admission> {
       const key = clientKey(address);
       const [mine, all] = await Promise.all([clients.get(key), everyone.get('all')]);
@@ -86,15 +98,12 @@ export function createAuthLimiter(options: AuthLimiterOptions) {
       if (all && all.consumedPoints >= global && failures > 0) return { allowed: false, retryAfterSeconds: seconds(all), reason: 'global' };
       return { allowed: true, clientFailures: failures };
     },
-    /** Count one wrong token from this client (and towards the global limit). */
     async failed(address: string | undefined): Promise<void> {
       await Promise.all([count(clients, clientKey(address)), count(everyone, 'all')]);
     },
-    /** The right token: the client's own wrong guesses (typos) are forgotten. */
     async succeeded(address: string | undefined, admission: Admission): Promise<void> {
       if (admission.allowed && admission.clientFailures > 0) await clients.delete(clientKey(address));
     },
   };
 }
 
-export type AuthLimiter = ReturnType<typeof createAuthLimiter>;

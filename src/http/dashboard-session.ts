@@ -62,7 +62,23 @@ export function sessionFingerprint(id: string, secret: string): string {
   return createHmac('sha256', id).update(secret).digest('base64url');
 }
 
-export function createSessionStore(options: SessionStoreOptions) {
+/** Dashboard sessions in Redis, bound to the credential that opened them. */
+export interface SessionStore {
+  idleSeconds: number;
+  absoluteSeconds: number;
+  create(input: { name: string; credential: ReviewCredential; secret: string }): Promise<{ id: string; session: DashboardSession }>;
+  /**
+   * The session of a cookie value, or null when unknown, idle too long or past its absolute
+   * lifetime. `renew` (the default) restarts the idle time, capped at the absolute end; an
+   * open event stream checks without renewing, so an idle tab does not stay signed in.
+   */
+  get(id: string | undefined, renew?: boolean): Promise<DashboardSession | null>;
+  /** Whether the session was opened with this secret (the credential's secret as configured now). Constant time. */
+  matches(id: string, session: DashboardSession, secret: string | null): boolean;
+  destroy(id: string | undefined): Promise<void>;
+}
+
+export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const { redis, prefix } = options;
   const idleSeconds = options.idleSeconds ?? DEFAULT_SESSION.idleSeconds;
   const absoluteSeconds = options.absoluteSeconds ?? DEFAULT_SESSION.absoluteSeconds;
@@ -88,11 +104,6 @@ export function createSessionStore(options: SessionStoreOptions) {
       await redis.set(key(id), JSON.stringify(session), 'EX', ttlFor(session.expiresAt));
       return { id, session };
     },
-    /**
-     * The session of a cookie value, or null when unknown, idle too long or past its absolute
-     * lifetime. `renew` (the default) restarts the idle time, capped at the absolute end; an
-     * open event stream checks without renewing, so an idle tab does not stay signed in.
-     */
     async get(id: string | undefined, renew = true): Promise<DashboardSession | null> {
       if (!id || !SESSION_ID.test(id)) return null;
       const raw = await redis.get(key(id));
@@ -112,7 +123,6 @@ export function createSessionStore(options: SessionStoreOptions) {
       if (renew) await redis.expire(key(id), ttlFor(session.expiresAt));
       return session;
     },
-    /** Whether the session was opened with this secret (the credential's secret as configured now). Constant time. */
     matches(id: string, session: DashboardSession, secret: string | null): boolean {
       return secret !== null && constantTimeEqual(sessionFingerprint(id, secret), session.fingerprint);
     },
@@ -122,7 +132,6 @@ export function createSessionStore(options: SessionStoreOptions) {
   };
 }
 
-export type SessionStore = ReturnType<typeof createSessionStore>;
 
 /**
  * An `Origin` header as scheme://host[:port], or null when it is not a plain origin: another

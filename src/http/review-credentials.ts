@@ -40,23 +40,42 @@ export function cleanName(value: unknown, max = 100): string | null {
   return name && name.length <= max ? name : null;
 }
 
-export function createReviewCredentials(options: ReviewCredentialsOptions) {
+/** Who may review over HTTP, and who a request's credential stands for. */
+export interface ReviewCredentials {
+  /** Whether any way to review over HTTP is configured. */
+  enabled: boolean;
+  /** Whether a request from the identity-aware proxy can sign in without a token. */
+  proxyEnabled: boolean;
+  /**
+   * The credential a token belongs to, or null. Every configured token is compared, in
+   * constant time, whichever matches: the time taken does not say which one, or how close.
+   */
+  match(token: string): ReviewCredential | null;
+  /** The user the identity-aware proxy names, when the request's peer is the trusted proxy; else null. */
+  proxyIdentity(request: CredentialRequest): string | null;
+  /**
+   * What a credential stands for now, to fingerprint sessions with: the token (shared or the
+   * reviewer's), or the proxy user's name. Null once the credential is gone from the configuration.
+   */
+  secretOf(credential: ReviewCredential): string | null;
+  /**
+   * The reviewer recorded with a decision. Only the shared token takes the name its holder
+   * gives (`claimedName`), marked unverified; the others are named by what authenticated them.
+   */
+  reviewer(credential: ReviewCredential, via: 'api' | 'dashboard', claimedName?: string | null): Reviewer;
+}
+
+export function createReviewCredentials(options: ReviewCredentialsOptions): ReviewCredentials {
   const reviewers = options.reviewers ?? [];
   const header = options.trustedHeader?.toLowerCase();
   // Only a list names the proxy: `true` would let anyone who reaches the service name themselves
   // (the configuration refuses that combination; this is the second lock).
   const fromProxy = header && Array.isArray(options.trustProxy) ? proxyaddr.compile(options.trustProxy) : null;
 
-  const credentials = {
-    /** Whether any way to review over HTTP is configured. */
+  const credentials: ReviewCredentials = {
     enabled: Boolean(options.sharedToken || reviewers.length || fromProxy),
-    /** Whether a request from the identity-aware proxy can sign in without a token. */
     proxyEnabled: Boolean(fromProxy),
 
-    /**
-     * The credential a token belongs to, or null. Every configured token is compared, in
-     * constant time, whichever matches: the time taken does not say which one, or how close.
-     */
     match(token: string): ReviewCredential | null {
       let found: ReviewCredential | null = null;
       if (options.sharedToken !== undefined && constantTimeEqual(token, options.sharedToken)) found = { kind: 'shared' };
@@ -66,7 +85,6 @@ export function createReviewCredentials(options: ReviewCredentialsOptions) {
       return found;
     },
 
-    /** The user the identity-aware proxy names, when the request's peer is the trusted proxy; else null. */
     proxyIdentity(request: CredentialRequest): string | null {
       if (!fromProxy || !header) return null;
       const peer = request.raw.socket.remoteAddress;
@@ -74,20 +92,12 @@ export function createReviewCredentials(options: ReviewCredentialsOptions) {
       return cleanName(request.headers[header]);
     },
 
-    /**
-     * What a credential stands for now, to fingerprint sessions with: the token (shared or the
-     * reviewer's), or the proxy user's name. Null once the credential is gone from the configuration.
-     */
     secretOf(credential: ReviewCredential): string | null {
       if (credential.kind === 'shared') return options.sharedToken ?? null;
       if (credential.kind === 'proxy') return fromProxy ? `proxy\u0000${credential.name}` : null;
       return reviewers.find((reviewer) => reviewer.name === credential.name)?.token ?? null;
     },
 
-    /**
-     * The reviewer recorded with a decision. Only the shared token takes the name its holder
-     * gives (`claimedName`), marked unverified; the others are named by what authenticated them.
-     */
     reviewer(credential: ReviewCredential, via: 'api' | 'dashboard', claimedName?: string | null): Reviewer {
       if (credential.kind === 'reviewer') return { via, id: `reviewer:${credential.name}`, name: credential.name, verified: true };
       if (credential.kind === 'proxy') return { via, id: `proxy:${credential.name}`, name: credential.name, verified: true };
@@ -97,4 +107,3 @@ export function createReviewCredentials(options: ReviewCredentialsOptions) {
   return credentials;
 }
 
-export type ReviewCredentials = ReturnType<typeof createReviewCredentials>;

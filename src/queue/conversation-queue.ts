@@ -43,7 +43,21 @@ export interface ConversationQueueOptions {
  * so turns of a conversation run one at a time and in order, across any number of workers, and
  * a message that arrives during a turn is never left without a job.
  */
-export function createConversationQueue(options: ConversationQueueOptions) {
+/** The queue of conversation jobs, as the service uses it. */
+export interface ConversationQueue {
+  /** The BullMQ queue itself (for health checks and tests). */
+  queue: Queue<ConversationJob, unknown, 'conversation'>;
+  /**
+   * Queue the conversation's job. `yielded`: the conversation just had its share of turns and
+   * more wait (queue.turnsPerJob); its next job is prioritized behind every job without a
+   * priority (BullMQ takes the wait list first: new work, retries, recovered stalled jobs), and
+   * such yielded conversations take turns among themselves in order.
+   */
+  enqueue(conversation: string, options?: { yielded?: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createConversationQueue(options: ConversationQueueOptions): ConversationQueue {
   const queue = new Queue<ConversationJob, unknown, 'conversation'>(CONVERSATION_QUEUE, {
     connection: options.connection,
     prefix: options.prefix,
@@ -57,12 +71,6 @@ export function createConversationQueue(options: ConversationQueueOptions) {
   });
   return {
     queue,
-    /**
-     * Queue the conversation's job. `yielded`: the conversation just had its share of turns and
-     * more wait (queue.turnsPerJob); its next job is prioritized behind every job without a
-     * priority (BullMQ takes the wait list first: new work, retries, recovered stalled jobs), and
-     * such yielded conversations take turns among themselves in order.
-     */
     async enqueue(conversation: string, options: { yielded?: boolean } = {}): Promise<void> {
       await queue.add('conversation', { conversation }, { deduplication: { id: conversation, keepLastIfActive: true }, ...(options.yielded ? { priority: YIELDED_PRIORITY } : {}) });
     },

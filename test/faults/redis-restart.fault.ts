@@ -130,7 +130,7 @@ describe('redis restart', () => {
     };
     // from: the crash; restarting: redis-server asked to start again (it may answer before start()
     // returns, so "during" ends here); to: start() returned.
-    let outage = { from: 0, restarting: 0, to: 0 };
+    const outage = { from: 0, restarting: 0, to: 0 };
     let restarted = false;
     let accepted = 0;
     const sent = new Array<number>(CONVERSATIONS).fill(0);
@@ -224,6 +224,5 @@ describe('redis restart', () => {
     }
     // The same processes served before and after: they reconnected by themselves.
     expect(ingest.isRunning() && worker.isRunning()).toBe(true);
-    outage = { from: 0, to: 0 };
   });
 });
