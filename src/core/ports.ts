@@ -257,7 +257,8 @@ export interface AdapterContext {
 
 /**
  * A chat platform. Every adapter implements this; the shared contract suite in
- * `test/integration/adapter-contract.ts` runs against each.
+ * `test/contracts/chat-adapter.contract.ts` runs against each (a new adapter adds a harness in
+ * `test/contracts/harnesses/` and a one-line `<platform>.contract.test.ts`).
  */
 export interface ChatAdapter {
   readonly platform: Platform;
