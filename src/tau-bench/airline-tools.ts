@@ -341,6 +341,39 @@ function sendCertificate(database: AirlineDatabase, kwargs: PythonDict): string 
   throw new AirlineToolNoResult('the user already holds the three certificates (certificate_3221322 to certificate_3221324) this environment can issue');
 }
 
+/**
+ * The payment check `update_reservation_baggages` and `update_reservation_flights` share in
+ * τ-bench: the method must be the user's, not a certificate, and a gift card must cover the price.
+ * Answers τ-bench's error text, or undefined when the payment can go ahead.
+ */
+function updatePaymentError(database: AirlineDatabase, userId: string, paymentId: PythonValue, totalPrice: PythonNumber): string | undefined {
+  const user = database.users.get(userId);
+  if (user === undefined) throw new PythonError('KeyError', pythonRepr(userId));
+  if (!contains(dict(user, 'payment_methods'), paymentId)) return 'Error: payment method not found';
+  const method = dict(dict(user, 'payment_methods'), paymentId as string);
+  const source = item(method, 'source');
+  if (source === 'certificate') return 'Error: certificate cannot be used to update reservation';
+  if (source === 'gift_card' && pythonLess(item(method, 'amount'), totalPrice)) return 'Error: gift card balance is not enough';
+  return undefined;
+}
+
+/** Charges a checked update: a gift card's balance goes down, and a non-zero price is recorded in the reservation's payment history. */
+function chargeUpdate(database: AirlineDatabase, charge: { userId: string; paymentId: string; totalPrice: PythonNumber; reservation: PythonDict }): void {
+  const { userId, paymentId, totalPrice, reservation } = charge;
+  if (item(dict(dict(database.users.get(userId), 'payment_methods'), paymentId), 'source') === 'gift_card') {
+    const method = dict(dict(database.users.getForUpdate(userId), 'payment_methods'), paymentId);
+    method.set('amount', pythonSubtract(item(method, 'amount'), totalPrice));
+  }
+  if (!pythonNumbersEqual(totalPrice, 0n)) {
+    list(item(reservation, 'payment_history')).push(
+      new Map<string, PythonValue>([
+        ['payment_id', paymentId],
+        ['amount', totalPrice],
+      ]),
+    );
+  }
+}
+
 function updateReservationBaggages(database: AirlineDatabase, kwargs: PythonDict): string {
   const reservationId = argument(kwargs, 'reservation_id');
   const totalBaggages = argument(kwargs, 'total_baggages');
@@ -351,28 +384,13 @@ function updateReservationBaggages(database: AirlineDatabase, kwargs: PythonDict
 
   const totalPrice = pythonMultiply(50n, pythonMaxZero(pythonSubtract(nonfreeBaggages, item(reservation, 'nonfree_baggages'))));
   const userId = item(reservation, 'user_id') as string;
-  const user = database.users.get(userId);
-  if (user === undefined) throw new PythonError('KeyError', pythonRepr(userId));
-  if (!contains(dict(user, 'payment_methods'), paymentId)) return 'Error: payment method not found';
-  const source = item(dict(dict(user, 'payment_methods'), paymentId as string), 'source');
-  if (source === 'certificate') return 'Error: certificate cannot be used to update reservation';
-  if (source === 'gift_card' && pythonLess(item(dict(dict(user, 'payment_methods'), paymentId as string), 'amount'), totalPrice)) return 'Error: gift card balance is not enough';
+  const paymentError = updatePaymentError(database, userId, paymentId, totalPrice);
+  if (paymentError !== undefined) return paymentError;
 
   const changed = database.reservations.getForUpdate(reservationId) as PythonDict;
   changed.set('total_baggages', totalBaggages);
   changed.set('nonfree_baggages', nonfreeBaggages);
-  if (source === 'gift_card') {
-    const method = dict(dict(database.users.getForUpdate(userId), 'payment_methods'), paymentId as string);
-    method.set('amount', pythonSubtract(item(method, 'amount'), totalPrice));
-  }
-  if (!pythonNumbersEqual(totalPrice, 0n)) {
-    list(item(changed, 'payment_history')).push(
-      new Map<string, PythonValue>([
-        ['payment_id', paymentId],
-        ['amount', totalPrice],
-      ]),
-    );
-  }
+  chargeUpdate(database, { userId, paymentId: paymentId as string, totalPrice, reservation: changed });
   return pythonJsonDumps(changed);
 }
 
@@ -418,28 +436,13 @@ function updateReservationFlights(database: AirlineDatabase, kwargs: PythonDict)
 
   // check payment
   const userId = item(reservation, 'user_id') as string;
-  const user = database.users.get(userId);
-  if (user === undefined) throw new PythonError('KeyError', pythonRepr(userId));
-  if (!contains(dict(user, 'payment_methods'), paymentId)) return 'Error: payment method not found';
-  const source = item(dict(dict(user, 'payment_methods'), paymentId as string), 'source');
-  if (source === 'certificate') return 'Error: certificate cannot be used to update reservation';
-  if (source === 'gift_card' && pythonLess(item(dict(dict(user, 'payment_methods'), paymentId as string), 'amount'), totalPrice)) return 'Error: gift card balance is not enough';
+  const paymentError = updatePaymentError(database, userId, paymentId, totalPrice);
+  if (paymentError !== undefined) return paymentError;
 
   // if checks pass, deduct payment and update seats
-  if (source === 'gift_card') {
-    const method = dict(dict(database.users.getForUpdate(userId), 'payment_methods'), paymentId as string);
-    method.set('amount', pythonSubtract(item(method, 'amount'), totalPrice));
-  }
   const changed = database.reservations.getForUpdate(reservationId) as PythonDict;
   changed.set('flights', flights);
-  if (!pythonNumbersEqual(totalPrice, 0n)) {
-    list(item(changed, 'payment_history')).push(
-      new Map<string, PythonValue>([
-        ['payment_id', paymentId],
-        ['amount', totalPrice],
-      ]),
-    );
-  }
+  chargeUpdate(database, { userId, paymentId: paymentId as string, totalPrice, reservation: changed });
   // do not make flight database update here, assume it takes time to be updated
   return pythonJsonDumps(changed);
 }
