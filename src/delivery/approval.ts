@@ -30,34 +30,23 @@ export function isIssuedApproval(value: unknown): value is Approval {
   return typeof value === 'object' && value !== null && issued.has(value as Approval);
 }
 
+/** The turn's reply (its delivery id is the turn's id: one reply a turn). */
+function issueReply(turn: Pick<Turn, 'id' | 'conversation' | 'messages'>, text: string, source: ApprovalSource): Approval {
+  return issue({ deliveryId: turn.id, turnId: turn.id, conversation: turn.conversation, text, kind: 'reply', source, replyTo: turn.messages });
+}
+
 /** The critic approved the draft, or edited it into `verdict.revised_text`. */
 export function approveByCritic(turn: Pick<Turn, 'id' | 'conversation' | 'messages'>, verdict: Verdict, draft: string): Approval {
   if (verdict.decision !== 'approve' && verdict.decision !== 'edit') {
     throw new Error(`a critic ${verdict.decision} is not an approval`);
   }
   const text = verdict.decision === 'edit' ? verdict.revised_text! : draft;
-  return issue({
-    deliveryId: turn.id,
-    turnId: turn.id,
-    conversation: turn.conversation,
-    text,
-    kind: 'reply',
-    source: { kind: 'critic', decision: verdict.decision },
-    replyTo: turn.messages,
-  });
+  return issueReply(turn, text, { kind: 'critic', decision: verdict.decision });
 }
 
 /** A human reviewer approved the turn's draft or wrote the text. */
 export function approveByReviewer(turn: Pick<Turn, 'id' | 'conversation' | 'messages'>, reviewer: Reviewer, text: string): Approval {
-  return issue({
-    deliveryId: turn.id,
-    turnId: turn.id,
-    conversation: turn.conversation,
-    text,
-    kind: 'reply',
-    source: { kind: 'reviewer', reviewer },
-    replyTo: turn.messages,
-  });
+  return issueReply(turn, text, { kind: 'reviewer', reviewer });
 }
 
 /** A text the operator wrote in the configuration: the holding message, a rule's canned reply. */
