@@ -347,4 +347,25 @@ describe('review of a held call through the API', () => {
     // A reviewer gives text (a reply) or arguments (a call), never both.
     expect((await p.reviewApi('POST', `/api/review/turns/${held.id}/approve`, { text: 'hi', arguments: {} })).status).toBe(400);
   });
+
+  it('a turn held again for a later call is pending again (only pending), with one holding message; each call runs once when approved', async () => {
+    const { pipeline: p, bank } = await start({
+      actor: stepsActor([[['charge', { account: 'acct-r4', amount: 900 }]], [['charge', { account: 'acct-r4', amount: 800 }]]]),
+      onCall: () => actionVerdict('escalate', { reason: 'a large charge' }),
+    });
+    await p.send('twice', 'charge twice');
+    const first = await pendingTurn(p, 'twice');
+    expect((await p.reviewApi('POST', `/api/review/turns/${first.id}/approve`, {})).status).toBe(200);
+    const second = await waitFor(async () => {
+      const turn = await pendingTurn(p, 'twice');
+      return turn.action?.arguments.amount === 800 ? turn : null;
+    }, 'the second call held');
+    expect(second).toMatchObject({ id: first.id, kind: 'action', status: 'pending', resolution: null });
+    const resolved = await p.reviewApi('GET', '/api/review/turns?status=resolved');
+    expect((resolved.body.turns as PresentedTurn[]).map((turn) => turn.id)).not.toContain(first.id);
+    expect((await p.reviewApi('POST', `/api/review/turns/${first.id}/approve`, {})).status).toBe(200);
+    const texts = await p.waitForBot('twice', 2);
+    expect(charges(bank).map((execution) => execution.arguments.amount)).toEqual([900, 800]);
+    expect(texts).toEqual([HOLDING, `Done: Charged 900 to acct-r4 (${charges(bank)[0]!.receipt}). | Charged 800 to acct-r4 (${charges(bank)[1]!.receipt}).`]);
+  });
 });
