@@ -4,41 +4,38 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WebAuthenticate } from '../adapters/web/conversation-access.js';
-import { createActor } from './agents/actor.js';
-import { createCritic } from './agents/critic.js';
 import type { Config } from './config/schema.js';
 import { createConversationStore } from './conversation/conversation-store.js';
 import { readBudgetChars } from './conversation/history.js';
-import { createModelCallBudget } from './conversation/model-call-budget.js';
-import { createTurnRunner } from './conversation/turn-runner.js';
 import type { TurnGate } from './core/conversation-ports.js';
 import { CountersignError } from './core/errors.js';
 import { createKeys } from './core/keys.js';
-import { createActionGate } from './escalation/action-gate.js';
 import { createEscalationGate } from './escalation/escalation-gate.js';
-import type { AdapterContext, ChatAdapter, ModelClient } from './core/ports.js';
+import type { ChatAdapter, ModelClient } from './core/ports.js';
 import type { Platform } from './core/types.js';
 import { createOutbox } from './delivery/outbox.js';
 import { createHttpRoutes, createHttpServer } from './http/http-server.js';
 import { createRateLimits } from './http/rate-limits.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { createAdapterStorage } from './queue/adapter-storage.js';
-import { type ConversationQueue, createConversationQueue, createConversationWorker } from './queue/conversation-queue.js';
+import { type ConversationQueue, createConversationQueue } from './queue/conversation-queue.js';
 import { createConnectionWatch, waitForRedis } from './queue/redis-availability.js';
 import { type AuditLog, createAuditLog } from './review/audit-log.js';
 import { createReviewNotifier } from './review/review-notifier.js';
 import { createReviewService, type ReviewService } from './review/review-service.js';
+import { startAdapters } from './service/adapter-startup.js';
 import { buildAdapters } from './service/build-adapters.js';
+import { createConfiguredTools } from './service/configured-tools.js';
+import { createConfiguredTurnRunner } from './service/configured-turn-runner.js';
 import { createHealthCheck, type Health, registerHealthRoutes } from './service/health.js';
 import { createIngest, type Ingest } from './service/ingest.js';
 import { createModels } from './service/models.js';
 import { createReconciler } from './service/reconciler.js';
 import { registerReviewSurfaces } from './service/review-surfaces.js';
 import { createTurnObserver } from './service/turn-observer.js';
-import { createActionLedger } from './tools/action-ledger.js';
+import { startConversationWorker, stopConversationWorker } from './service/worker-lifecycle.js';
 import type { InProcessTool } from './tools/define-tool.js';
-import { createToolRegistryFromConfig, type ToolRegistry } from './tools/tool-registry.js';
+import type { ToolRegistry } from './tools/tool-registry.js';
 
 export type Role = 'all' | 'ingest' | 'worker';
 
@@ -105,7 +102,6 @@ export function createCountersign(options: CountersignOptions): Countersign {
   const connection = createConnectionWatch({ logger, url: config.redis.url });
   redis.on('error', (error) => connection.error(error, 'redis'));
   redis.on('ready', () => connection.ready());
-  const bullConnection = { url: config.redis.url, maxRetriesPerRequest: null };
   const keys = createKeys(config.redis.prefix);
   const store = createConversationStore({
     redis,
@@ -139,19 +135,8 @@ export function createCountersign(options: CountersignOptions): Countersign {
   });
   // One gate for the models' texts and the reviewers': every check and rule applies to what is posted.
   const gate = options.gate ?? createEscalationGate({ rules: config.escalation.rules, checks: config.escalation.checks, reviewerText: config.review.checkReviewerText });
-  // The actor's tools: connected in start() (workers only), closed in stop().
-  const tools = createToolRegistryFromConfig(config.tools, { logger, ...(options.tools ? { tools: options.tools } : {}) });
-  // Every approved tool call runs once, through this ledger (docs/tools.md).
-  const ledger = createActionLedger({
-    redis,
-    keys,
-    registry: tools,
-    logger,
-    retentionSeconds: config.retention.turnSeconds,
-    resolvedRetentionSeconds: config.retention.reviewedTurnSeconds,
-    callTimeoutMs: config.tools.callTimeoutMs,
-    maxResultBytes: config.tools.maxResultBytes,
-  });
+  // The actor's tools and the ledger every approved call runs through.
+  const { registry: tools, ledger } = createConfiguredTools(config, { redis, keys, logger, ...(options.tools ? { inProcess: options.tools } : {}) });
   // The review service shows resolutions through whichever adapters start() puts in the map.
   const review = createReviewService({
     redis,
@@ -181,37 +166,19 @@ export function createCountersign(options: CountersignOptions): Countersign {
   // Each model remembers whether its endpoint works, for /healthz.
   const models = createModels(config, options.models, logger);
 
-  const { perConversation, global, windowSeconds } = config.turn.modelCalls;
-  const budget = perConversation > 0 || global > 0 ? createModelCallBudget({ redis, keyPrefix: keys.budget, perConversation, global, windowSeconds }) : null;
-  const critic = createCritic({ model: models.critic, policy: config.critic.policy, timeoutMs: config.critic.timeoutMs, attempts: config.critic.attempts });
-  const runner = createTurnRunner({
+  const runner = createConfiguredTurnRunner({
+    config,
+    models,
     store,
     outbox,
-    actor: createActor({ model: models.actor, systemPrompt: config.actor.systemPrompt, timeoutMs: config.actor.timeoutMs }),
-    critic,
-    tools: {
-      registry: tools,
-      ledger,
-      // Action rules are the escalation rules on a tool's name or arguments; the critic reviews the rest.
-      gate: createActionGate({ rules: config.escalation.rules, critic, validate: (tool, args) => tools.validate({ source: tool.source, sourceName: tool.sourceName }, args) }),
-      maxToolSteps: config.turn.maxToolSteps,
-      timeBudgetMs: config.turn.toolTimeBudgetMs,
-      callTimeoutMs: config.tools.callTimeoutMs,
-    },
     adapters,
-    logger,
-    maxRevisions: config.turn.maxRevisions,
-    maxFolds: config.turn.maxFolds,
-    history: { budget: config.turn.history.budget, unit: config.turn.history.unit },
-    holdingMessage: config.review.holdingMessage,
-    holdConversation: config.review.holdConversation,
-    presentEscalation: (turn, log) => notifier.present(turn, log),
     gate,
-    prompt: config.turn.prompt,
-    ...(budget ? { budget } : {}),
-    whenBudgetSpent: config.turn.modelCalls.whenSpent,
-    turnsPerJob: config.queue.turnsPerJob,
+    tools: { registry: tools, ledger },
+    presentEscalation: (turn, log) => notifier.present(turn, log),
     events: createTurnObserver({ metrics, audit, redis, keys }),
+    redis,
+    keys,
+    logger,
   });
 
   const ingest = createIngest({
@@ -252,51 +219,18 @@ export function createCountersign(options: CountersignOptions): Countersign {
     async start() {
       await waitForRedis(config.redis.url, { logger, signal: starting.signal, initialDelayMs: config.redis.retryInitialDelayMs, maxDelayMs: config.redis.retryMaxDelayMs });
       await redis.connect();
-      queue = createConversationQueue({ connection: bullConnection, prefix: config.redis.prefix, attempts: config.queue.attempts, eventsMaxLength: config.retention.queueEventsMaxEntries });
+      queue = createConversationQueue({ connection: { url: config.redis.url, maxRetriesPerRequest: null }, prefix: config.redis.prefix, attempts: config.queue.attempts, eventsMaxLength: config.retention.queueEventsMaxEntries });
       queue.queue.on('error', (error) => connection.error(error, 'queue'));
       const built = options.adapters ?? (await buildAdapters(config, options.web));
       for (const adapter of built) adapters.set(adapter.platform, adapter);
       const routes = createHttpRoutes(http);
       const limits = createRateLimits({ redis, keys, metrics });
       if (role !== 'worker') registerReviewSurfaces(http, { config, review, audit, redis, keys, logger });
-      for (const adapter of built) {
-        const context: AdapterContext = {
-          ingest,
-          review,
-          storage: createAdapterStorage(redis, keys, adapter.platform, { defaultTtlSeconds: config.retention.conversationSeconds }),
-          http: routes,
-          logger: logger.child({ adapter: adapter.platform }),
-          inbound: role !== 'worker',
-          limits,
-          turnReader: { get: (turnId) => store.loadTurn(turnId) },
-        };
-        await adapter.start(context);
-      }
+      await startAdapters(built, { config, ingest, review, store, routes, limits, inbound: role !== 'worker', redis, keys, logger });
       if (role !== 'ingest') {
         // Tool servers are connected before turns run (one that is down is a log line, not a failure).
         await tools.start();
-        worker = createConversationWorker({
-          connection: bullConnection,
-          prefix: config.redis.prefix,
-          concurrency: config.queue.concurrency,
-          lockDurationMs: config.queue.lockDurationMs,
-          stalledIntervalMs: config.queue.stalledIntervalMs,
-          backoffMs: config.queue.backoffMs,
-          logger,
-          connectionWatch: connection,
-          run: async (conversation) => {
-            const run = await runner.runConversation(conversation, { shouldStop: () => stopping });
-            // A model-call budget is spent: the job itself waits (delayed), keeping the order.
-            if (run.delayMs !== undefined) return { delayMs: run.delayMs };
-            // Hand the rest back: on shutdown, or after this job's share of turns (fairness:
-            // then behind the conversations with new work, so a flood cannot starve them).
-            if (stopping) await enqueue(conversation);
-            else if (run.handBack) await enqueue(conversation, { yielded: true });
-            return run;
-          },
-        });
-        void worker.run().catch((error: unknown) => logger.error({ err: error }, 'worker stopped'));
-        await worker.waitUntilReady();
+        worker = await startConversationWorker({ config, runner, enqueue, stopping: () => stopping, connectionWatch: connection, logger });
         await reconciler.start();
       }
       await http.listen({ port: config.port, host: process.env.HOST ?? '0.0.0.0' });
@@ -312,21 +246,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
       notifier.stop();
       logger.info('stopping: no new work; waiting for active turns');
       await http.close().catch(() => {});
-      if (worker) {
-        const closing = worker.close();
-        const timedOut = await Promise.race([
-          closing.then(() => false),
-          new Promise<boolean>((resolve) => setTimeout(() => resolve(true), config.shutdownTimeoutMs).unref()),
-        ]);
-        // Turns still active past the bound are handed back: their locks lapse and another
-        // worker takes them over as stalled jobs; their state is in Redis. close(true) cannot
-        // do it: it returns the close() already waiting for those turns (and renewing their
-        // locks). Dropping the worker's connection ends the renewals.
-        if (timedOut) {
-          logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'active turns did not finish in time; handing them back');
-          await worker.disconnect().catch(() => {});
-        }
-      }
+      if (worker) await stopConversationWorker(worker, config.shutdownTimeoutMs, logger);
       for (const adapter of adapters.values()) await adapter.stop().catch((error: unknown) => logger.warn({ err: error }, 'adapter stop failed'));
       // Once no turn runs: close the tool servers' connections and stop the stdio servers.
       await tools.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the tool servers failed'));
