@@ -16,6 +16,7 @@
  *   README names for this: PORT=0 (any free port: this machine may be shared, and README's
  *   commands use the port the demo prints) and a REDIS_PREFIX of this run's own (two runs on one
  *   Redis never meet).
+ * - `npm ci` must not warn EBADENGINE (a package refusing this Node).
  * - A command that runs `npm run demo` is long-running: it starts in the background in a process
  *   group of its own, the walk-through waits for its banner ("Stop with Ctrl+C") and goes on; at
  *   the end it is stopped with SIGTERM to its group (what Ctrl+C does with SIGINT) and must exit
@@ -249,6 +250,8 @@ async function main(): Promise<void> {
         const process = await startInBackground(command, state, longRunning.ready, longRunning.readyWithinMs);
         background.push({ command: shown, process });
         state.banner = process.output();
+        // `npm ci` must not warn that a package refuses this Node (EBADENGINE).
+        if (/EBADENGINE/.test(state.banner)) throw new Error(`\`${shown}\` warned EBADENGINE:\n${indent(state.banner.slice(0, 3000))}`);
         say(`  up after ${elapsed(since)}`);
         ran++;
         continue;
