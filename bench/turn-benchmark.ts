@@ -1,7 +1,7 @@
 /**
  * npm run bench: how fast is the critic gate? Every figure is the median of RUNS runs, each
  * measured in this one process beside its baseline. Prints the table; `npm run bench -- --save`
- * also writes bench/results.json (the figures README quotes), which a plain run never touches.
+ * also writes bench/results.json (the figures docs/performance.md quotes), which a plain run never touches.
  *
  *   throughput   turns/s through the whole pipeline (ingest, inbox, BullMQ, actor, critic,
  *                outbox, send) with zero-latency in-process models and a no-op adapter, against

@@ -62,7 +62,7 @@ export interface CountersignOptions {
   tools?: readonly InProcessTool[];
   /** The web chat's library-only options (the rest is the `web:` section of the configuration). */
   web?: {
-    /** Map requests to the operator's own users instead of conversation tokens (docs/security-web.md). */
+    /** Map requests to the operator's own users instead of conversation tokens (docs/security.md). */
     authenticate?: WebAuthenticate;
   };
 }

@@ -20,7 +20,7 @@ export interface WebAdapterOptions {
   /** The largest `limit` a GET may ask for. @defaultValue 200 */
   maxPageSize?: number;
   /**
-   * Conversation tokens (`X-Conversation-Token`, see docs/security-web.md): only the client
+   * Conversation tokens (`X-Conversation-Token`, see docs/security.md): only the client
    * that started a conversation reads or posts into it. `false` opens every conversation to
    * anyone who knows (or guesses) its id. Ignored when `authenticate` is set.
    * @defaultValue true

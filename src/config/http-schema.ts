@@ -4,7 +4,7 @@ import { z } from 'zod';
 /**
  * The `http:` section of countersign.yaml: limits of the one HTTP server (timeouts, connections),
  * how it sits behind a reverse proxy (trusted proxy, cookies, origins), and how many wrong review
- * tokens it takes before a client, or everyone, is refused. docs/security-http.md explains each.
+ * tokens it takes before a client, or everyone, is refused. docs/security.md explains each.
  */
 
 const milliseconds = z.coerce.number().int().min(100).max(3_600_000);
@@ -106,7 +106,7 @@ export const httpSchema = z
     /**
      * Wrong review tokens (dashboard sign-in and review API) tolerated per client and from all
      * clients together within `windowSeconds`; past either, 429 with Retry-After. A client
-     * without wrong guesses of its own is never refused because of others' (see docs/security-http.md).
+     * without wrong guesses of its own is never refused because of others' (see docs/security.md).
      */
     authLimits: z
       .strictObject({

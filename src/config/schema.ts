@@ -206,7 +206,7 @@ export const configSchema = z
     reviewNotifications: reviewNotificationsSchema,
     /** MCP servers, per-tool policy and call limits of the actor's tools (src/config/tools-schema.ts, docs/tools.md). */
     tools: toolsSchema,
-    /** Escalation rules, validated by src/escalation/rule-schema.ts (see README "Writing rules"). */
+    /** Escalation rules, validated by src/escalation/rule-schema.ts (see docs/rules.md). */
     rules: z.unknown().optional(),
     /** Deterministic draft checks run before the critic, validated by src/escalation/rule-schema.ts. */
     checks: z.unknown().optional(),

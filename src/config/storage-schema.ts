@@ -5,7 +5,7 @@ import { z } from 'zod';
  * how much may wait in one conversation's inbox (`inbox:`), and how many escalations are posted
  * one by one to a review channel before the rest are folded into one summary message
  * (`reviewNotifications:`). docs/data-model.md lists every key with the setting that bounds it;
- * docs/security-storage.md explains the choices.
+ * docs/security.md explains the choices.
  */
 
 const seconds = z.coerce.number().int().positive();

@@ -11,7 +11,7 @@ const onOff = z
 /**
  * The `web:` section of countersign.yaml: the web chat's protection. Owned by the web adapter
  * (adapters/web), which holds the defaults, as the Slack and Discord sections do;
- * docs/security-web.md explains each setting.
+ * docs/security.md explains each setting.
  */
 export const webSchema = z
   .strictObject({

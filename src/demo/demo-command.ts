@@ -127,7 +127,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
     options.signal?.removeEventListener('abort', onAbort);
   }
   const base = `http://localhost:${new URL(service.url).port}`;
-  // The terminal commands read the same Redis and prefix as this demo: print them whole.
+  // One export line gives another terminal this demo's address, token, Redis and prefix, so the
+  // commands after it (and README's) are the same for everyone.
   // A URL with a password is not printed: the commands then read it from the environment.
   const hasPassword = (() => {
     try {
@@ -151,11 +152,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
       '',
       offline ? `Try: ${DEMO_PROMPTS.map((prompt) => `${prompt.decision}: "${prompt.text}"`).join('\n     ')}` : '',
       '',
-      'Resolve an escalation from another terminal (same data as this demo):',
-      `  export REVIEW_TOKEN=${reviewToken}`,
-      `  curl -H "Authorization: Bearer $REVIEW_TOKEN" '${base}/api/review/turns?status=pending'`,
-      `  ${terminal} npx countersign review list`,
-      `  ${terminal} npx countersign export --out reviews.jsonl`,
+      'From another terminal, on the same data as this demo (paste the export line first):',
+      `  export DEMO_URL=${base} REVIEW_TOKEN=${reviewToken} ${terminal}`,
+      `  curl -H "Authorization: Bearer $REVIEW_TOKEN" "$DEMO_URL/api/review/turns?status=pending"`,
+      '  npx countersign review list',
+      '  npx countersign export --out reviews.jsonl',
       '',
       options.keep ? 'Stop with Ctrl+C; the demo\'s keys stay in Redis (--keep).' : 'Stop with Ctrl+C; the demo\'s keys are removed then (npm run demo -- --keep keeps them).',
       '',

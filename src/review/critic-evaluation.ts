@@ -2,7 +2,7 @@
  * Evaluating a critic on a labelled set (the JSONL that `dataset-export` writes): run the critic
  * on every prompt with bounded concurrency, then compare its decisions with the labels.
  *
- * Metrics, as README states them:
+ * Metrics, as docs/reviewing.md states them:
  * - Confusion matrix: rows are the labels, columns the critic's decisions plus `failed` (an
  *   error, a time-out or an answer that is not a verdict; the service escalates those).
  * - Agreement and the precision and recall of `escalate` are computed over the answered examples

@@ -2,7 +2,7 @@
  * Shared pieces of the fault-injection suite: countersign processes started the way operators
  * start them, scriptable model servers that know which calls are in flight, an HTTP proxy that
  * injects platform faults, a log sink for in-process services, and the scenario report every
- * scenario prints (and writes as JSON for the README's Guarantees table).
+ * scenario prints (and writes as JSON for the table of docs/guarantees.md).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';

@@ -28,10 +28,11 @@ describe('npm run demo (offline models)', () => {
     await redis.quit();
   });
 
-  it('prints the dashboard and the exact terminal commands that read its data (its Redis and prefix)', () => {
+  it('prints the dashboard, and one export line that points another terminal\'s commands at its data (its address, token, Redis and prefix)', () => {
     expect(banner).toMatch(/dashboard: +http:\/\/localhost:\d+\/review/);
-    expect(banner).toContain(`REDIS_URL=${REDIS_URL} REDIS_PREFIX=${prefix} npx countersign review list`);
-    expect(banner).toContain(`REDIS_PREFIX=${prefix} npx countersign export --out reviews.jsonl`);
+    expect(banner).toMatch(new RegExp(`export DEMO_URL=http://localhost:\\d+ REVIEW_TOKEN=${demo.reviewToken} REDIS_URL=${REDIS_URL} REDIS_PREFIX=${prefix}\n`));
+    expect(banner).toContain('  npx countersign review list\n');
+    expect(banner).toContain('  npx countersign export --out reviews.jsonl\n');
     expect(banner).toContain('npm run demo -- --keep');
   });
 

@@ -1,5 +1,5 @@
 /**
- * Who may read and post into a web conversation (docs/security-web.md): conversation tokens
+ * Who may read and post into a web conversation (docs/security.md): conversation tokens
  * (the client's secret in X-Conversation-Token, only its SHA-256 kept), a service-made token
  * for a first POST without one, tokens turned off, and the operator's authenticate hook.
  */

@@ -1,5 +1,5 @@
 /**
- * The web chat's limits (docs/security-web.md): messages and new conversations per minute, per
+ * The web chat's limits (docs/security.md): messages and new conversations per minute, per
  * client address and for everyone, through the real service and Redis. Clients are distinct
  * loopback addresses (test/helpers/web-client.ts).
  */
