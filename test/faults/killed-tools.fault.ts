@@ -52,7 +52,8 @@ reseed('killed-tools');
 const CONVERSATIONS = 6;
 /** Each conversation sends at least this many messages, and goes on until the kills are done. */
 const MIN_MESSAGES = 3;
-const SAFETY_MESSAGES = 40;
+/** A bound on a run whose kills never finish; far above what a run needs (restarts are slow on a busy machine). */
+const SAFETY_MESSAGES = 200;
 const KILLS = 8;
 /** The tool server takes this long per call: half before its effect is recorded, half after. */
 const TOOL_DELAY_MS = 600;
