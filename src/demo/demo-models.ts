@@ -410,6 +410,10 @@ const call = (name: string, args: Record<string, unknown>): DemoActorAnswer => (
 /** A result that says nothing ran, or that the call failed. */
 const notRun = (result: string) => /^(Not run|Error)\b/.test(result);
 
+/** The voucher limit of a booking in words: "$50 per passenger, 2 passengers on this booking". */
+const voucherLimitWords = (booking: BookingFacts) =>
+  `$${voucherLimit(booking) / Math.max(1, booking.passenger_count)} per passenger, ${booking.passenger_count} passenger${booking.passenger_count === 1 ? '' : 's'} on this booking`;
+
 /** The reply after a write call, from its result: done, refused by a human, sent back, failed. */
 function replyAfterWrite(write: MadeCall, booking: BookingFacts | null): string {
   const id = String(write.arguments.reservation_id ?? booking?.reservation_id ?? '');
@@ -423,10 +427,9 @@ function replyAfterWrite(write: MadeCall, booking: BookingFacts | null): string 
   const issued = /of (\d+(?:\.\d+)?) USD/.exec(write.result)?.[1];
   const requested = Number(write.arguments.amount);
   const lowered = issued !== undefined && booking && Number(issued) < requested;
-  return `${write.result}${lowered ? ` That is the most our policy allows for a delay: ${VOUCHER_NOTE(booking)}.` : ''} I'm sorry about the delay.`;
+  return `${write.result}${lowered ? ` That is the most our policy allows for a delay: ${voucherLimitWords(booking)}.` : ''} I'm sorry about the delay.`;
 }
 
-const VOUCHER_NOTE = (booking: BookingFacts) => `$${voucherLimit(booking) / Math.max(1, booking.passenger_count)} per passenger, ${booking.passenger_count} passenger${booking.passenger_count === 1 ? '' : 's'} on this booking`;
 
 /**
  * The actor with the demo airline's tools: given a reservation id, it looks the booking up,
