@@ -32,6 +32,43 @@ export interface UnsentDraft {
 }
 
 /**
+ * A tool call the reply rests on, and who let it run (or refused it):
+ * - `policy`: a read that nobody reviews (it changes nothing);
+ * - `critic`: the critic approved it, or edited its arguments (`edited`);
+ * - `reviewer`: the critic (or a rule) held it, and a human decided;
+ * - `rule`: an escalation rule refused it.
+ * Absent when nobody decided: a call with an unknown tool or invalid arguments, or one skipped
+ * because an earlier call of its step was refused.
+ */
+export interface ActionReview {
+  /** The tool's name as the actor called it. */
+  tool: string;
+  /** The arguments that ran; for a call that did not run, those proposed. */
+  arguments: Record<string, unknown>;
+  /** The actor's own arguments, when the critic or a reviewer changed them before the call ran. */
+  proposed?: Record<string, unknown>;
+  edited?: boolean;
+  /**
+   * `done` and `failed`: it ran; `refused`: a human or a rule refused it; `revised`: the critic
+   * sent it back to the actor; `invalid`, `skipped`: it never reached anyone.
+   */
+  status: 'done' | 'failed' | 'revised' | 'refused' | 'invalid' | 'skipped';
+  by?: 'policy' | 'critic' | 'reviewer' | 'rule';
+  /** The critic's reason on the call (for a human's decision: why the call was held). */
+  reason?: string;
+}
+
+/** A tool call that waits for a human (shown with the holding message): what would run. */
+export interface PendingActionReview {
+  tool: string;
+  arguments: Record<string, unknown>;
+  /** Why it waits (the critic's or a rule's reason). */
+  reason?: string;
+  /** The call started before a crash and nobody knows whether it took effect. */
+  outcomeUnknown?: boolean;
+}
+
+/**
  * How a reply was countersigned, stored with the reply's transcript entry only when the web
  * chat's `showReview` is on (docs/web-chat.md: it shows users what the critic kept from them).
  */
@@ -45,6 +82,10 @@ export interface ReplyReview {
   reason?: string;
   /** Drafts of this turn the user never received, oldest first. */
   unsent: UnsentDraft[];
+  /** The tool calls of this turn so far, in order, and who countersigned each. */
+  actions?: ActionReview[];
+  /** With a holding message: the tool call that waits for a human. */
+  pending?: PendingActionReview;
 }
 
 /** One entry of a web conversation's transcript: what the user said, and what was posted to them. */

@@ -6,6 +6,7 @@ import { CountersignError, describeError } from '../core/errors.js';
 import { createCountersign } from '../main.js';
 import { createLogger } from '../observability/logger.js';
 import { displayRedisUrl } from '../queue/redis-availability.js';
+import { createDemoAirline, type DemoAirline } from './demo-airline-tools.js';
 import { DEMO_PROMPTS, startDemoModels } from './demo-models.js';
 import { findRedis } from './find-redis.js';
 
@@ -28,6 +29,8 @@ export interface RunningDemo {
   url: string;
   reviewToken: string;
   prefix: string;
+  /** The demo airline behind the actor's tools (its bookings, vouchers and counts). */
+  airline: DemoAirline;
   /** Stop the service and what the demo started; remove its keys unless `keep`. */
   stop(): Promise<{ removedKeys: number }>;
 }
@@ -110,7 +113,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
     },
   });
   const logger = createLogger({ level: config.logLevel, pretty: true, ...(options.logTo ? { destination: options.logTo } : {}) });
-  const service = createCountersign({ config, adapters: [web], logger });
+  // The demo airline's tools (a lookup, a cancellation, a voucher), in memory: the actor calls
+  // them and the critic countersigns each write before it runs (docs/tools.md).
+  const airline = createDemoAirline();
+  const service = createCountersign({ config, adapters: [web], logger, tools: airline.tools });
   const onAbort = () => void service.stop().catch(() => {});
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -150,7 +156,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
       `  models:      ${offline ? 'offline stand-ins (set OPENAI_API_KEY for real models)' : `${config.models.actor.model} drafts, ${config.models.critic.model} reviews`}`,
       `  redis:       ${hasPassword ? displayRedisUrl(redis.url) : redis.url} (${redis.source === 'started' ? 'started for this demo' : redis.source === 'env' ? 'from REDIS_URL' : 'local'}), keys under "${prefix}:"`,
       '',
-      offline ? `Try: ${DEMO_PROMPTS.map((prompt) => `${prompt.decision}: "${prompt.text}"`).join('\n     ')}` : '',
+      offline ? `Try: ${DEMO_PROMPTS.map((prompt) => `${prompt.label}: "${prompt.text}"`).join('\n     ')}` : '',
+      `Airline tools: get_reservation (a read), cancel_reservation and issue_voucher (writes, countersigned before they run); bookings ${[...airline.bookings.keys()].join(', ')}.`,
       '',
       'From another terminal, on the same data as this demo (paste the export line first):',
       `  export DEMO_URL=${base} REVIEW_TOKEN=${reviewToken} ${terminal}`,
@@ -167,6 +174,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
     url: service.url,
     reviewToken,
     prefix,
+    airline,
     stop() {
       stopping ??= (async () => {
         await service.stop();

@@ -6,7 +6,9 @@
  * loaded a page at a time; nothing about reviews without showReview. Then the demo's page
  * (`npm run demo`: offline models, showReview on): example buttons that say which decision
  * they trigger, and approve, edit, revise and escalate with a reviewer's text each shown as
- * designed, with the drafts the user never received; and a phone-sized screen.
+ * designed, with the drafts the user never received; a phone-sized screen; and the demo's
+ * actions: the tool calls a reply rests on with who countersigned each, an edited voucher, and a
+ * held cancellation ("the bot wants to cancel reservation EHGLP3") a reviewer then approves.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -189,7 +191,8 @@ describe("the demo's chat page shows the critic at work (showReview on)", () => 
   const prefix = randomPrefix('demo-chat');
   let demo: RunningDemo;
   let chat: Page;
-  const byDecision = Object.fromEntries(DEMO_PROMPTS.map((prompt) => [prompt.decision, prompt]));
+  const byDecision = Object.fromEntries(DEMO_PROMPTS.filter((prompt) => prompt.subject === 'reply').map((prompt) => [prompt.decision, prompt]));
+  const actionPrompt = (decision: string) => DEMO_PROMPTS.find((prompt) => prompt.subject === 'action' && prompt.decision === decision)!;
 
   beforeAll(async () => {
     const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -221,8 +224,16 @@ describe("the demo's chat page shows the critic at work (showReview on)", () => 
   it('labels each example button with the decision it triggers', async () => {
     await chat.goto(`${demo.url}/`);
     const examples = chat.locator('.example');
-    expect(await examples.count()).toBe(4);
-    expect(await chat.locator('.example .badge').allTextContents()).toEqual(['Critic approves', 'Critic edits', 'Critic asks for a redraft', 'Critic escalates to a human']);
+    expect(await examples.count()).toBe(7);
+    expect(await chat.locator('.example .badge').allTextContents()).toEqual([
+      'Critic approves',
+      'Critic edits',
+      'Critic asks for a redraft',
+      'Critic escalates to a human',
+      'Critic approves a cancellation',
+      'Critic lowers a voucher',
+      'Critic holds a cancellation for a human',
+    ]);
     expect(await chat.locator('.example .example-text').allTextContents()).toEqual(DEMO_PROMPTS.map((prompt) => prompt.text));
     expect(await examples.first().getAttribute('title')).toBe(byDecision.approve!.explanation);
   });
@@ -320,6 +331,58 @@ describe("the demo's chat page shows the critic at work (showReview on)", () => 
     seen = await geometry();
     expect(seen.input.bottom).toBeLessThanOrEqual(seen.viewport.height);
     expect(await botEntries().nth(5).locator('.signer').isVisible()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
+  /** Click an action example and wait for `count` bot entries; returns the newest. */
+  async function playAction(decision: string, count: number): Promise<Locator> {
+    await chat.locator('.example', { hasText: actionPrompt(decision).text }).click();
+    await waitFor(async () => (await botEntries().count()) >= count, `bot entry ${count} (action ${decision})`);
+    return botEntries().nth(count - 1);
+  }
+  const actionBadges = (entry: Locator) => entry.locator('.countersign .actions li.action .badge').allTextContents();
+
+  it('an approved action: the reply lists the lookup and the cancellation, and who let each run', async () => {
+    await chat.setViewportSize({ width: 900, height: 900 });
+    const entry = await playAction('approve', 7);
+    expect(await entry.locator('.message').textContent()).toMatch(/ZFA04Y .* is cancelled/);
+    expect(await signer(entry)).toBe('Critic approved');
+    expect(await entry.locator('.countersign .actions summary').textContent()).toBe('Based on: 2 tool calls');
+    expect(await entry.locator('.countersign .actions li.action .action-what').allTextContents()).toEqual(['get reservation ZFA04Y', 'cancel reservation ZFA04Y']);
+    expect(await actionBadges(entry)).toEqual(['Ran: a lookup, no review needed', 'Ran: the critic approved']);
+    expect(await entry.locator('li.action[data-by="critic"] .reason').textContent()).toMatch(/^Critic: A business booking/);
+  });
+
+  it('an edited action: the voucher ran with the critic\'s amount, the actor\'s shown struck through', async () => {
+    const entry = await playAction('edit', 8);
+    expect(await entry.locator('.message').textContent()).toMatch(/of 100 USD/);
+    expect(await actionBadges(entry)).toEqual(['Ran: a lookup, no review needed', 'Ran: the critic edited the arguments']);
+    const voucher = entry.locator('li.action', { hasText: 'issue voucher' });
+    expect(await voucher.locator('.action-args').textContent()).toBe('reservation_id: 4WQ150, amount: 100');
+    expect(await voucher.locator('.action-proposed').textContent()).toBe('The actor proposed amount: 300');
+    expect(await voucher.locator('.action-proposed').evaluate((node) => (globalThis as unknown as { getComputedStyle(element: unknown): { textDecorationLine: string } }).getComputedStyle(node).textDecorationLine)).toBe('line-through');
+  });
+
+  it('a held action: the page says what the bot wants to do and why it waits; a reviewer approves, and the reply says a human let it run', async () => {
+    const holding = await playAction('escalate', 9);
+    expect(await holding.locator('.countersign').getAttribute('data-by')).toBe('operator-holding');
+    expect(await holding.locator('.pending-action strong').textContent()).toBe('Waiting for a human: the bot wants to cancel reservation EHGLP3');
+    expect(await holding.locator('.pending-action .action-args').textContent()).toBe('cancel_reservation(reservation_id: EHGLP3)');
+    expect(await holding.locator('.pending-action .reason').textContent()).toMatch(/^Held because: .*does not allow/);
+    expect(await holding.locator('.countersign .actions summary').textContent()).toBe('Done so far: 1 tool call');
+    await waitFor(async () => (await chat.locator('#status').textContent())?.includes('waiting for review by a human'), 'the held status');
+    expect(demo.airline.bookings.get('EHGLP3')!.status).toBe('confirmed');
+
+    const auth = { authorization: `Bearer ${demo.reviewToken}`, 'content-type': 'application/json' };
+    const pending = (await (await fetch(`${demo.url}/api/review/turns?status=pending`, { headers: auth })).json()) as { turns: Array<{ id: string; kind: string }> };
+    expect(pending.turns.map((turn) => turn.kind)).toEqual(['action']);
+    const approved = await fetch(`${demo.url}/api/review/turns/${pending.turns[0]!.id}/approve`, { method: 'POST', headers: auth, body: '{}' });
+    expect(approved.status).toBe(200);
+    await waitFor(async () => (await botEntries().count()) >= 10, 'the reply after the review');
+    const reply = botEntries().nth(9);
+    expect(await reply.locator('.message').textContent()).toMatch(/EHGLP3 .* is cancelled/);
+    expect(await actionBadges(reply)).toEqual(['Ran: a lookup, no review needed', 'Ran: a human reviewer approved']);
+    expect(await reply.locator('li.action[data-by="reviewer"] .reason').textContent()).toMatch(/^Held for a human because: .*does not allow/);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -56,7 +56,7 @@ describe('npm run demo (offline models)', () => {
   });
 
   it('shows approve, edit, revise and escalate, and a reviewer resolves the escalation', async () => {
-    const byDecision = Object.fromEntries(DEMO_PROMPTS.map((prompt) => [prompt.decision, prompt.text]));
+    const byDecision = Object.fromEntries(DEMO_PROMPTS.filter((prompt) => prompt.subject === 'reply').map((prompt) => [prompt.decision, prompt.text]));
     const approved = await (async () => {
       await chat('demo-approve', byDecision.approve);
       return waitFor(async () => ((await chat('demo-approve')).length ? chat('demo-approve') : null), 'an approved reply');
@@ -84,6 +84,93 @@ describe('npm run demo (offline models)', () => {
     expect(approve.status).toBe(200);
     const after = await waitFor(async () => ((await chat('demo-escalate')).length === 2 ? chat('demo-escalate') : null), 'the reviewed reply');
     expect(after[1]).toBe('A colleague will call you today.');
+  });
+
+  type Entry = { role: string; text: string; review?: { by: string; actions?: Array<Record<string, unknown>>; pending?: Record<string, unknown> } };
+  const transcript = async (conversation: string, text?: string): Promise<Entry[]> => {
+    await chat(conversation, text);
+    const response = await fetch(`${demo.url}/api/chat/${conversation}/messages`, { headers: conversationHeaders(conversation) });
+    return ((await response.json()) as { messages: Entry[] }).messages.filter((m) => m.role === 'bot');
+  };
+  const actionPrompt = (decision: string) => DEMO_PROMPTS.find((prompt) => prompt.subject === 'action' && prompt.decision === decision)!.text;
+  const auth = () => ({ authorization: `Bearer ${demo.reviewToken}`, 'content-type': 'application/json' });
+  type PendingItem = { id: string; conversation: string; kind: string; action: { tool: string; arguments: Record<string, unknown>; verdict: { reason: string } | null } | null };
+  const pendingItem = (conversation: string) =>
+    waitFor(async () => {
+      const list = (await (await fetch(`${demo.url}/api/review/turns?status=pending`, { headers: auth() })).json()) as { turns: PendingItem[] };
+      return list.turns.find((t) => t.conversation === `web:${conversation}`) ?? null;
+    }, `the held turn of ${conversation}`);
+
+  it('the critic approves a cancellation the policy allows: it runs once, and the reply shows the actions it rests on', async () => {
+    await chat('demo-act-approve', actionPrompt('approve'));
+    const [reply] = await waitFor(async () => {
+      const found = await transcript('demo-act-approve');
+      return found.length ? found : null;
+    }, 'the reply after the cancellation');
+    expect(reply!.text).toMatch(/ZFA04Y .* is cancelled/);
+    expect(demo.airline.bookings.get('ZFA04Y')!.status).toBe('cancelled');
+    expect(demo.airline.runs.cancel_reservation).toBe(1);
+    expect(reply!.review).toMatchObject({
+      by: 'critic-approved',
+      actions: [
+        { tool: 'get_reservation', arguments: { reservation_id: 'ZFA04Y' }, status: 'done', by: 'policy' },
+        { tool: 'cancel_reservation', arguments: { reservation_id: 'ZFA04Y' }, status: 'done', by: 'critic', reason: expect.stringMatching(/business booking/) },
+      ],
+    });
+  });
+
+  it('the critic edits a voucher down to the policy limit before it runs', async () => {
+    await chat('demo-act-edit', actionPrompt('edit'));
+    const [reply] = await waitFor(async () => {
+      const found = await transcript('demo-act-edit');
+      return found.length ? found : null;
+    }, 'the reply after the voucher');
+    expect(demo.airline.vouchers).toEqual([expect.objectContaining({ reservationId: '4WQ150', amount: 100 })]);
+    expect(reply!.text).toMatch(/of 100 USD/);
+    const voucher = reply!.review!.actions!.find((action) => action.tool === 'issue_voucher');
+    expect(voucher).toMatchObject({ arguments: { reservation_id: '4WQ150', amount: 100 }, proposed: { reservation_id: '4WQ150', amount: 300 }, by: 'critic', edited: true, status: 'done' });
+  });
+
+  it('the critic holds a cancellation the policy does not allow: the chat shows what waits, nothing runs until a human approves', async () => {
+    await chat('demo-act-hold', actionPrompt('escalate'));
+    const item = await pendingItem('demo-act-hold');
+    expect(item.kind).toBe('action');
+    expect(item.action).toMatchObject({ tool: 'cancel_reservation', arguments: { reservation_id: 'EHGLP3' } });
+    expect(item.action!.verdict!.reason).toMatch(/does not allow/);
+    const [holding] = await waitFor(async () => {
+      const found = await transcript('demo-act-hold');
+      return found.length ? found : null;
+    }, 'the holding message');
+    expect(holding!.review).toMatchObject({ by: 'operator-holding', pending: { tool: 'cancel_reservation', arguments: { reservation_id: 'EHGLP3' } } });
+    expect(demo.airline.bookings.get('EHGLP3')!.status).toBe('confirmed');
+
+    const approve = await fetch(`${demo.url}/api/review/turns/${item.id}/approve`, { method: 'POST', headers: auth(), body: JSON.stringify({}) });
+    expect(approve.status).toBe(200);
+    const after = await waitFor(async () => {
+      const found = await transcript('demo-act-hold');
+      return found.length === 2 ? found : null;
+    }, 'the reply after the review');
+    expect(after[1]!.text).toMatch(/EHGLP3 .* is cancelled/);
+    expect(demo.airline.bookings.get('EHGLP3')!.status).toBe('cancelled');
+    expect(after[1]!.review!.actions!.find((action) => action.tool === 'cancel_reservation')).toMatchObject({ by: 'reviewer', status: 'done', reason: expect.stringMatching(/does not allow/) });
+  });
+
+  it('a human who rejects the held cancellation: nothing runs, and the actor tells the user', async () => {
+    // The booking was cancelled by the test before; the demo airline's next one is fresh.
+    demo.airline.bookings.get('EHGLP3')!.status = 'confirmed';
+    const cancellations = demo.airline.runs.cancel_reservation;
+    await chat('demo-act-reject', actionPrompt('escalate'));
+    const item = await pendingItem('demo-act-reject');
+    const reject = await fetch(`${demo.url}/api/review/turns/${item.id}/reject`, { method: 'POST', headers: auth(), body: JSON.stringify({}) });
+    expect(reject.status).toBe(200);
+    const after = await waitFor(async () => {
+      const found = await transcript('demo-act-reject');
+      return found.length === 2 ? found : null;
+    }, 'the reply after the rejection');
+    expect(after[1]!.text).toMatch(/could not cancel reservation EHGLP3/);
+    expect(demo.airline.runs.cancel_reservation).toBe(cancellations);
+    expect(demo.airline.bookings.get('EHGLP3')!.status).toBe('confirmed');
+    expect(after[1]!.review!.actions!.find((action) => action.tool === 'cancel_reservation')).toMatchObject({ by: 'reviewer', status: 'refused' });
   });
 
   it('removes its keys when it stops (and only its own)', async () => {

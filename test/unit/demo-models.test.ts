@@ -29,7 +29,7 @@ afterAll(async () => {
   await models.close();
 });
 
-const prompt = (decision: DemoPrompt['decision']): string => DEMO_PROMPTS.find((entry) => entry.decision === decision)!.text;
+const prompt = (decision: DemoPrompt['decision'], subject: DemoPrompt['subject'] = 'reply'): string => DEMO_PROMPTS.find((entry) => entry.decision === decision && entry.subject === subject)!.text;
 
 async function draft(userText: string, feedback?: string): Promise<string> {
   // The system message as the actor's prompt builder writes it, with the revision data block.
@@ -76,8 +76,18 @@ async function review(userText: string, draftText: string, options: { stream?: b
 }
 
 describe('offline demo models through the openai client', () => {
-  it('lists one example prompt per decision', () => {
-    expect(DEMO_PROMPTS.map((entry) => entry.decision)).toEqual(['approve', 'edit', 'revise', 'escalate']);
+  it('lists one example prompt per decision on a reply, then approve, edit and escalate on an action', () => {
+    expect(DEMO_PROMPTS.map((entry) => `${entry.subject}:${entry.decision}`)).toEqual([
+      'reply:approve',
+      'reply:edit',
+      'reply:revise',
+      'reply:escalate',
+      'action:approve',
+      'action:edit',
+      'action:escalate',
+    ]);
+    // Each button says which decision it triggers, and no two say the same.
+    expect(new Set(DEMO_PROMPTS.map((entry) => entry.label)).size).toBe(DEMO_PROMPTS.length);
   });
 
   it('approve: an ordinary FAQ answer is approved as drafted', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeReply } from '../../adapters/web/describe-reply.js';
-import type { ApprovalSource, Draft, Turn, Verdict } from '../../src/core/types.js';
+import type { ActionVerdict, ApprovalSource, Draft, PendingAction, ToolStep, Turn, Verdict } from '../../src/core/types.js';
 
 const verdict = (decision: Verdict['decision'], extra: Partial<Verdict> = {}): Verdict => ({
   decision,
@@ -81,5 +81,74 @@ describe('describeReply: who countersigned a reply the web chat posts', () => {
 
   it('nothing to say for a turn without a reply', () => {
     expect(describeReply(turn([], undefined), 'reply')).toBeNull();
+  });
+});
+
+const actionVerdict = (decision: ActionVerdict['decision'], reason: string, revised: Record<string, unknown> | null = null): ActionVerdict => ({
+  decision,
+  reason,
+  categories: [],
+  confidence: 0.9,
+  revised_arguments: revised,
+  feedback: null,
+});
+
+const steps: ToolStep[] = [
+  { step: 0, content: null, calls: [{ id: 'a', name: 'get_reservation', arguments: '{"reservation_id":"4WQ150"}', outcome: { status: 'done', result: '{"passenger_count":2}', ran: { reservation_id: '4WQ150' }, by: 'policy:read', at: 1 } }] },
+  {
+    step: 1,
+    content: null,
+    calls: [
+      {
+        id: 'b',
+        name: 'issue_voucher',
+        arguments: '{"reservation_id":"4WQ150","amount":300}',
+        outcome: { status: 'done', result: 'Voucher VC-1 of 100 USD', ran: { reservation_id: '4WQ150', amount: 100 }, by: 'critic:edit', verdict: actionVerdict('edit', 'at most 100', { reservation_id: '4WQ150', amount: 100 }), at: 2 },
+      },
+      { id: 'c', name: 'cancel_reservation', arguments: '{"reservation_id":"4WQ150"}', outcome: { status: 'refused', result: 'Not run: a human reviewer refused this call.', by: 'reviewer:dashboard:ada', at: 3 } },
+      { id: 'd', name: 'issue_voucher', arguments: 'not json', outcome: { status: 'invalid', result: 'Error: not JSON', at: 4 } },
+      { id: 'e', name: 'get_reservation', arguments: '{}' },
+    ],
+  },
+];
+
+const held: PendingAction = {
+  server: 'in-process',
+  tool: 'cancel_reservation',
+  sourceName: 'cancel_reservation',
+  arguments: { reservation_id: '4WQ150' },
+  effect: 'write',
+  idempotent: false,
+  description: 'Cancel',
+  inputSchema: {},
+  step: 1,
+  index: 1,
+  verdict: actionVerdict('escalate', 'the policy does not allow it'),
+};
+
+describe('describeReply: the tool calls a reply rests on', () => {
+  it('each call with an outcome, in order: what ran (and what the actor proposed, when changed), who decided, and why; never a reviewer\'s name', () => {
+    const review = describeReply(turn([{ text: 'done', at: 5, verdict: verdict('approve') }], { text: 'done', source: critic('approve') }, { toolSteps: steps, escalation: { source: 'critic', reason: 'held', at: 2, action: { ...held, decided: true } } }), 'reply');
+    expect(review?.actions).toEqual([
+      { tool: 'get_reservation', arguments: { reservation_id: '4WQ150' }, status: 'done', by: 'policy' },
+      { tool: 'issue_voucher', arguments: { reservation_id: '4WQ150', amount: 100 }, proposed: { reservation_id: '4WQ150', amount: 300 }, edited: true, status: 'done', by: 'critic', reason: 'at most 100' },
+      { tool: 'cancel_reservation', arguments: { reservation_id: '4WQ150' }, status: 'refused', by: 'reviewer', reason: 'the policy does not allow it' },
+      { tool: 'issue_voucher', arguments: {}, status: 'invalid' },
+    ]);
+    expect(JSON.stringify(review)).not.toContain('ada');
+    expect(review?.by).toBe('critic-approved');
+  });
+
+  it('the holding message of a held call shows what waits and why, beside the calls done so far', () => {
+    const pending = turn([], undefined, { status: 'escalated', toolSteps: steps.slice(0, 1), escalation: { source: 'critic', reason: 'the critic escalated', at: 2, action: held } });
+    expect(describeReply(pending, 'holding-message')).toEqual({
+      by: 'operator-holding',
+      reason: 'the critic escalated',
+      unsent: [],
+      actions: [{ tool: 'get_reservation', arguments: { reservation_id: '4WQ150' }, status: 'done', by: 'policy' }],
+      pending: { tool: 'cancel_reservation', arguments: { reservation_id: '4WQ150' }, reason: 'the policy does not allow it' },
+    });
+    // A reply held for a human (no tool call waiting) has no pending call; a turn without calls no actions.
+    expect(describeReply(turn([], undefined, { escalation: { source: 'critic', reason: 'r', at: 2 } }), 'holding-message')).toEqual({ by: 'operator-holding', reason: 'r', unsent: [] });
   });
 });

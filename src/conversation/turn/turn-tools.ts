@@ -204,7 +204,10 @@ export function createTurnTools(
     switch (decision.kind) {
       case 'run': {
         const execution = await timed(turn, () => ledger.execute(decision.approval, { timeoutMs: callTimeout(turn) }));
-        return afterExecution(turn, call, tool, step.step, index, execution);
+        const held = afterExecution(turn, call, tool, step.step, index, execution);
+        // The critic's verdict stays with the call: what a reply rests on can say why it ran.
+        if (!held && call.outcome && decision.verdict) call.outcome.verdict = decision.verdict;
+        return held;
       }
       case 'block':
         settle(turn, call, { status: 'refused', result: `Not run: refused by the operator's policy (rule ${decision.rule}): ${decision.message}`, by: `rule:${decision.rule}` }, tool);
