@@ -28,7 +28,10 @@
  *   30 s), because README tells the reader to ("run it again if the list is still empty"): the
  *   turn is escalated a moment after the message is accepted.
  *
- * Options: `--keep` leaves the clone in place (its path is printed). It needs git, Node, npm and
+ * Options: `--keep` leaves the clone in place (its path is printed). `--beside-project` makes the
+ * clone beside this checkout instead of in the temporary directory, so that what the test suite
+ * reads from beside the project (CI provides such data; tests that need it skip without it)
+ * is there for the clone too: CI runs README's test command this way, once. It needs git, Node, npm and
  * network access for `npm ci` (or a warm npm cache), and a Redis (found like the demo finds one).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -42,6 +45,7 @@ import { readmeCommands } from './readme-commands.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
+const besideProject = process.argv.includes('--beside-project');
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const started = Date.now();
 const elapsed = (since = started) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
@@ -172,7 +176,8 @@ function fillPlaceholders(command: string, state: State): string {
 
 /** Run one command in bash with the terminal's variables; read back what it exported. */
 async function run(command: string, state: State): Promise<Result> {
-  const envFile = path.join(state.clone, '..', 'env');
+  // Outside the clone (git status there stays clean), and never in a folder the walk-through does not own.
+  const envFile = path.join(tmpdir(), `countersign-walkthrough-env-${process.pid}`);
   const script = `${command}\n__code=$?\nenv -0 > ${JSON.stringify(envFile)}\nexit $__code\n`;
   const child = spawn('bash', ['-c', script], { cwd: state.clone, env: state.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const result = await collect(child);
@@ -224,8 +229,9 @@ async function startInBackground(command: string, state: State, ready: RegExp, w
 }
 
 async function main(): Promise<void> {
-  const workspace = mkdtempSync(path.join(tmpdir(), 'countersign-walkthrough-'));
-  const clone = path.join(workspace, 'countersign');
+  const workspace = besideProject ? mkdtempSync(path.join(root, '..', 'countersign-walkthrough-')) : mkdtempSync(path.join(tmpdir(), 'countersign-walkthrough-'));
+  // Beside the project, the workspace is the clone itself (its parent is the project's parent).
+  const clone = besideProject ? workspace : path.join(workspace, 'countersign');
   const prefix = `walkthrough-${randomBytes(4).toString('hex')}`;
   const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
   say(`walk-through of README at ${head}, in ${clone} (Redis key prefix ${prefix})`);
@@ -302,6 +308,7 @@ async function main(): Promise<void> {
     if (left > 0) failures.push(`${left} Redis keys left under ${prefix}:`);
     if (keep) say(`the clone stays in ${clone}`);
     else rmSync(workspace, { recursive: true, force: true });
+    rmSync(path.join(tmpdir(), `countersign-walkthrough-env-${process.pid}`), { force: true });
   }
   say('');
   if (failures.length) {
