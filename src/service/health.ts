@@ -26,13 +26,19 @@ export interface HealthOptions {
 
 export function createHealthCheck(options: HealthOptions): () => Promise<Health> {
   return async () => {
-    const redisState = await Promise.race([
-      options.redis.ping().then(
-        () => 'up',
-        () => 'down',
-      ),
-      new Promise<string>((resolve) => setTimeout(() => resolve('down'), 1000).unref()),
-    ]);
+    // A connection that is not ready is down at once (a crashed Redis is seen within
+    // milliseconds). A ready one must answer a PING; a busy machine or Redis can take a while
+    // to, which is slow, not down, so it gets longer before /healthz says it is unavailable.
+    const redisState =
+      options.redis.status !== 'ready'
+        ? 'down'
+        : await Promise.race([
+            options.redis.ping().then(
+              () => 'up',
+              () => 'down',
+            ),
+            new Promise<string>((resolve) => setTimeout(() => resolve('down'), 3000).unref()),
+          ]);
     const stopping = options.stopping();
     const workers = !options.runsWorkers ? 'not in this process' : options.workerRunning() && !stopping ? 'running' : 'stopped';
     const models = options.runsWorkers ? options.models() : undefined;
