@@ -253,7 +253,7 @@ describe('the agent loop', () => {
       input: z.object({ n: z.number() }),
       effect: 'read',
       execute: async ({ n }) => {
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await new Promise((resolve) => setTimeout(resolve, 3500));
         return `read ${n}`;
       },
     });
@@ -266,7 +266,9 @@ describe('the agent loop', () => {
       },
       configure: (config) => {
         config.turn.maxToolSteps = 3;
-        config.turn.toolTimeBudgetMs = 250;
+        // Far above what three quick lookups take even on a loaded machine (the step bound must
+        // be the one reached), and below one slow read (the time bound must be).
+        config.turn.toolTimeBudgetMs = 3000;
       },
     });
     await p.send('steps', 'look everything up');
