@@ -8,31 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { conversationHeaders } from '../helpers/pipeline.js';
 import { randomPrefix } from '../helpers/redis.js';
-import {
-  actorTurnTexts,
-  answeredIn,
-  armed,
-  chance,
-  cleanupAfterAll,
-  processEnv,
-  processesKilledAtEnd,
-  queueTimersEnv,
-  randomInt,
-  redoAllowance,
-  replyLatencies,
-  report,
-  reseed,
-  type ServiceProcess,
-  sleep,
-  startProcess,
-  startTrackedModels,
-  TALLY_ENV,
-  tallyScripts,
-  tallyWebReplies,
-  type TrackedModel,
-  waitForProgress,
-  webTranscript,
-} from './harness.js';
+import { actorTurnTexts, answeredIn, armed, chance, cleanupAfterAll, processEnv, processesKilledAtEnd, queueTimersEnv, randomInt, redoAllowance, replyLatencies, report, reseed, type ServiceProcess, sleep, startProcess, startTrackedModels, TALLY_ENV, tallyScripts, tallyWebReplies, type TrackedModel, waitForProgress, webTranscript } from './harness.js';
 
 reseed('graceful-shutdown');
 

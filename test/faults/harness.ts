@@ -16,6 +16,7 @@ import pino, { type Logger } from 'pino';
 import { afterAll } from 'vitest';
 import { type ModelScript, type ModelServer, type ModelServerAnswer, type ModelServerRequest, startModelServer } from '../../src/demo/model-server.js';
 import { type Countersign, createCountersign } from '../../src/main.js';
+import { freePort } from '../helpers/free-port.js';
 import { conversationHeaders, criticInput, type Pipeline, type PipelineOptions, readWholeTranscript, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
 import { connectRedis, deletePrefix, REDIS_URL, randomPrefix } from '../helpers/redis.js';
 
@@ -712,14 +713,6 @@ export function writeTempFile(name: string, text: string): string {
 // ---------------------------------------------------------------------------------------------
 // A Redis of the test's own
 // ---------------------------------------------------------------------------------------------
-
-export async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface OwnRedis {
   port: number;

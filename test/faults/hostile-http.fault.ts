@@ -29,18 +29,7 @@ import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
 import { criticInput, verdict, waitFor } from '../helpers/pipeline.js';
 import { rawConnect, rawRequest } from '../helpers/raw-http.js';
 import { REDIS_URL } from '../helpers/redis.js';
-import {
-  actorTurnTexts,
-  cleanupAfterAll,
-  random,
-  randomInt,
-  report,
-  reseed,
-  scenarioRedis,
-  type ServiceProcess,
-  startProcess,
-  startTrackedModels,
-} from './harness.js';
+import { actorTurnTexts, cleanupAfterAll, random, randomInt, report, reseed, scenarioRedis, type ServiceProcess, startProcess, startTrackedModels } from './harness.js';
 
 reseed('hostile-http');
 

@@ -23,22 +23,7 @@ import { inParallel } from '../helpers/in-parallel.js';
 import { conversationHeaders, criticInput, verdict } from '../helpers/pipeline.js';
 import { deletePrefix, REDIS_URL, randomPrefix } from '../helpers/redis.js';
 import { type WebAnswer, webRequest } from '../helpers/web-client.js';
-import {
-  actorTurnTexts,
-  cleanupAfterAll,
-  processEnv,
-  randomInt,
-  report,
-  reseed,
-  type ServiceProcess,
-  sleep,
-  startProcess,
-  startTrackedModels,
-  TALLY_ENV,
-  type TrackedModel,
-  waitForProgress,
-  webTranscript,
-} from './harness.js';
+import { actorTurnTexts, cleanupAfterAll, processEnv, randomInt, report, reseed, type ServiceProcess, sleep, startProcess, startTrackedModels, TALLY_ENV, type TrackedModel, waitForProgress, webTranscript } from './harness.js';
 
 reseed('hostile-web');
 

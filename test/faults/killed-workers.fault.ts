@@ -12,37 +12,7 @@ import { type FakeUser, fakeSnowflake, startFakeDiscord } from '../fakes/fake-di
 import { startFakeSlack } from '../fakes/fake-slack.js';
 import { criticInput } from '../helpers/pipeline.js';
 import { connectRedis, REDIS_URL } from '../helpers/redis.js';
-import {
-  actorTurnTexts,
-  answeredIn,
-  armed,
-  checkAnswered,
-  cleanupAfterAll,
-  type FaultProxy,
-  modelEnv,
-  postChat,
-  processEnv,
-  processesKilledAtEnd,
-  queueTimersEnv,
-  randomInt,
-  redoAllowance,
-  replyLatencies,
-  report,
-  reseed,
-  scenarioRedis,
-  type ServiceProcess,
-  sleep,
-  startFaultProxy,
-  startProcess,
-  startTrackedModels,
-  TALLY_ENV,
-  tallyScripts,
-  tallyWebReplies,
-  type TrackedCall,
-  type TrackedModel,
-  waitForProgress,
-  webTranscript,
-} from './harness.js';
+import { actorTurnTexts, answeredIn, armed, checkAnswered, cleanupAfterAll, type FaultProxy, modelEnv, postChat, processEnv, processesKilledAtEnd, queueTimersEnv, randomInt, redoAllowance, replyLatencies, report, reseed, scenarioRedis, type ServiceProcess, sleep, startFaultProxy, startProcess, startTrackedModels, TALLY_ENV, tallyScripts, tallyWebReplies, type TrackedCall, type TrackedModel, waitForProgress, webTranscript } from './harness.js';
 
 reseed('killed-workers');
 

@@ -9,23 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelServerAnswer } from '../../src/demo/model-server.js';
 import { criticInput, HOLDING, REVIEW_TOKEN, verdict } from '../helpers/pipeline.js';
-import {
-  actorTurnTexts,
-  answeredIn,
-  chance,
-  checkAnswered,
-  cleanupAfterAll,
-  postChat,
-  random,
-  randomInt,
-  report,
-  reseed,
-  sequenceOf,
-  sleep,
-  startLoggedService,
-  TALLY_ENV,
-  webTranscript,
-} from './harness.js';
+import { actorTurnTexts, answeredIn, chance, checkAnswered, cleanupAfterAll, postChat, random, randomInt, report, reseed, sequenceOf, sleep, startLoggedService, TALLY_ENV, webTranscript } from './harness.js';
 
 reseed('model-faults');
 

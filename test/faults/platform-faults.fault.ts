@@ -8,23 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { type FakeDiscord, type FakeUser, fakeSnowflake, startFakeDiscord } from '../fakes/fake-discord.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
-import {
-  answeredIn,
-  checkAnswered,
-  cleanupAfterAll,
-  type FaultProxy,
-  type ProxyFault,
-  random,
-  randomInt,
-  report,
-  reseed,
-  sleep,
-  startFaultProxy,
-  startLoggedService,
-  TALLY_ENV,
-  tallyScripts,
-  waitForProgress,
-} from './harness.js';
+import { answeredIn, checkAnswered, cleanupAfterAll, type FaultProxy, type ProxyFault, random, randomInt, report, reseed, sleep, startFaultProxy, startLoggedService, TALLY_ENV, tallyScripts, waitForProgress } from './harness.js';
 
 reseed('platform-faults');
 

@@ -10,26 +10,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { conversationHeaders, waitFor } from '../helpers/pipeline.js';
 import { randomPrefix } from '../helpers/redis.js';
-import {
-  answeredIn,
-  cleanupAfterAll,
-  type OwnRedis,
-  processEnv,
-  processesKilledAtEnd,
-  queueTimersEnv,
-  randomInt,
-  report,
-  reseed,
-  sleep,
-  startOwnRedis,
-  startProcess,
-  startTrackedModels,
-  TALLY_ENV,
-  tallyScripts,
-  tallyWebReplies,
-  waitForProgress,
-  webTranscript,
-} from './harness.js';
+import { answeredIn, cleanupAfterAll, type OwnRedis, processEnv, processesKilledAtEnd, queueTimersEnv, randomInt, report, reseed, sleep, startOwnRedis, startProcess, startTrackedModels, TALLY_ENV, tallyScripts, tallyWebReplies, waitForProgress, webTranscript } from './harness.js';
 
 reseed('redis-restart');
 

@@ -20,17 +20,7 @@ import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
 import { census } from '../helpers/key-census.js';
 import { conversationHeaders, criticInput, REVIEW_TOKEN, verdict } from '../helpers/pipeline.js';
 import { REDIS_URL } from '../helpers/redis.js';
-import {
-  chance,
-  cleanupAfterAll,
-  createLogSink,
-  LIFTED_WEB_LIMITS,
-  randomInt,
-  report,
-  reseed,
-  scenarioRedis,
-  sleep,
-} from './harness.js';
+import { chance, cleanupAfterAll, createLogSink, LIFTED_WEB_LIMITS, randomInt, report, reseed, scenarioRedis, sleep } from './harness.js';
 
 reseed('storage-soak');
 
