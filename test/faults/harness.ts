@@ -613,7 +613,8 @@ export async function webTranscript(baseUrl: string, conversation: string): Prom
   return readWholeTranscript<WebEntry>(baseUrl, conversation);
 }
 
-export interface WebTally {
+/** What a tally scenario found in the replies of all its conversations, on any platform. */
+export interface ReplyTally {
   replies: number;
   duplicates: number;
   lost: number;
@@ -621,6 +622,9 @@ export interface WebTally {
   /** Posted texts that neither the critic approved or wrote, nor the operator or a reviewer. */
   unreviewed: number;
   problems: string[];
+}
+
+export interface WebTally extends ReplyTally {
   transcripts: Map<number, WebEntry[]>;
 }
 

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { type FakeDiscord, type FakeUser, fakeSnowflake, startFakeDiscord } from '../fakes/fake-discord.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
-import { answeredIn, checkAnswered, cleanupAfterAll, type FaultProxy, type ProxyFault, random, randomInt, report, reseed, sleep, startFaultProxy, startLoggedService, TALLY_ENV, tallyScripts, waitForProgress } from './harness.js';
+import { answeredIn, checkAnswered, cleanupAfterAll, type FaultProxy, type ProxyFault, random, type ReplyTally, randomInt, report, reseed, sleep, startFaultProxy, startLoggedService, TALLY_ENV, tallyScripts, waitForProgress } from './harness.js';
 
 reseed('platform-faults');
 
@@ -19,14 +19,8 @@ const RATE = 0.1;
 
 const cleanups = cleanupAfterAll();
 
-interface Outcome {
+interface Outcome extends ReplyTally {
   platform: string;
-  replies: number;
-  duplicates: number;
-  lost: number;
-  disorder: number;
-  unreviewed: number;
-  problems: string[];
   faults: Record<string, number>;
   posts: number;
   recoveries: number;
