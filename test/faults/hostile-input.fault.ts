@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelServerAnswer } from '../../src/demo/model-server.js';
 import { type FakeSlack, signSlackBody, startFakeSlack } from '../fakes/fake-slack.js';
 import { conversationHeaders, criticInput, HOLDING, REVIEW_TOKEN, verdict, waitFor } from '../helpers/pipeline.js';
+import { slackEnv } from '../helpers/slack-env.js';
 import { actorTurnTexts, cleanupAfterAll, report, reseed, sleep, startLoggedService, webTranscript } from './harness.js';
 
 reseed('hostile-input');
@@ -45,11 +46,7 @@ describe('hostile input', () => {
     const { pipeline, service, sink } = await startLoggedService(cleanups, {
       env: {
         ADAPTERS: 'web,slack',
-        SLACK_BOT_TOKEN: slack.botToken,
-        SLACK_API_URL: slack.apiUrl,
-        SLACK_SIGNING_SECRET: slack.signingSecret,
-        SLACK_REVIEW_CHANNEL: 'C0REVIEW',
-        SLACK_REVIEWERS: 'U0REVIEWER',
+        ...slackEnv(slack, { channel: 'C0REVIEW' }),
         SLACK_REQUEST_TIMEOUT_MS: '2000',
         LOG_LEVEL: 'info',
       },

@@ -17,6 +17,7 @@ import type { ModelServerAnswer } from '../../src/demo/model-server.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
 import { inParallel } from '../helpers/in-parallel.js';
 import { conversationHeaders, criticInput, HOLDING, REVIEW_TOKEN, verdict } from '../helpers/pipeline.js';
+import { slackEnv } from '../helpers/slack-env.js';
 import { cleanupAfterAll, randomInt, report, reseed, sleep, startLoggedService, waitForProgress } from './harness.js';
 
 reseed('hostile-storage');
@@ -36,11 +37,7 @@ describe('hostile storage', () => {
     const { pipeline, service, sink } = await startLoggedService(cleanups, {
       env: {
         ADAPTERS: 'web,slack',
-        SLACK_BOT_TOKEN: slack.botToken,
-        SLACK_API_URL: slack.apiUrl,
-        SLACK_SIGNING_SECRET: slack.signingSecret,
-        SLACK_REVIEW_CHANNEL: REVIEW_CHANNEL,
-        SLACK_REVIEWERS: 'U0REVIEWER',
+        ...slackEnv(slack, { channel: REVIEW_CHANNEL }),
         SLACK_REQUEST_TIMEOUT_MS: '5000',
         LOG_LEVEL: 'info',
         // This scenario is about storage and reviewers: the web chat's own rate limits stay out of it.
