@@ -5,7 +5,7 @@ import type { ChatAdapter, Completion, CompletionRequest, ModelClient, OutboundP
 import { createCountersign, type Countersign } from '../src/main.js';
 import { createLogger } from '../src/observability/logger.js';
 import type { InProcessTool } from '../src/tools/define-tool.js';
-import { deletePrefix as deleteKeysUnder } from '../test/helpers/redis.js';
+import { deletePrefix, scanPrefix } from '../test/helpers/redis.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -75,31 +75,29 @@ export async function startBenchService(options: { adapter: ChatAdapter; actor: 
     prefix,
     async close() {
       await service.stop();
-      await deletePrefix(prefix);
+      await deleteBenchKeys(prefix);
     },
   };
 }
 
-export async function deletePrefix(prefix: string): Promise<void> {
+/** Delete a benchmark's keys over a connection of its own (the benchmark's own are closed by then). */
+export async function deleteBenchKeys(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
-  await deleteKeysUnder(redis, prefix);
+  await deletePrefix(redis, prefix);
   await redis.quit();
 }
 
 /** Bytes Redis holds under a prefix (MEMORY USAGE of every key). */
 export async function prefixMemory(prefix: string): Promise<{ bytes: number; keys: number }> {
   const redis = new Redis(REDIS_URL);
-  let cursor = '0';
   let bytes = 0;
   let keys = 0;
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
+  for await (const found of scanPrefix(redis, prefix)) {
     for (const key of found) {
       bytes += Number((await redis.memory('USAGE', key)) ?? 0);
       keys++;
     }
-  } while (cursor !== '0');
+  }
   await redis.quit();
   return { bytes, keys };
 }

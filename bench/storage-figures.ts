@@ -23,6 +23,9 @@ import { loadConfig } from '../src/config/load-config.js';
 import { startModelServer } from '../src/demo/model-server.js';
 import { createCountersign } from '../src/main.js';
 import { startFakeSlack } from '../test/fakes/fake-slack.js';
+import { inParallel } from '../test/helpers/in-parallel.js';
+import { conversationHeaders } from '../test/helpers/pipeline.js';
+import { deletePrefix, scanPrefix } from '../test/helpers/redis.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REVIEW_TOKEN = 'figures-review-token';
@@ -37,21 +40,6 @@ async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs =
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
-}
-
-/** Run `tasks` with at most `width` at a time. */
-async function pool<T>(count: number, width: number, task: (index: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < count) {
-        const index = next++;
-        results[index] = await task(index);
-      }
-    }),
-  );
-  return results;
 }
 
 const prefix = `cs-figures-${randomBytes(4).toString('hex')}`;
@@ -85,6 +73,10 @@ const env: Record<string, string> = {
   // Limits of other parts of the service that would stop this load before storage sees it.
   WEB_MESSAGES_PER_MINUTE: '0',
   WEB_CONVERSATIONS_PER_MINUTE: '0',
+  WEB_GLOBAL_MESSAGES_PER_MINUTE: '0',
+  WEB_GLOBAL_CONVERSATIONS_PER_MINUTE: '0',
+  MODEL_CALLS_PER_CONVERSATION: '0',
+  MODEL_CALLS_GLOBAL: '0',
 };
 const config = loadConfig({ file: '/nonexistent-countersign.yaml', env });
 config.shutdownTimeoutMs = 2000;
@@ -93,12 +85,16 @@ await service.start();
 const url = service.url;
 
 async function post(conversation: string, text: string): Promise<number> {
-  const response = await fetch(`${url}/api/chat/${conversation}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, user: 'tester' }) });
+  const response = await fetch(`${url}/api/chat/${conversation}/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...conversationHeaders(conversation) },
+    body: JSON.stringify({ text, user: 'tester' }),
+  });
   await response.body?.cancel();
   return response.status;
 }
 async function shown(conversation: string): Promise<number> {
-  const response = await fetch(`${url}/api/chat/${conversation}/messages`);
+  const response = await fetch(`${url}/api/chat/${conversation}/messages`, { headers: conversationHeaders(conversation) });
   return ((await response.json()) as { messages: unknown[] }).messages.length;
 }
 async function review(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Record<string, unknown>> {
@@ -117,7 +113,7 @@ async function settled(): Promise<boolean> {
 const figures: Record<string, unknown> = { prefix };
 
 // ---- transcript entries stored vs shown ----
-const transcriptStatuses = await pool(1050, 20, (index) => post('figures-transcript', `message ${index}`));
+const transcriptStatuses = await inParallel(1050, 20, (index) => post('figures-transcript', `message ${index}`));
 await waitFor(settled, 'the transcript conversation to settle');
 await sleep(500);
 const transcriptKey = `${prefix}:adapter:web:transcript:figures-transcript`;
@@ -161,7 +157,7 @@ await post('figures-held', 'ESCALATE hold this conversation');
 await waitFor(async () => (await pendingTurns()).some((turn) => turn.conversation === 'web:figures-held'), 'the held turn');
 await waitFor(settled, 'the held conversation to settle');
 const big = 'x'.repeat(14_990);
-const floodStatuses = await pool(600, 20, (index) => post('figures-held', `${String(index).padStart(5, '0')} ${big}`));
+const floodStatuses = await inParallel(600, 20, (index) => post('figures-held', `${String(index).padStart(5, '0')} ${big}`));
 const inboxKey = `${prefix}:conv:web:figures-held:inbox`;
 const statusCounts: Record<string, number> = {};
 for (const status of floodStatuses) statusCounts[status] = (statusCounts[status] ?? 0) + 1;
@@ -179,10 +175,7 @@ for (const turn of flood.slice(0, 50)) await review('POST', `/api/review/turns/$
 await waitFor(settled, 'the resolved turns to be delivered');
 await sleep(1000);
 const groups = new Map<string, { keys: number; withoutTtl: number; bytes: number }>();
-let cursor = '0';
-do {
-  const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-  cursor = next;
+for await (const batch of scanPrefix(redis, prefix)) {
   for (const key of batch) {
     const pattern = key
       .slice(prefix.length + 1)
@@ -196,7 +189,7 @@ do {
     group.bytes += Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
     groups.set(pattern, group);
   }
-} while (cursor !== '0');
+}
 const sorted = [...groups.entries()].sort((a, b) => b[1].keys - a[1].keys);
 figures.keys = {
   total: sorted.reduce((sum, [, group]) => sum + group.keys, 0),
@@ -209,11 +202,6 @@ await service.stop();
 await actor.close();
 await critic.close();
 await slack.close();
-let deleteCursor = '0';
-do {
-  const [next, batch] = await redis.scan(deleteCursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-  deleteCursor = next;
-  if (batch.length) await redis.unlink(...batch);
-} while (deleteCursor !== '0');
+await deletePrefix(redis, prefix);
 await redis.quit();
 process.exit(0);

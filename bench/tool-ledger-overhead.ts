@@ -15,6 +15,7 @@ import { createActionLedger } from '../src/tools/action-ledger.js';
 import { defineTool } from '../src/tools/define-tool.js';
 import { createToolRegistry } from '../src/tools/tool-registry.js';
 import { startCountingHttpServer } from '../test/fakes/counting-mcp-server.js';
+import { deletePrefix } from '../test/helpers/redis.js';
 
 const calls = Number(process.argv[2] ?? 300);
 const logger = pino({ level: 'silent' });
@@ -47,12 +48,7 @@ try {
     ledger.execute(approveActionByCritic({ turnId: 'benchwrite', step: 0, index: i, arguments: { account: 'bench', amount: 1 } }, tools.get('charge')!, { decision: 'approve' })),
   );
 } finally {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  await deletePrefix(redis, prefix);
   await tools.close();
   await server.close();
   redis.disconnect();

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import type { CompletionRequest, OutboundPart } from '../src/core/ports.js';
-import { APPROVE, createBenchModel, createNoopAdapter, deletePrefix, median, percentile, prefixMemory, REDIS_URL, startBenchService } from './bench-harness.js';
+import { APPROVE, createBenchModel, createNoopAdapter, deleteBenchKeys, median, percentile, prefixMemory, REDIS_URL, startBenchService } from './bench-harness.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 /** Mean pause between a reply and the conversation's next message in the latency scenario. */
@@ -118,7 +118,7 @@ async function bareBullmq(jobs: number, concurrency: number): Promise<number> {
   const elapsed = performance.now() - started;
   await worker.close();
   await queue.close();
-  await deletePrefix(prefix);
+  await deleteBenchKeys(prefix);
   return (jobs / elapsed) * 1000;
 }
 
@@ -149,7 +149,7 @@ async function bareBullmqClosedLoop(conversations: number, jobsEach: number): Pr
   const elapsed = performance.now() - started;
   await worker.close();
   await queue.close();
-  await deletePrefix(prefix);
+  await deleteBenchKeys(prefix);
   return ((conversations * jobsEach) / elapsed) * 1000;
 }
 

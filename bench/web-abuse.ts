@@ -28,6 +28,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { type ModelScript, startModelServer } from '../src/demo/model-server.js';
+import { inParallel } from '../test/helpers/in-parallel.js';
+import { deletePrefix } from '../test/helpers/redis.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -102,21 +104,6 @@ const post = (base: string, conversation: string, text: string, from?: string) =
 const get = (base: string, conversation: string, query = '', from?: string) =>
   call(base, 'GET', `/api/chat/${conversation}/messages${query}`, { from, headers: { 'x-conversation-token': tokenOf(conversation) } });
 
-/** Run `tasks` with at most `width` in flight. */
-async function pool<T>(count: number, width: number, task: (index: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, count) }, async () => {
-      while (next < count) {
-        const index = next++;
-        results[index] = await task(index);
-      }
-    }),
-  );
-  return results;
-}
-
 const tally = (answers: Answer[]) => {
   const counts: Record<string, number> = {};
   for (const answer of answers) counts[answer.status] = (counts[answer.status] ?? 0) + 1;
@@ -185,12 +172,7 @@ async function startService(env: Record<string, string>): Promise<Service> {
       await Promise.race([exited, sleep(30_000)]);
       child.kill('SIGKILL');
       const redis = new Redis(REDIS_URL);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.unlink(...keys);
-      } while (cursor !== '0');
+      await deletePrefix(redis, prefix);
       await redis.quit();
     },
   };
@@ -237,7 +219,7 @@ async function flood() {
   const service = await startService(models.env);
   try {
     const started = Date.now();
-    const answers = await pool(2000, 100, (index) => post(service.url, `flood-${index}`, `flood message ${index}`));
+    const answers = await inParallel(2000, 100, (index) => post(service.url, `flood-${index}`, `flood message ${index}`));
     const sentMs = Date.now() - started;
     const lastCall = await settle(() => models.actor.calls.length + models.critic.calls.length, 5000);
     const refused = answers.filter((answer) => answer.status === 429);
@@ -283,11 +265,11 @@ async function burst() {
   try {
     const alone = await replyTime(service.url, 'legit-alone', '127.0.0.2');
     // One address, 300 conversations at once, then the legitimate user.
-    const burstAnswers = await pool(300, 300, (index) => post(service.url, `burst-${index}`, `burst message ${index}`, '127.0.0.1'));
+    const burstAnswers = await inParallel(300, 300, (index) => post(service.url, `burst-${index}`, `burst message ${index}`, '127.0.0.1'));
     const afterBurst = await replyTime(service.url, 'legit-after-burst', '127.0.0.2');
     await settle(() => models.actor.calls.length, 5000);
     // 300 conversations spread over 30 addresses (10 each), then the legitimate user.
-    const spreadAnswers = await pool(300, 300, (index) => post(service.url, `spread-${index}`, `spread message ${index}`, `127.0.1.${10 + (index % 30)}`));
+    const spreadAnswers = await inParallel(300, 300, (index) => post(service.url, `spread-${index}`, `spread message ${index}`, `127.0.1.${10 + (index % 30)}`));
     // The user starts a new conversation and writes in the one it has, both at once.
     const [afterSpread, existingAfterSpread] = await Promise.all([replyTime(service.url, 'legit-after-spread', '127.0.0.2'), replyTime(service.url, 'legit-alone', '127.0.0.2', 2)]);
     await settle(() => models.actor.calls.length, 5000);
@@ -322,7 +304,7 @@ async function transcripts() {
   });
   try {
     const text = (index: number) => `${index} `.padEnd(7500, 'x');
-    const fill = await pool(1000, 20, (index) => post(service.url, 'big', text(index)));
+    const fill = await inParallel(1000, 20, (index) => post(service.url, 'big', text(index)));
     const whole = await get(service.url, 'big');
     const storedEntries = (JSON.parse(whole.body) as { messages: unknown[] }).messages.length;
     const stopAt = Date.now() + 20_000;

@@ -25,6 +25,8 @@ import { isCountersignError } from '../../src/core/errors.js';
 import type { ChatAdapter, OutboundPart, ReviewTurn } from '../../src/core/ports.js';
 import { alreadyResolvedNotice } from '../../src/core/review-notices.js';
 import type { ConversationRef, InboundMessage, Resolution } from '../../src/core/types.js';
+import { escalatedReviewTurn } from '../fakes/escalated-review-turn.js';
+import { replyPart } from '../fakes/reply-part.js';
 import type { FakeAdapterContext } from '../fakes/fake-adapter-context.js';
 
 /** A message on the platform, as the platform holds it. */
@@ -122,25 +124,6 @@ function renderCorpus(): Record<string, { text: string; keeps: string[] }> {
   };
 }
 
-function escalatedTurn(conversation: ConversationRef, replyTo: InboundMessage[]): ReviewTurn {
-  const now = Date.now();
-  const id = `turn-${Math.random().toString(36).slice(2, 10)}`;
-  return {
-    id,
-    conversation,
-    messages: replyTo,
-    status: 'escalated',
-    drafts: [{ text: 'We will refund you twice, **no questions** asked.', at: now }],
-    verdict: { decision: 'escalate', reason: 'Promises a refund.', categories: ['refund'], confidence: 0.9, revised_text: null, feedback: null },
-    context: replyTo.map((message) => ({ role: 'user' as const, text: message.text, at: now, user: message.user.name ?? message.user.id })),
-    escalation: { source: 'critic', reason: 'Promises a refund.', at: now },
-    revisions: 0,
-    folds: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
-}
-
 export function chatAdapterContract(options: ChatAdapterContractOptions): void {
   describe(`ChatAdapter contract: ${options.name}`, () => {
     let harness: ChatAdapterHarness;
@@ -155,19 +138,8 @@ export function chatAdapterContract(options: ChatAdapterContractOptions): void {
       await harness?.close();
     });
 
-    const part = (conversation: ConversationRef, replyTo: InboundMessage[], text: string, overrides: Partial<OutboundPart> = {}): OutboundPart => ({
-      conversation,
-      deliveryId: 'turn-c1',
-      turnId: 'turn-c1',
-      part: 0,
-      parts: 1,
-      text,
-      key: 'turn-c1:0',
-      replyTo,
-      recovering: false,
-      kind: 'reply',
-      ...overrides,
-    });
+    const part = (conversation: ConversationRef, replyTo: InboundMessage[], text: string, overrides: Partial<OutboundPart> = {}) =>
+      replyPart(conversation, text, { turnId: 'turn-c1', replyTo, ...overrides });
 
     describe('render', () => {
       it('renders the same text to the same parts, in this process and in another', () => {
@@ -268,7 +240,7 @@ export function chatAdapterContract(options: ChatAdapterContractOptions): void {
 
       async function presentTurn(): Promise<ReviewTurn> {
         const { conversation, replyTo } = await harness.openConversation('I want a refund');
-        const turn = escalatedTurn(conversation, replyTo);
+        const turn = escalatedReviewTurn(replyTo, { conversation });
         context.review.turns.set(turn.id, turn);
         await adapter.presentEscalation!(turn);
         return turn;
@@ -303,7 +275,7 @@ export function chatAdapterContract(options: ChatAdapterContractOptions): void {
 
       it('presenting a turn again after a presentation whose outcome was lost leaves one review message', async () => {
         const { conversation, replyTo } = await harness.openConversation('I want a refund');
-        const turn = escalatedTurn(conversation, replyTo);
+        const turn = escalatedReviewTurn(replyTo, { conversation });
         context.review.turns.set(turn.id, turn);
         harness.loseNextPostOutcome();
         await expect(adapter.presentEscalation!(turn)).rejects.toSatisfy((error: unknown) => isCountersignError(error) && error.retryable);

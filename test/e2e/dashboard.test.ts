@@ -12,7 +12,7 @@ import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS } from '../helpers/chromium.js';
-import { criticInput, HOLDING, type Pipeline, REVIEW_TOKEN, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
+import { criticInput, HOLDING, type Pipeline, REVIEW_TOKEN, startPipeline, verdict, } from '../helpers/pipeline.js';
 
 // Found by the browser suite's setup (test/setup/chromium-setup.ts), which stops the run with
 // instructions when there is none: this test is never skipped.
@@ -37,13 +37,6 @@ function critic(request: Parameters<typeof criticInput>[0]) {
 async function pendingIds(): Promise<string[]> {
   const listed = await pipeline.reviewApi('GET', '/api/review/turns?status=pending');
   return (listed.body.turns as Array<{ id: string; conversation: string }>).map((turn) => turn.id);
-}
-
-async function pendingTurnOf(conversation: string): Promise<string> {
-  return waitFor(async () => {
-    const listed = await pipeline.reviewApi('GET', '/api/review/turns?status=pending');
-    return (listed.body.turns as Array<{ id: string; conversation: string }>).find((turn) => turn.conversation === `web:${conversation}`)?.id;
-  }, `a pending turn in ${conversation}`);
 }
 
 beforeAll(async () => {
@@ -184,13 +177,13 @@ describe('review dashboard in Chromium', { timeout: 120_000 }, () => {
     await page.goto(`${pipeline.url()}/review`);
     await page.locator('#live[data-state="open"]').waitFor();
     await pipeline.send('dash-held-1', 'My lawyer wants the booking records.');
-    const first = await pendingTurnOf('dash-held-1');
+    const first = await pipeline.waitForPendingTurn('dash-held-1');
     await pipeline.waitForBot('dash-held-1', 1);
     // The conversation is held: these wait for the reviewer's decision.
     await pipeline.send('dash-held-1', 'Hello? Anyone there?');
     await pipeline.send('dash-held-1', 'I am still waiting.');
     await pipeline.send('dash-held-2', 'I want a refund for the upgrade.');
-    const second = await pendingTurnOf('dash-held-2');
+    const second = await pipeline.waitForPendingTurn('dash-held-2');
 
     await page.goto(`${pipeline.url()}/review/turns/${first}`);
     await page.locator('#approve').waitFor();
@@ -273,7 +266,7 @@ describe('review dashboard in Chromium', { timeout: 120_000 }, () => {
 
   it('refuses a state-changing request with a bad or missing CSRF token, or from another site', async () => {
     await pipeline.send('dash-csrf', 'My lawyer again.');
-    const turnId = await pendingTurnOf('dash-csrf');
+    const turnId = await pipeline.waitForPendingTurn('dash-csrf');
     await page.goto(`${pipeline.url()}/review/turns/${turnId}`);
     await page.locator('#approve').waitFor();
     const statuses = await page.evaluate(async (id) => {
@@ -320,9 +313,9 @@ describe('review dashboard in Chromium', { timeout: 120_000 }, () => {
     await pipeline.send('dash-shot-1', 'Hi, is my flight to Lisbon on time?');
     await pipeline.waitForBot('dash-shot-1', 1);
     await pipeline.send('dash-shot-1', 'It was cancelled and I missed a wedding. I want a refund, or I talk to my lawyer.');
-    const turnId = await pendingTurnOf('dash-shot-1');
+    const turnId = await pipeline.waitForPendingTurn('dash-shot-1');
     await pipeline.send('dash-shot-2', 'Can I get a refund for my seat upgrade?');
-    await pendingTurnOf('dash-shot-2');
+    await pipeline.waitForPendingTurn('dash-shot-2');
 
     const phone = await context.newPage();
     await phone.setViewportSize({ width: 375, height: 740 });
@@ -377,7 +370,7 @@ describe('review dashboard in Chromium', { timeout: 120_000 }, () => {
     };
     expect(await readUntil(/retry: 3000/)).toBe(true);
     await pipeline.send('dash-stream', 'My lawyer, once more.');
-    const turnId = await pendingTurnOf('dash-stream');
+    const turnId = await pipeline.waitForPendingTurn('dash-stream');
     expect(await readUntil(/event: review\ndata: .*escalated/)).toBe(true);
     const data = JSON.parse(/event: review\ndata: (.*)\n/.exec(received)![1]!);
     expect(data).toEqual({ type: 'escalated', turnId, at: expect.any(Number) });

@@ -5,30 +5,10 @@
  * to shutdownTimeoutMs, hands the rest back and exits 0; the other worker finishes what was
  * handed back. Every user message is answered exactly once, in order.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { conversationHeaders, criticInput, verdict } from '../helpers/pipeline.js';
-import { randomPrefix, REDIS_URL } from '../helpers/redis.js';
-import {
-  actorTurnTexts,
-  armed,
-  answeredIn,
-  chance,
-  tallyWebReplies,
-  randomInt,
-  redoAllowance,
-  replyLatencies,
-  report,
-  reseed,
-  type ServiceProcess,
-  sequenceOf,
-  sleep,
-  startProcess,
-  startTrackedModel,
-  type TrackedModel,
-  waitForProgress,
-  webTranscript,
-  TALLY_ENV,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { conversationHeaders } from '../helpers/pipeline.js';
+import { randomPrefix } from '../helpers/redis.js';
+import { actorTurnTexts, answeredIn, armed, chance, cleanupAfterAll, processEnv, processesKilledAtEnd, queueTimersEnv, randomInt, redoAllowance, replyLatencies, report, reseed, type ServiceProcess, sleep, startProcess, startTrackedModels, TALLY_ENV, tallyScripts, tallyWebReplies, type TrackedModel, waitForProgress, webTranscript } from './harness.js';
 
 reseed('graceful-shutdown');
 
@@ -45,10 +25,7 @@ const STALLED_MS = 1000;
 /** A model call that outlasts the shutdown timeout. */
 const SLOW_MS = 6000;
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-});
+const cleanups = cleanupAfterAll();
 
 interface Termination {
   worker: string;
@@ -67,43 +44,26 @@ describe('graceful shutdown', () => {
     const started = Date.now();
     const approved = new Set<string>();
     // Each worker has model servers of its own, so the test knows which calls a worker has in flight.
-    const actorScript = (request: Parameters<typeof actorTurnTexts>[0]) => ({
-      content: `answered ${actorTurnTexts(request).map(sequenceOf).join(',')}`,
-      delayMs: chance(0.12) ? SLOW_MS : randomInt(20, 300),
-    });
-    const criticScript = (request: Parameters<typeof criticInput>[0]) => {
-      approved.add(criticInput(request).draft);
-      return { content: verdict('approve'), delayMs: randomInt(20, 300) };
-    };
+    const scripts = tallyScripts(
+      approved,
+      () => (chance(0.12) ? SLOW_MS : randomInt(20, 300)),
+      () => randomInt(20, 300),
+    );
     const models: Record<string, { actor: TrackedModel; critic: TrackedModel }> = {};
-    for (const name of ['worker-a', 'worker-b']) {
-      const actor = await startTrackedModel(actorScript);
-      const critic = await startTrackedModel(criticScript);
-      cleanups.push(() => actor.close(), () => critic.close());
-      models[name] = { actor, critic };
-    }
+    for (const name of ['worker-a', 'worker-b']) models[name] = await startTrackedModels(cleanups, scripts);
     // In time order across the workers: "the next call of a conversation" is the earliest one,
     // whichever worker made it (a conversation's turns move between workers).
     const allActorCalls = () => Object.values(models).flatMap((model) => model.actor.calls).sort((a, b) => a.at - b.at);
     const prefix = randomPrefix('fault-term');
     const envOf = (name: string) => ({
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
+      ...processEnv({ prefix, ...models[name]! }),
       ADAPTERS: 'web',
-      OPENAI_BASE_URL: models[name]!.actor.url,
-      OPENAI_API_KEY: 'fault-key',
-      ACTOR_MODEL: 'fault-actor',
-      CRITIC_BASE_URL: models[name]!.critic.url,
-      CRITIC_API_KEY: 'fault-key',
-      CRITIC_MODEL: 'fault-critic',
-      QUEUE_LOCK_DURATION_MS: String(LOCK_MS),
-      QUEUE_STALLED_INTERVAL_MS: String(STALLED_MS),
+      ...queueTimersEnv(LOCK_MS, STALLED_MS),
       WORKER_CONCURRENCY: '10',
       ...TALLY_ENV,
     });
     const config = { shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS };
-    const processes: ServiceProcess[] = [];
-    cleanups.push(() => Promise.all(processes.map((proc) => proc.kill())));
+    const processes = processesKilledAtEnd(cleanups);
     const ingest = await startProcess({ name: 'ingest', role: 'ingest', env: envOf('worker-a'), config });
     processes.push(ingest);
     const workers: Record<string, ServiceProcess> = {};

@@ -11,9 +11,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
+import { afterAll } from 'vitest';
 import { type ModelScript, type ModelServer, type ModelServerAnswer, type ModelServerRequest, startModelServer } from '../../src/demo/model-server.js';
-import { conversationHeaders, readWholeTranscript, waitFor } from '../helpers/pipeline.js';
+import { type Countersign, createCountersign } from '../../src/main.js';
+import { freePort } from '../helpers/free-port.js';
+import { conversationHeaders, criticInput, type Pipeline, type PipelineOptions, readWholeTranscript, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
+import { connectRedis, deletePrefix, REDIS_URL, randomPrefix } from '../helpers/redis.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const RESULTS_DIR = process.env.FAULTS_RESULTS_DIR ?? path.join(tmpdir(), 'countersign-faults');
@@ -59,6 +64,43 @@ export function reseed(label: string): number {
 export const random = () => generator();
 export const randomInt = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
 export const chance = (p: number) => random() < p;
+
+// ---------------------------------------------------------------------------------------------
+// Clean-up: what a scenario starts, it stops, even when an assertion failed half-way
+// ---------------------------------------------------------------------------------------------
+
+/** What a scenario must stop or delete when it ends, in the order it started them. */
+export type Cleanups = Array<() => Promise<unknown>>;
+
+/**
+ * The scenario file's clean-ups, run after all its tests, newest first (a service stops before
+ * the Redis it uses); one that fails does not keep the others from running.
+ */
+export function cleanupAfterAll(): Cleanups {
+  const cleanups: Cleanups = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  });
+  return cleanups;
+}
+
+/** A connection to the test Redis and a fresh key prefix, whose keys are deleted when the scenario ends. */
+export function scenarioRedis(cleanups: Cleanups, name: string): { redis: Redis; prefix: string } {
+  const prefix = randomPrefix(name);
+  const redis = connectRedis();
+  cleanups.push(async () => {
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  });
+  return { redis, prefix };
+}
+
+/** The scenario's service processes (push each one started): any still running is killed when the scenario ends. */
+export function processesKilledAtEnd(cleanups: Cleanups): ServiceProcess[] {
+  const processes: ServiceProcess[] = [];
+  cleanups.push(() => Promise.all(processes.map((running) => running.kill())));
+  return processes;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Waiting on a busy machine: deadlines that follow progress
@@ -160,6 +202,29 @@ export function report(result: ScenarioReport): void {
 // Logs of in-process services
 // ---------------------------------------------------------------------------------------------
 
+export interface LoggedService {
+  pipeline: Pipeline;
+  /** The service, in this process, logging into `sink`. */
+  service: Countersign;
+  sink: LogSink;
+}
+
+/**
+ * A pipeline (models, Redis prefix, configuration) whose service runs in this process with its
+ * log lines kept, so the scenario can count what the service logged. Stopped when the scenario ends.
+ */
+export async function startLoggedService(cleanups: Cleanups, options: Omit<PipelineOptions, 'noService'>, level = 'info'): Promise<LoggedService> {
+  const pipeline = await startPipeline({ ...options, noService: true });
+  const sink = createLogSink(level);
+  const service = createCountersign({ config: pipeline.config, logger: sink.logger });
+  cleanups.push(async () => {
+    await service.stop();
+    await pipeline.stop();
+  });
+  await service.start();
+  return { pipeline, service, sink };
+}
+
 export interface LogSink {
   logger: Logger;
   lines: Array<Record<string, unknown>>;
@@ -222,6 +287,31 @@ export const LIFTED_WEB_LIMITS = {
   WEB_GLOBAL_MESSAGES_PER_MINUTE: '0',
   WEB_GLOBAL_CONVERSATIONS_PER_MINUTE: '0',
 };
+
+/** The settings a process needs to reach the scenario's models (under the suite's API key and model names). */
+export function modelEnv(models: { actor: { url: string }; critic: { url: string } }): Record<string, string> {
+  return {
+    OPENAI_BASE_URL: models.actor.url,
+    OPENAI_API_KEY: 'fault-key',
+    ACTOR_MODEL: 'fault-actor',
+    CRITIC_BASE_URL: models.critic.url,
+    CRITIC_API_KEY: 'fault-key',
+    CRITIC_MODEL: 'fault-critic',
+  };
+}
+
+/** The settings every process of a scenario shares: its Redis (the test Redis unless given) and prefix, and its models. */
+export function processEnv(options: { prefix: string; redisUrl?: string; actor: { url: string }; critic: { url: string } }): Record<string, string> {
+  return { REDIS_URL: options.redisUrl ?? REDIS_URL, REDIS_PREFIX: options.prefix, ...modelEnv(options) };
+}
+
+/**
+ * The queue's lock duration and stalled-job check for the scenarios that kill or stop workers:
+ * a job a dead worker held is taken up again within lock + 2 checks, which bounds recovery.
+ */
+export function queueTimersEnv(lockMs: number, stalledMs: number): Record<string, string> {
+  return { QUEUE_LOCK_DURATION_MS: String(lockMs), QUEUE_STALLED_INTERVAL_MS: String(stalledMs) };
+}
 
 /** `node --import tsx src/cli.ts start --role <role> --config <file>`; resolves once it logged "countersign started". */
 export async function startProcess(options: ProcessOptions): Promise<ServiceProcess> {
@@ -349,6 +439,30 @@ export async function startTrackedModel(script: ModelScript): Promise<TrackedMod
   });
   tracked.url = tracked.server.url;
   return tracked;
+}
+
+/** An actor model and a critic model, each tracked, closed when the scenario ends. */
+export async function startTrackedModels(cleanups: Cleanups, scripts: { actor: ModelScript; critic: ModelScript }): Promise<{ actor: TrackedModel; critic: TrackedModel }> {
+  const actor = await startTrackedModel(scripts.actor);
+  const critic = await startTrackedModel(scripts.critic);
+  cleanups.push(() => actor.close(), () => critic.close());
+  return { actor, critic };
+}
+
+/**
+ * The models of the scenarios that tally replies: the actor answers with the sequence numbers of
+ * the messages its turn saw (`answered 3,4`), the critic approves every draft and adds it to
+ * `approved` (so a posted text that is not in it went out unreviewed). Each answer waits
+ * `actorDelayMs()` or `criticDelayMs()`, seeded choices.
+ */
+export function tallyScripts(approved: Set<string>, actorDelayMs: () => number, criticDelayMs = actorDelayMs): { actor: ModelScript; critic: ModelScript } {
+  return {
+    actor: (request) => ({ content: `answered ${actorTurnTexts(request).map(sequenceOf).join(',')}`, delayMs: actorDelayMs() }),
+    critic: (request) => {
+      approved.add(criticInput(request).draft);
+      return { content: verdict('approve'), delayMs: criticDelayMs() };
+    },
+  };
 }
 
 /** The user messages the turn answers (after the last assistant message of the actor request). */
@@ -499,7 +613,8 @@ export async function webTranscript(baseUrl: string, conversation: string): Prom
   return readWholeTranscript<WebEntry>(baseUrl, conversation);
 }
 
-export interface WebTally {
+/** What a tally scenario found in the replies of all its conversations, on any platform. */
+export interface ReplyTally {
   replies: number;
   duplicates: number;
   lost: number;
@@ -507,6 +622,9 @@ export interface WebTally {
   /** Posted texts that neither the critic approved or wrote, nor the operator or a reviewer. */
   unreviewed: number;
   problems: string[];
+}
+
+export interface WebTally extends ReplyTally {
   transcripts: Map<number, WebEntry[]>;
 }
 
@@ -599,14 +717,6 @@ export function writeTempFile(name: string, text: string): string {
 // ---------------------------------------------------------------------------------------------
 // A Redis of the test's own
 // ---------------------------------------------------------------------------------------------
-
-export async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface OwnRedis {
   port: number;

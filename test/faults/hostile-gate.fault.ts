@@ -12,20 +12,17 @@
  * - a conversation past its model-call budget.
  * A hostile text that reaches the transcript counts as an unreviewed post.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readRevisionData } from '../../src/agents/actor-prompt.js';
 import { createConversationStore } from '../../src/conversation/conversation-store.js';
 import { validateChecks, validateRules } from '../../src/core/rule-schema.js';
 import { criticInput, HOLDING, type Pipeline, startPipeline, turnMessages, verdict, waitFor } from '../helpers/pipeline.js';
-import { postChat, random, randomInt, report, reseed, webTranscript } from './harness.js';
+import { cleanupAfterAll, postChat, random, randomInt, report, reseed, webTranscript } from './harness.js';
 
 reseed('hostile-gate');
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-});
+const cleanups = cleanupAfterAll();
 
 const ISSUE_TEXT = 'Reset your password at http://evil.example/reset and mail your card 4111 1111 1111 1111 to pay@evil.example @everyone';
 /** Per gate, a text only it stops (the rule's text passes every check). */

@@ -21,22 +21,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runSlowBodyAttack } from '../../bench/slow-body-attack.js';
 import { createKeys } from '../../src/core/keys.js';
 import { createAuditLog } from '../../src/review/audit-log.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
 import { criticInput, verdict, waitFor } from '../helpers/pipeline.js';
 import { rawConnect, rawRequest } from '../helpers/raw-http.js';
-import { connectRedis, deletePrefix, randomPrefix, REDIS_URL } from '../helpers/redis.js';
-import { actorTurnTexts, random, randomInt, report, reseed, type ServiceProcess, startProcess, startTrackedModel, type TrackedModel } from './harness.js';
+import { REDIS_URL } from '../helpers/redis.js';
+import { actorTurnTexts, cleanupAfterAll, random, randomInt, report, reseed, scenarioRedis, type ServiceProcess, startProcess, startTrackedModels } from './harness.js';
 
 reseed('hostile-http');
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-});
+const cleanups = cleanupAfterAll();
 
 /** A token from the seeded generator (so a replay uses the same ones). */
 const seededToken = (label: string) => `${label}-${Array.from({ length: 24 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[randomInt(0, 35)]).join('')}`;
@@ -46,17 +43,13 @@ describe('hostile HTTP', () => {
   it('slow bodies, unsigned webhooks, guessers behind a proxy, forged origins and names, stale sessions', async () => {
     const started = Date.now();
     const findings: string[] = [];
-    const prefix = randomPrefix('hostile-http');
-    const redis = connectRedis();
-    cleanups.push(async () => {
-      await deletePrefix(redis, prefix);
-      redis.disconnect();
-    });
+    const { redis, prefix } = scenarioRedis(cleanups, 'hostile-http');
     const slack: FakeSlack = await startFakeSlack();
     cleanups.push(() => slack.close());
-    const actor: TrackedModel = await startTrackedModel((request) => ({ content: `You said: ${actorTurnTexts(request).join(' / ')}` }));
-    const critic: TrackedModel = await startTrackedModel((request) => ({ content: criticInput(request).draft.includes('lawyer') ? verdict('escalate', { reason: 'a legal threat' }) : verdict('approve') }));
-    cleanups.push(() => actor.close(), () => critic.close());
+    const { actor, critic } = await startTrackedModels(cleanups, {
+      actor: (request) => ({ content: `You said: ${actorTurnTexts(request).join(' / ')}` }),
+      critic: (request) => ({ content: criticInput(request).draft.includes('lawyer') ? verdict('escalate', { reason: 'a legal threat' }) : verdict('approve') }),
+    });
 
     const shared = seededToken('shared');
     const ada = seededToken('ada');

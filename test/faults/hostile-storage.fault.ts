@@ -11,37 +11,20 @@
  *    counted; the inbox stays within its bounds and what was kept is answered once the human
  *    decides.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { INBOX_DEFAULTS, REVIEW_NOTIFICATION_DEFAULTS } from '../../src/config/storage-schema.js';
 import type { ModelServerAnswer } from '../../src/demo/model-server.js';
-import { type Countersign, createCountersign } from '../../src/main.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
-import { conversationHeaders, criticInput, HOLDING, type Pipeline, REVIEW_TOKEN, startPipeline, verdict } from '../helpers/pipeline.js';
-import { createLogSink, randomInt, report, reseed, sleep, waitForProgress } from './harness.js';
+import { inParallel } from '../helpers/in-parallel.js';
+import { conversationHeaders, criticInput, HOLDING, REVIEW_TOKEN, verdict } from '../helpers/pipeline.js';
+import { slackEnv } from '../helpers/slack-env.js';
+import { cleanupAfterAll, randomInt, report, reseed, sleep, startLoggedService, waitForProgress } from './harness.js';
 
 reseed('hostile-storage');
 
 const REVIEW_CHANNEL = 'C0REVIEW';
 const FLOOD = 100;
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-});
-
-/** Run `task` over 0..count-1, `width` at a time. */
-async function pool<T>(count: number, width: number, task: (index: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < count) {
-        const index = next++;
-        results[index] = await task(index);
-      }
-    }),
-  );
-  return results;
-}
+const cleanups = cleanupAfterAll();
 
 describe('hostile storage', () => {
   it('a review flood and an inbox flood stay bounded, refused or dropped as designed, never silently', async () => {
@@ -51,15 +34,10 @@ describe('hostile storage', () => {
       rateLimits: { 'chat.postMessage': { limit: 60, windowMs: 60_000, retryAfterSeconds: 1 }, 'chat.update': { limit: 50, windowMs: 60_000, retryAfterSeconds: 2 } },
     });
     cleanups.push(() => slack.close());
-    const pipeline: Pipeline = await startPipeline({
-      noService: true,
+    const { pipeline, service, sink } = await startLoggedService(cleanups, {
       env: {
         ADAPTERS: 'web,slack',
-        SLACK_BOT_TOKEN: slack.botToken,
-        SLACK_API_URL: slack.apiUrl,
-        SLACK_SIGNING_SECRET: slack.signingSecret,
-        SLACK_REVIEW_CHANNEL: REVIEW_CHANNEL,
-        SLACK_REVIEWERS: 'U0REVIEWER',
+        ...slackEnv(slack, { channel: REVIEW_CHANNEL }),
         SLACK_REQUEST_TIMEOUT_MS: '5000',
         LOG_LEVEL: 'info',
         // This scenario is about storage and reviewers: the web chat's own rate limits stay out of it.
@@ -71,13 +49,6 @@ describe('hostile storage', () => {
         content: /lawyer/i.test(criticInput(request).conversation.at(-1)?.text ?? '') ? verdict('escalate', { reason: 'legal threat' }) : verdict('approve'),
       }),
     });
-    const sink = createLogSink('info');
-    const service: Countersign = createCountersign({ config: pipeline.config, logger: sink.logger });
-    cleanups.push(async () => {
-      await service.stop();
-      await pipeline.stop();
-    });
-    await service.start();
     const url = service.url;
     const { redis, keys } = pipeline;
     const findings: string[] = [];
@@ -130,7 +101,7 @@ describe('hostile storage', () => {
     expect((await post('held-web', 'my lawyer wants an answer')).status).toBe(202);
     await waitForProgress(async () => (await pending()).some((turn) => turn.conversation === 'web:held-web'), async () => (await pending()).length, 'the web conversation to be held', { stallMs: 60_000 });
     const sizes = Array.from({ length: 400 }, () => randomInt(10_000, 15_000));
-    const webStatuses = await pool(sizes.length, 20, async (index) => post('held-web', `${String(index).padStart(4, '0')} ${'w'.repeat(sizes[index]!)}`));
+    const webStatuses = await inParallel(sizes.length, 20, async (index) => post('held-web', `${String(index).padStart(4, '0')} ${'w'.repeat(sizes[index]!)}`));
     const statusCounts: Record<string, number> = {};
     for (const answer of webStatuses) statusCounts[answer.status] = (statusCounts[answer.status] ?? 0) + 1;
     const webInbox = keys.inbox('web:held-web');

@@ -18,11 +18,12 @@
  *                for 20 s: the stored transcript capped, every answer a page, /healthz 200 all along
  */
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { inParallel } from '../helpers/in-parallel.js';
 import { conversationHeaders, criticInput, verdict } from '../helpers/pipeline.js';
 import { deletePrefix, REDIS_URL, randomPrefix } from '../helpers/redis.js';
 import { type WebAnswer, webRequest } from '../helpers/web-client.js';
-import { actorTurnTexts, randomInt, report, reseed, type ServiceProcess, sleep, startProcess, startTrackedModel, TALLY_ENV, type TrackedModel, waitForProgress, webTranscript } from './harness.js';
+import { actorTurnTexts, cleanupAfterAll, processEnv, randomInt, report, reseed, type ServiceProcess, sleep, startProcess, startTrackedModels, TALLY_ENV, type TrackedModel, waitForProgress, webTranscript } from './harness.js';
 
 reseed('hostile-web');
 
@@ -33,10 +34,7 @@ const GLOBAL_CONVERSATIONS = 120;
 /** An empty value is no setting: the service uses its default (the harness lifts the limits otherwise). */
 const DEFAULT_LIMITS = { WEB_MESSAGES_PER_MINUTE: '', WEB_CONVERSATIONS_PER_MINUTE: '', WEB_GLOBAL_MESSAGES_PER_MINUTE: '', WEB_GLOBAL_CONVERSATIONS_PER_MINUTE: '' };
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-});
+const cleanups = cleanupAfterAll();
 
 /** A token a client might guess: the right shape, from the seeded generator. */
 const guessedToken = () => Array.from({ length: 24 }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[randomInt(0, 63)]).join('');
@@ -45,21 +43,6 @@ const post = (base: string, conversation: string, text: string, from: string, he
   webRequest(`${base}/api/chat/${conversation}/messages`, { method: 'POST', from, body: { text, user: 'someone' }, headers });
 const read = (base: string, conversation: string, from: string, headers: Record<string, string> = conversationHeaders(conversation)) =>
   webRequest(`${base}/api/chat/${conversation}/messages`, { from, headers });
-
-/** Send `count` requests, `width` at a time. */
-async function inParallel<T>(count: number, width: number, task: (index: number) => Promise<T>): Promise<T[]> {
-  const results = new Array<T>(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, count) }, async () => {
-      while (next < count) {
-        const index = next++;
-        results[index] = await task(index);
-      }
-    }),
-  );
-  return results;
-}
 
 /** Every 429 carries a whole-second Retry-After within the minute and an {"error"} body. */
 function checkRefusals(answers: WebAnswer[]): { refused: number; malformed: string[] } {
@@ -80,20 +63,7 @@ async function refusalMetrics(base: string): Promise<Record<string, number>> {
 }
 
 function environment(prefix: string, actor: TrackedModel, critic: TrackedModel, extra: Record<string, string>): Record<string, string> {
-  return {
-    REDIS_URL,
-    REDIS_PREFIX: prefix,
-    ADAPTERS: 'web',
-    OPENAI_BASE_URL: actor.url,
-    OPENAI_API_KEY: 'fault-key',
-    ACTOR_MODEL: 'fault-actor',
-    CRITIC_BASE_URL: critic.url,
-    CRITIC_API_KEY: 'fault-key',
-    CRITIC_MODEL: 'fault-critic',
-    REVIEW_TOKEN: 'fault-review-token',
-    WORKER_CONCURRENCY: '10',
-    ...extra,
-  };
+  return { ...processEnv({ prefix, actor, critic }), ADAPTERS: 'web', REVIEW_TOKEN: 'fault-review-token', WORKER_CONCURRENCY: '10', ...extra };
 }
 
 describe('hostile web clients', () => {
@@ -106,9 +76,10 @@ describe('hostile web clients', () => {
     // ================= floods, with the default limits =================
     const floodPrefix = randomPrefix('fault-web-flood');
     cleanups.push(() => deletePrefix(redis, floodPrefix));
-    const actor = await startTrackedModel((request) => ({ content: `answered: ${actorTurnTexts(request).join(' / ')}`, delayMs: randomInt(150, 300) }));
-    const critic = await startTrackedModel(() => ({ content: verdict('approve'), delayMs: randomInt(50, 150) }));
-    cleanups.push(() => actor.close(), () => critic.close());
+    const { actor, critic } = await startTrackedModels(cleanups, {
+      actor: (request) => ({ content: `answered: ${actorTurnTexts(request).join(' / ')}`, delayMs: randomInt(150, 300) }),
+      critic: () => ({ content: verdict('approve'), delayMs: randomInt(50, 150) }),
+    });
     const service: ServiceProcess = await startProcess({ name: 'web-limits', role: 'all', env: environment(floodPrefix, actor, critic, DEFAULT_LIMITS) });
     cleanups.push(() => service.stop());
     const windowStart = Date.now();
@@ -190,10 +161,11 @@ describe('hostile web clients', () => {
     const openPrefix = randomPrefix('fault-web-open');
     cleanups.push(() => deletePrefix(redis, openPrefix));
     const holding = 'A teammate will look at this.';
-    const actor2 = await startTrackedModel((request) => ({ content: `answered: ${actorTurnTexts(request).join(' / ').slice(0, 200)}` }));
-    // The fill conversation escalates (held: its messages wait); everything else is approved.
-    const critic2 = await startTrackedModel((request) => ({ content: criticInput(request).draft.includes('fill ') ? verdict('escalate') : verdict('approve') }));
-    cleanups.push(() => actor2.close(), () => critic2.close());
+    const { actor: actor2, critic: critic2 } = await startTrackedModels(cleanups, {
+      actor: (request) => ({ content: `answered: ${actorTurnTexts(request).join(' / ').slice(0, 200)}` }),
+      // The fill conversation escalates (held: its messages wait); everything else is approved.
+      critic: (request) => ({ content: criticInput(request).draft.includes('fill ') ? verdict('escalate') : verdict('approve') }),
+    });
     // This service is about who may read and write a conversation, and about one huge transcript:
     // the inbox cap and the model budgets (bounds of their own, tested elsewhere) are lifted, so
     // the 1,000 messages of the transcript below all get in whatever the turns' pace.

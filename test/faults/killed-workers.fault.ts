@@ -6,37 +6,13 @@
  * within its conversation, by a text the critic approved.
  */
 import type { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createKeys } from '../../src/core/keys.js';
 import { type FakeUser, fakeSnowflake, startFakeDiscord } from '../fakes/fake-discord.js';
 import { startFakeSlack } from '../fakes/fake-slack.js';
-import { criticInput, verdict } from '../helpers/pipeline.js';
-import { connectRedis, deletePrefix, REDIS_URL, randomPrefix } from '../helpers/redis.js';
-import {
-  actorTurnTexts,
-  armed,
-  answeredIn,
-  checkAnswered,
-  tallyWebReplies,
-  type FaultProxy,
-  postChat,
-  randomInt,
-  redoAllowance,
-  replyLatencies,
-  report,
-  reseed,
-  type ServiceProcess,
-  sequenceOf,
-  sleep,
-  startFaultProxy,
-  startProcess,
-  startTrackedModel,
-  type TrackedCall,
-  type TrackedModel,
-  waitForProgress,
-  webTranscript,
-  TALLY_ENV,
-} from './harness.js';
+import { criticInput } from '../helpers/pipeline.js';
+import { connectRedis, REDIS_URL } from '../helpers/redis.js';
+import { actorTurnTexts, answeredIn, armed, checkAnswered, cleanupAfterAll, type FaultProxy, modelEnv, postChat, processEnv, processesKilledAtEnd, queueTimersEnv, randomInt, redoAllowance, replyLatencies, report, reseed, scenarioRedis, type ServiceProcess, sleep, startFaultProxy, startProcess, startTrackedModels, TALLY_ENV, tallyScripts, tallyWebReplies, type TrackedCall, type TrackedModel, waitForProgress, webTranscript } from './harness.js';
 
 reseed('killed-workers');
 
@@ -59,10 +35,7 @@ const STALLED_MS = 1000;
  */
 const recoveryBound = (allowance: number) => LOCK_MS + 2 * STALLED_MS + allowance;
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-});
+const cleanups = cleanupAfterAll();
 
 /** `c12-m3` -> conversation index 12 */
 const conversationIndexOf = (text: string) => Number(/c(\d+)-m\d+/.exec(text)?.[1] ?? Number.NaN);
@@ -88,54 +61,28 @@ interface Kill {
 
 describe('killed workers', () => {
   it(`${CONVERSATIONS} conversations through an ingest and two worker processes, ${KILLS} SIGKILLs: every message answered once, in order`, async () => {
-    const prefix = randomPrefix('fault-kill');
-    const redis: Redis = connectRedis();
+    const { redis, prefix } = scenarioRedis(cleanups, 'fault-kill');
     const watcher: Redis = connectRedis();
     cleanups.push(() => watcher.quit());
     const keys = createKeys(prefix);
-    cleanups.push(async () => {
-      await deletePrefix(redis, prefix);
-      await redis.quit();
-    });
     const approved = new Set<string>();
-    const actorScript = (request: Parameters<typeof actorTurnTexts>[0]) => ({
-      content: `answered ${actorTurnTexts(request).map(sequenceOf).join(',')}`,
-      delayMs: randomInt(10, 80),
-    });
-    const criticScript = (request: Parameters<typeof criticInput>[0]) => {
-      approved.add(criticInput(request).draft);
-      return { content: verdict('approve'), delayMs: randomInt(10, 80) };
-    };
+    const scripts = tallyScripts(approved, () => randomInt(10, 80));
     const slots: Slot[] = [];
-    for (const name of ['worker-a', 'worker-b']) {
-      const actor = await startTrackedModel(actorScript);
-      const critic = await startTrackedModel(criticScript);
-      cleanups.push(() => actor.close(), () => critic.close());
-      slots.push({ name, actor, critic, process: null });
-    }
+    for (const name of ['worker-a', 'worker-b']) slots.push({ name, ...(await startTrackedModels(cleanups, scripts)), process: null });
     const baseEnv = {
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
+      // The ingest process never calls a model; the first slot's models only satisfy its configuration.
+      ...processEnv({ prefix, ...slots[0]! }),
       ADAPTERS: 'web',
-      OPENAI_API_KEY: 'fault-key',
-      ACTOR_MODEL: 'fault-actor',
-      CRITIC_API_KEY: 'fault-key',
-      CRITIC_MODEL: 'fault-critic',
       REVIEW_TOKEN: 'fault-review-token',
-      QUEUE_LOCK_DURATION_MS: String(LOCK_MS),
-      QUEUE_STALLED_INTERVAL_MS: String(STALLED_MS),
+      ...queueTimersEnv(LOCK_MS, STALLED_MS),
       WORKER_CONCURRENCY: '10',
       ...TALLY_ENV,
-      // The ingest process never calls a model; these only satisfy the configuration.
-      OPENAI_BASE_URL: slots[0]!.actor.url,
-      CRITIC_BASE_URL: slots[0]!.critic.url,
     };
     const startSlot = async (slot: Slot) => {
-      slot.process = await startProcess({ name: slot.name, role: 'worker', env: { ...baseEnv, OPENAI_BASE_URL: slot.actor.url, CRITIC_BASE_URL: slot.critic.url } });
+      slot.process = await startProcess({ name: slot.name, role: 'worker', env: { ...baseEnv, ...modelEnv(slot) } });
       return slot.process;
     };
-    const everyProcess: ServiceProcess[] = [];
-    cleanups.push(async () => Promise.all(everyProcess.map((proc) => proc.kill())));
+    const everyProcess = processesKilledAtEnd(cleanups);
     const ingest = await startProcess({ name: 'ingest', role: 'ingest', env: baseEnv });
     everyProcess.push(ingest);
     for (const slot of slots) everyProcess.push(await startSlot(slot));
@@ -441,18 +388,12 @@ async function discordDriver(): Promise<PlatformDriver> {
 async function killedPlatformWorkers(platform: 'slack' | 'discord') {
   const driver = platform === 'slack' ? await slackDriver() : await discordDriver();
   cleanups.push(() => driver.close());
-  const prefix = randomPrefix(`fault-kill-${platform}`);
+  const { prefix } = scenarioRedis(cleanups, `fault-kill-${platform}`);
   const approved = new Set<string>();
-  const actorScript = (request: Parameters<typeof actorTurnTexts>[0]) => ({ content: `answered ${actorTurnTexts(request).map(sequenceOf).join(',')}`, delayMs: randomInt(20, 120) });
-  const criticScript = (request: Parameters<typeof criticInput>[0]) => {
-    approved.add(criticInput(request).draft);
-    return { content: verdict('approve'), delayMs: randomInt(20, 120) };
-  };
+  const scripts = tallyScripts(approved, () => randomInt(20, 120));
   const slots: PlatformSlot[] = [];
   for (const name of ['worker-a', 'worker-b']) {
-    const actor = await startTrackedModel(actorScript);
-    const critic = await startTrackedModel(criticScript);
-    const slot: PlatformSlot = { name, actor, critic, proxy: undefined as unknown as FaultProxy, process: null, onPost: null };
+    const slot: PlatformSlot = { name, ...(await startTrackedModels(cleanups, scripts)), proxy: undefined as unknown as FaultProxy, process: null, onPost: null };
     slot.proxy = await startFaultProxy(driver.proxyTarget, (request) => {
       if (!slot.onPost || !driver.isPost(request.method, request.path)) return null;
       const run = slot.onPost;
@@ -460,39 +401,22 @@ async function killedPlatformWorkers(platform: 'slack' | 'discord') {
       // The platform has the post; the worker dies before the answer reaches it.
       return { kind: 'before-response', run };
     });
-    cleanups.push(() => actor.close(), () => critic.close(), () => slot.proxy.close());
+    cleanups.push(() => slot.proxy.close());
     slots.push(slot);
   }
-  const common = {
-    REDIS_URL,
-    REDIS_PREFIX: prefix,
-    OPENAI_API_KEY: 'fault-key',
-    ACTOR_MODEL: 'fault-actor',
-    CRITIC_API_KEY: 'fault-key',
-    CRITIC_MODEL: 'fault-critic',
-    QUEUE_LOCK_DURATION_MS: String(LOCK_MS),
-    QUEUE_STALLED_INTERVAL_MS: String(STALLED_MS),
-    WORKER_CONCURRENCY: '5',
-    ...TALLY_ENV,
-  };
-  const processes: ServiceProcess[] = [];
-  cleanups.push(() => Promise.all(processes.map((proc) => proc.kill())));
-  const redis = connectRedis();
-  cleanups.push(async () => {
-    await deletePrefix(redis, prefix);
-    await redis.quit();
-  });
+  const common = { REDIS_URL, REDIS_PREFIX: prefix, ...queueTimersEnv(LOCK_MS, STALLED_MS), WORKER_CONCURRENCY: '5', ...TALLY_ENV };
+  const processes = processesKilledAtEnd(cleanups);
   const ingest = await startProcess({
     name: `${platform}-ingest`,
     role: 'ingest',
-    env: { ...common, ...driver.env(driver.directApi), OPENAI_BASE_URL: slots[0]!.actor.url, CRITIC_BASE_URL: slots[0]!.critic.url },
+    env: { ...common, ...driver.env(driver.directApi), ...modelEnv(slots[0]!) },
   });
   processes.push(ingest);
   const startSlot = async (slot: PlatformSlot) => {
     slot.process = await startProcess({
       name: `${platform}-${slot.name}`,
       role: 'worker',
-      env: { ...common, ...driver.env(platform === 'slack' ? slot.proxy.url : `${slot.proxy.url}/api`), OPENAI_BASE_URL: slot.actor.url, CRITIC_BASE_URL: slot.critic.url },
+      env: { ...common, ...driver.env(platform === 'slack' ? slot.proxy.url : `${slot.proxy.url}/api`), ...modelEnv(slot) },
     });
     processes.push(slot.process);
   };

@@ -6,11 +6,10 @@
  * waiting ones, so every message is finally answered exactly once), and retries are bounded and
  * visible in the service's own log.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ModelServerAnswer } from '../../src/demo/model-server.js';
-import { type Countersign, createCountersign } from '../../src/main.js';
-import { criticInput, HOLDING, type Pipeline, REVIEW_TOKEN, startPipeline, verdict } from '../helpers/pipeline.js';
-import { actorTurnTexts, answeredIn, chance, TALLY_ENV, checkAnswered, createLogSink, postChat, randomInt, report, sequenceOf, sleep, webTranscript, random, reseed } from './harness.js';
+import { criticInput, HOLDING, REVIEW_TOKEN, verdict } from '../helpers/pipeline.js';
+import { actorTurnTexts, answeredIn, chance, checkAnswered, cleanupAfterAll, postChat, random, randomInt, report, reseed, sequenceOf, sleep, startLoggedService, TALLY_ENV, webTranscript } from './harness.js';
 
 reseed('model-faults');
 
@@ -20,10 +19,7 @@ const ACTOR_FAULT_RATE = 0.2;
 const CRITIC_FAULT_RATE = 0.25;
 const TIMEOUT_MS = 1200;
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-});
+const cleanups = cleanupAfterAll();
 
 type FaultName = '500' | '429' | 'time-out' | 'truncated stream' | 'invalid JSON' | 'refusal' | 'prose around JSON';
 
@@ -42,8 +38,7 @@ async function runMode(stream: boolean) {
     ? ['500', '429', 'time-out', 'truncated stream', 'invalid JSON', 'refusal', 'prose around JSON']
     : ['500', '429', 'time-out', 'invalid JSON', 'refusal', 'prose around JSON'];
 
-  const pipeline: Pipeline = await startPipeline({
-    noService: true,
+  const { pipeline, service, sink } = await startLoggedService(cleanups, {
     env: { CRITIC_TIMEOUT_MS: String(TIMEOUT_MS), LOG_LEVEL: 'info', ...TALLY_ENV },
     configure: (config) => {
       config.actor.timeoutMs = TIMEOUT_MS;
@@ -91,13 +86,6 @@ async function runMode(stream: boolean) {
       return { content: verdict('escalate', { reason: 'a human should look' }) };
     },
   });
-  const sink = createLogSink('info');
-  const service: Countersign = createCountersign({ config: pipeline.config, logger: sink.logger });
-  cleanups.push(async () => {
-    await service.stop();
-    await pipeline.stop();
-  });
-  await service.start();
 
   // ---- the load ----
   await Promise.all(

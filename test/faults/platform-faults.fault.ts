@@ -5,12 +5,10 @@
  * dropped (the worst case: the post exists, the service does not know). No reply may be posted
  * twice, none lost, and replies come in order.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { type Countersign, createCountersign } from '../../src/main.js';
+import { describe, expect, it } from 'vitest';
 import { type FakeDiscord, type FakeUser, fakeSnowflake, startFakeDiscord } from '../fakes/fake-discord.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
-import { criticInput, type Pipeline, startPipeline, verdict } from '../helpers/pipeline.js';
-import { actorTurnTexts, answeredIn, checkAnswered, TALLY_ENV, createLogSink, type FaultProxy, type ProxyFault, randomInt, report, sequenceOf, sleep, startFaultProxy, random, reseed, waitForProgress } from './harness.js';
+import { answeredIn, checkAnswered, cleanupAfterAll, type FaultProxy, type ProxyFault, random, type ReplyTally, randomInt, report, reseed, sleep, startFaultProxy, startLoggedService, TALLY_ENV, tallyScripts, waitForProgress } from './harness.js';
 
 reseed('platform-faults');
 
@@ -19,43 +17,18 @@ const MESSAGES = 4;
 /** Each of the three faults hits this share of the posts. */
 const RATE = 0.1;
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-});
+const cleanups = cleanupAfterAll();
 
-interface Outcome {
+interface Outcome extends ReplyTally {
   platform: string;
-  replies: number;
-  duplicates: number;
-  lost: number;
-  disorder: number;
-  unreviewed: number;
-  problems: string[];
   faults: Record<string, number>;
   posts: number;
   recoveries: number;
   retriedJobs: number;
 }
 
-async function startService(env: Record<string, string>, approved: Set<string>) {
-  const pipeline: Pipeline = await startPipeline({
-    noService: true,
-    env: { ...env, LOG_LEVEL: 'info', ...TALLY_ENV },
-    actor: (request) => ({ content: `answered ${actorTurnTexts(request).map(sequenceOf).join(',')}`, delayMs: randomInt(5, 40) }),
-    critic: (request) => {
-      approved.add(criticInput(request).draft);
-      return { content: verdict('approve'), delayMs: randomInt(5, 40) };
-    },
-  });
-  const sink = createLogSink('info');
-  const service: Countersign = createCountersign({ config: pipeline.config, logger: sink.logger });
-  cleanups.push(async () => {
-    await service.stop();
-    await pipeline.stop();
-  });
-  await service.start();
-  return { pipeline, service, sink };
+function startService(env: Record<string, string>, approved: Set<string>) {
+  return startLoggedService(cleanups, { env: { ...env, LOG_LEVEL: 'info', ...TALLY_ENV }, ...tallyScripts(approved, () => randomInt(5, 40)) });
 }
 
 function faultCounter(proxy: FaultProxy, isPost: (path: string, method: string) => boolean) {

@@ -7,27 +7,10 @@
  * clientMessageId, as the chat API asks them to.
  */
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
-import { conversationHeaders, criticInput, verdict, waitFor } from '../helpers/pipeline.js';
+import { describe, expect, it } from 'vitest';
+import { conversationHeaders, waitFor } from '../helpers/pipeline.js';
 import { randomPrefix } from '../helpers/redis.js';
-import {
-  actorTurnTexts,
-  answeredIn,
-  tallyWebReplies,
-  type OwnRedis,
-  randomInt,
-  report,
-  reseed,
-  type ServiceProcess,
-  sequenceOf,
-  sleep,
-  startOwnRedis,
-  startProcess,
-  startTrackedModel,
-  waitForProgress,
-  webTranscript,
-  TALLY_ENV,
-} from './harness.js';
+import { answeredIn, cleanupAfterAll, type OwnRedis, processEnv, processesKilledAtEnd, queueTimersEnv, randomInt, report, reseed, sleep, startOwnRedis, startProcess, startTrackedModels, TALLY_ENV, tallyScripts, tallyWebReplies, waitForProgress, webTranscript } from './harness.js';
 
 reseed('redis-restart');
 
@@ -40,10 +23,7 @@ const OUTAGE_MS = 4000;
 const CRASH_AFTER_ACCEPTED = 60;
 const STALL_MS = 90_000;
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-});
+const cleanups = cleanupAfterAll();
 
 interface HealthSample {
   /** When the question was asked. */
@@ -59,30 +39,16 @@ describe('redis restart', () => {
     const redisServer: OwnRedis = await startOwnRedis();
     cleanups.push(() => redisServer.stop());
     const approved = new Set<string>();
-    const actor = await startTrackedModel((request) => ({ content: `answered ${actorTurnTexts(request).map(sequenceOf).join(',')}`, delayMs: randomInt(10, 60) }));
-    const critic = await startTrackedModel((request) => {
-      approved.add(criticInput(request).draft);
-      return { content: verdict('approve'), delayMs: randomInt(10, 60) };
-    });
-    cleanups.push(() => actor.close(), () => critic.close());
+    const { actor, critic } = await startTrackedModels(cleanups, tallyScripts(approved, () => randomInt(10, 60)));
     const prefix = randomPrefix('fault-redis');
     const env = {
-      REDIS_URL: redisServer.url,
-      REDIS_PREFIX: prefix,
+      ...processEnv({ prefix, redisUrl: redisServer.url, actor, critic }),
       ADAPTERS: 'web',
-      OPENAI_BASE_URL: actor.url,
-      OPENAI_API_KEY: 'fault-key',
-      ACTOR_MODEL: 'fault-actor',
-      CRITIC_BASE_URL: critic.url,
-      CRITIC_API_KEY: 'fault-key',
-      CRITIC_MODEL: 'fault-critic',
-      QUEUE_LOCK_DURATION_MS: '2000',
-      QUEUE_STALLED_INTERVAL_MS: '1000',
+      ...queueTimersEnv(2000, 1000),
       WORKER_CONCURRENCY: '10',
       ...TALLY_ENV,
     };
-    const processes: ServiceProcess[] = [];
-    cleanups.push(() => Promise.all(processes.map((proc) => proc.kill())));
+    const processes = processesKilledAtEnd(cleanups);
     const ingest = await startProcess({ name: 'ingest', role: 'ingest', env });
     processes.push(ingest);
     const worker = await startProcess({ name: 'worker', role: 'worker', env });

@@ -11,7 +11,7 @@
  * INFO: the Redis is shared with other tests), prints the samples, and checks that after the
  * warm-up neither the key count nor the bytes keep growing.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { ModelServer } from '../../src/demo/model-server.js';
 import { startModelServer } from '../../src/demo/model-server.js';
@@ -19,8 +19,8 @@ import { type Countersign, createCountersign } from '../../src/main.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
 import { census } from '../helpers/key-census.js';
 import { conversationHeaders, criticInput, REVIEW_TOKEN, verdict } from '../helpers/pipeline.js';
-import { connectRedis, deletePrefix, REDIS_URL, randomPrefix } from '../helpers/redis.js';
-import { chance, createLogSink, randomInt, report, reseed, sleep } from './harness.js';
+import { REDIS_URL } from '../helpers/redis.js';
+import { chance, cleanupAfterAll, createLogSink, LIFTED_WEB_LIMITS, randomInt, report, reseed, scenarioRedis, sleep } from './harness.js';
 
 reseed('storage-soak');
 
@@ -38,10 +38,7 @@ const RETENTION = { conversationSeconds: 20, turnSeconds: 10, reviewedTurnSecond
 /** Keys bounded by trimming rather than expiry, and BullMQ's own. */
 const INDEXES = new Set(['audit', 'audit:review', 'review:pending', 'review:resolved', 'conversations:pending', 'bullmq']);
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-});
+const cleanups = cleanupAfterAll();
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(values.length, 1);
 
@@ -58,12 +55,7 @@ interface Sample {
 describe('storage soak', () => {
   it('Redis memory under the prefix is flat after the warm-up, at a steady rate of traffic', async () => {
     const started = Date.now();
-    const prefix = randomPrefix('soak');
-    const redis = connectRedis();
-    cleanups.push(async () => {
-      await deletePrefix(redis, prefix);
-      await redis.quit();
-    });
+    const { redis, prefix } = scenarioRedis(cleanups, 'soak');
     const actor: ModelServer = await startModelServer({ script: (request) => ({ content: `answer to ${request.messages.filter((message) => message.role === 'user').length} messages` }) });
     const critic: ModelServer = await startModelServer({
       script: (request) => ({ content: /lawyer/.test(criticInput(request).conversation.at(-1)?.text ?? '') ? verdict('escalate', { reason: 'legal' }) : verdict('approve') }),
@@ -87,10 +79,7 @@ describe('storage soak', () => {
         SLACK_REVIEW_CHANNEL: 'C0REVIEW',
         SLACK_REVIEWERS: 'U0REVIEWER',
         // The web chat's own abuse limits are not what this measures.
-        WEB_MESSAGES_PER_MINUTE: '0',
-        WEB_CONVERSATIONS_PER_MINUTE: '0',
-        WEB_GLOBAL_MESSAGES_PER_MINUTE: '0',
-        WEB_GLOBAL_CONVERSATIONS_PER_MINUTE: '0',
+        ...LIFTED_WEB_LIMITS,
       },
     });
     config.retention = { ...config.retention, ...RETENTION, queueEventsMaxEntries: 300 };

@@ -3,6 +3,7 @@
  * size: the storage tests and the soak read Redis through this, never INFO (the Redis is shared).
  */
 import type { Redis } from 'ioredis';
+import { scanPrefix } from './redis.js';
 
 export interface CensusKey {
   key: string;
@@ -43,11 +44,7 @@ export function keyGroup(prefix: string, key: string): string {
 
 export async function census(redis: Redis, prefix: string, options: { bytes?: boolean } = {}): Promise<Census> {
   const keys: CensusKey[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (!batch.length) continue;
+  for await (const batch of scanPrefix(redis, prefix)) {
     const pipeline = redis.pipeline();
     for (const key of batch) {
       pipeline.ttl(key);
@@ -61,7 +58,7 @@ export async function census(redis: Redis, prefix: string, options: { bytes?: bo
       // A key that expired between SCAN and TTL (-2) is gone: not counted.
       if (ttl !== -2) keys.push({ key, group: keyGroup(prefix, key), ttl, bytes });
     });
-  } while (cursor !== '0');
+  }
   const groups: Census['groups'] = {};
   for (const item of keys) {
     groups[item.group] ??= { keys: 0, bytes: 0, withoutTtl: 0 };

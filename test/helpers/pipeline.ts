@@ -148,6 +148,8 @@ export interface Pipeline {
   /** Wait until nothing is queued, running or waiting in the inbox for the conversation (or for all). */
   waitIdle(conversation?: string): Promise<void>;
   reviewApi(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Wait until the web conversation has a turn pending review; returns its id. */
+  waitForPendingTurn(conversation: string): Promise<string>;
   /** Actor requests received so far, in order. */
   actorRequests(): ModelServerRequest[];
   criticRequests(): ModelServerRequest[];
@@ -251,6 +253,15 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     return true;
   }
 
+  async function reviewApi(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${url()}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${REVIEW_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
   return {
     prefix,
     config,
@@ -285,13 +296,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       // Two idle observations in a row: a job can be between "completed" and the next enqueue.
       await waitFor(async () => (await idle(conversation)) && (await idle(conversation)), `the queue to be idle${conversation ? ` for ${conversation}` : ''}`);
     },
-    async reviewApi(method, path, body) {
-      const response = await fetch(`${url()}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${REVIEW_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    reviewApi,
+    async waitForPendingTurn(conversation) {
+      return waitFor(async () => {
+        const listed = await reviewApi('GET', '/api/review/turns?status=pending');
+        return (listed.body.turns as Array<{ id: string; conversation: string }>).find((turn) => turn.conversation === `web:${conversation}`)?.id;
+      }, `a pending turn in ${conversation}`);
     },
     actorRequests: () => actorRequests,
     criticRequests: () => criticRequests,

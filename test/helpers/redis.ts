@@ -12,12 +12,17 @@ export function connectRedis(): Redis {
   return new Redis(REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
 }
 
-/** Delete every key under a prefix (SCAN, never FLUSHDB). */
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+/** The keys under a prefix, one SCAN batch at a time (SCAN rather than KEYS, which blocks Redis). */
+export async function* scanPrefix(redis: Redis, prefix: string): AsyncGenerator<string[]> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
-    if (keys.length) await redis.unlink(...keys);
+    if (keys.length) yield keys;
   } while (cursor !== '0');
+}
+
+/** Delete every key under a prefix (SCAN, never FLUSHDB: the Redis is shared). */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  for await (const keys of scanPrefix(redis, prefix)) await redis.unlink(...keys);
 }

@@ -1,14 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Pipeline, startPipeline, turnMessages, verdict, waitFor } from '../helpers/pipeline.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { describe, expect, it } from 'vitest';
+import { turnMessages, verdict, waitFor } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 
-let pipeline: Pipeline | undefined;
-const workers: WorkerProcess[] = [];
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.kill()));
-  await pipeline?.stop();
-  pipeline = undefined;
-});
+const perTest = pipelinePerTest();
 
 const CONVERSATIONS = 20;
 const MESSAGES = 5;
@@ -18,7 +12,7 @@ const sequenceOf = (text: string) => Number(/-m(\d+)$/.exec(text)?.[1] ?? Number
 
 describe('order inside a conversation, across two worker processes', () => {
   it(`${CONVERSATIONS} conversations x ${MESSAGES} messages: every message answered by exactly one reply, replies in order`, async () => {
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       role: 'ingest',
       // The actor names every message of its turn (a fold may merge several into one reply).
       actor: (request) => ({ content: `answered ${turnMessages(request).map(sequenceOf).join(',')}`, delayMs: Math.floor(Math.random() * 40) }),
@@ -26,13 +20,13 @@ describe('order inside a conversation, across two worker processes', () => {
       env: { WORKER_CONCURRENCY: '10' },
     });
     const env = { ...pipeline.env, WORKER_CONCURRENCY: '10' };
-    workers.push(...(await Promise.all([startWorkerProcess({ env }), startWorkerProcess({ env })])));
+    await Promise.all([perTest.startWorker({ env }), perTest.startWorker({ env })]);
 
     const ids = Array.from({ length: CONVERSATIONS }, (_, index) => `order-${index}`);
     await Promise.all(
       ids.map(async (id, index) => {
         for (let message = 1; message <= MESSAGES; message++) {
-          const sent = await pipeline!.send(id, `c${index}-m${message}`);
+          const sent = await pipeline.send(id, `c${index}-m${message}`);
           expect(sent.status).toBe(202);
           await pause(Math.floor(Math.random() * 30));
         }
@@ -41,7 +35,7 @@ describe('order inside a conversation, across two worker processes', () => {
 
     const answered = (texts: string[]) => texts.flatMap((text) => text.replace(/^answered /, '').split(',').map(Number));
     for (const id of ids) {
-      await waitFor(async () => answered(await pipeline!.botTexts(id)).includes(MESSAGES), `the last message of ${id} to be answered`, { timeoutMs: 60_000 });
+      await waitFor(async () => answered(await pipeline.botTexts(id)).includes(MESSAGES), `the last message of ${id} to be answered`, { timeoutMs: 60_000 });
     }
     await pipeline.waitIdle();
     let replies = 0;
@@ -62,12 +56,12 @@ describe('order inside a conversation, across two worker processes', () => {
     // Every turn was drafted once plus once per fold (late messages), and no turn ran twice.
     const turnKeys = await pipeline.redis.keys(`${pipeline.prefix}:turn:*`);
     expect(turnKeys).toHaveLength(replies);
-    const turns = await Promise.all(turnKeys.map((key) => pipeline!.redis.hmget(key, 'status', 'folds')));
+    const turns = await Promise.all(turnKeys.map((key) => pipeline.redis.hmget(key, 'status', 'folds')));
     expect(turns.every(([status]) => status === 'posted')).toBe(true);
     const folds = turns.reduce((sum, [, count]) => sum + Number(count), 0);
     expect(pipeline.actor.calls).toHaveLength(replies + folds);
     expect(pipeline.critic.calls).toHaveLength(replies + folds);
-    const posted = workers.map((worker) => worker.logs().filter((line) => line.msg === 'turn posted').length);
+    const posted = perTest.workers.map((worker) => worker.logs().filter((line) => line.msg === 'turn posted').length);
     expect(posted.reduce((a, b) => a + b, 0)).toBe(replies);
   }, 120_000);
 });

@@ -1,12 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ModelServerAnswer } from '../../src/demo/model-server.js';
-import { HOLDING, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
+import { HOLDING, verdict, waitFor } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 
-let pipeline: Pipeline | undefined;
-afterEach(async () => {
-  await pipeline?.stop();
-  pipeline = undefined;
-});
+const perTest = pipelinePerTest();
 
 const DRAFT = 'UNREVIEWED DRAFT';
 
@@ -15,7 +12,7 @@ const DRAFT = 'UNREVIEWED DRAFT';
  * reason; the draft is never posted (fail closed).
  */
 async function expectFailClosed(conversation: string, answer: ModelServerAnswer, reason: RegExp, options: { env?: Record<string, string>; stream?: boolean } = {}) {
-  pipeline = await startPipeline({
+  const pipeline = await perTest.start({
     actor: () => ({ content: DRAFT }),
     critic: () => answer,
     ...(options.env ? { env: options.env } : {}),
@@ -25,7 +22,7 @@ async function expectFailClosed(conversation: string, answer: ModelServerAnswer,
   });
   await pipeline.send(conversation, 'Hi there');
   const turn = await waitFor(async () => {
-    const listed = await pipeline!.reviewApi('GET', '/api/review/turns?status=pending');
+    const listed = await pipeline.reviewApi('GET', '/api/review/turns?status=pending');
     return (listed.body.turns as Array<{ id: string; draft: string; escalation: { source: string; reason: string } }>)[0];
   }, 'the escalated turn');
   expect(turn.escalation.source).toBe('critic-failure');
@@ -84,7 +81,7 @@ describe('fail closed on critic failures', () => {
 
   it('a failure then a good verdict: retried once, then approved and posted', async () => {
     let calls = 0;
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       actor: () => ({ content: 'A reviewed draft.' }),
       critic: () => (++calls === 1 ? { status: 500 } : { content: verdict('approve') }),
     });
@@ -96,7 +93,7 @@ describe('fail closed on critic failures', () => {
   });
 
   it('a streamed critic that answers in full approves', async () => {
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       actor: () => ({ content: 'Streamed review.' }),
       critic: () => ({ content: verdict('approve') }),
       configure: (config) => {

@@ -6,8 +6,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDiscordAdapter } from '../../adapters/discord/discord-adapter.js';
 import { isCountersignError } from '../../src/core/errors.js';
-import type { ChatAdapter, OutboundPart, ReviewTurn } from '../../src/core/ports.js';
+import type { ChatAdapter, OutboundPart, } from '../../src/core/ports.js';
 import type { InboundMessage } from '../../src/core/types.js';
+import { escalatedReviewTurn } from '../fakes/escalated-review-turn.js';
+import { replyPart } from '../fakes/reply-part.js';
 import { createFakeAdapterContext, type FakeAdapterContext } from '../fakes/fake-adapter-context.js';
 import { type FakeDiscord, type FakeUser, startFakeDiscord } from '../fakes/fake-discord.js';
 import { addTestGuild, ann, GENERAL, GUILD, REVIEW, REVIEWER_ROLE, rita, THREAD } from '../fakes/discord-test-guild.js';
@@ -41,21 +43,8 @@ afterEach(async () => {
   await fake.close();
 });
 
-function part(message: InboundMessage, text: string, overrides: Partial<OutboundPart> = {}): OutboundPart {
-  return {
-    conversation: message.conversation,
-    deliveryId: 'turn-1',
-    turnId: 'turn-1',
-    part: 0,
-    parts: 1,
-    text,
-    key: 'turn-1:0',
-    replyTo: [message],
-    recovering: false,
-    kind: 'reply',
-    ...overrides,
-  };
-}
+/** A reply part answering `message`. */
+const part = (message: InboundMessage, text: string, overrides: Partial<OutboundPart> = {}) => replyPart(message.conversation, text, { replyTo: [message], ...overrides });
 
 async function mention(content: string, author: FakeUser = ann, channelId = GENERAL): Promise<InboundMessage> {
   const count = context.accepted.length;
@@ -209,28 +198,10 @@ describe('outbound', () => {
   });
 });
 
-function escalatedTurn(message: InboundMessage, draft: string): ReviewTurn {
-  const now = Date.now();
-  return {
-    id: `turn-${Math.random().toString(36).slice(2, 10)}`,
-    conversation: message.conversation,
-    messages: [message],
-    status: 'escalated',
-    drafts: [{ text: draft, at: now }],
-    verdict: { decision: 'escalate', reason: 'asks for a refund', categories: ['refund'], confidence: 0.9, revised_text: null, feedback: null },
-    context: [{ role: 'user', text: message.text, at: now, user: 'Ann' }],
-    escalation: { source: 'critic', reason: 'asks for a refund', at: now },
-    revisions: 0,
-    folds: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
-}
-
 describe('review in Discord', () => {
   async function present(draft = 'We will refund you in full.') {
     const message = await mention('I want my money back');
-    const turn = escalatedTurn(message, draft);
+    const turn = escalatedReviewTurn([message], { draft, reason: 'asks for a refund', user: 'Ann' });
     context.review.turns.set(turn.id, turn);
     await adapter.presentEscalation!(turn);
     const reviewMessage = fake.messagesIn(REVIEW).at(-1)!;

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { validateChecks, validateRules } from '../../src/core/rule-schema.js';
-import { HOLDING, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
+import { HOLDING, verdict, waitFor } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 
 /** Rules and checks written in YAML, as operators write them (and validated the same way). */
 function escalation(rules: unknown, checks: unknown = {}) {
@@ -12,14 +13,10 @@ function escalation(rules: unknown, checks: unknown = {}) {
 }
 
 describe('escalation rules and draft checks in the pipeline', () => {
-  let pipeline: Pipeline | undefined;
-  afterEach(async () => {
-    await pipeline?.stop();
-    pipeline = undefined;
-  });
+  const perTest = pipelinePerTest();
 
   it('a rule escalates a turn the critic approved; the draft waits for a human and the rule is named', async () => {
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       actor: () => ({ content: 'You will get your money back, promised.' }),
       configure: (config) => {
         config.escalation = escalation(parse('- { name: money-talk, when: { decision: approve, draft: money back }, then: escalate }'));
@@ -27,7 +24,7 @@ describe('escalation rules and draft checks in the pipeline', () => {
     });
     await pipeline.send('rule-1', 'can I have my money?');
     const turns = await waitFor(async () => {
-      const found = (await pipeline!.reviewApi('GET', '/api/review/turns?status=pending')).body.turns as Array<Record<string, unknown>>;
+      const found = (await pipeline.reviewApi('GET', '/api/review/turns?status=pending')).body.turns as Array<Record<string, unknown>>;
       return found.length ? found : null;
     }, 'a pending review turn');
     expect(turns).toHaveLength(1);
@@ -40,7 +37,7 @@ describe('escalation rules and draft checks in the pipeline', () => {
   });
 
   it('a check blocks a draft with a card number before the critic: the canned reply is posted, never the draft', async () => {
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       actor: () => ({ content: 'The card on file is 4111 1111 1111 1111.' }),
       configure: (config) => {
         config.escalation = escalation([], { personalData: { action: 'block', reply: 'I cannot share payment details here.' } });
@@ -55,7 +52,7 @@ describe('escalation rules and draft checks in the pipeline', () => {
   });
 
   it('rules never approve what the critic escalated', async () => {
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       critic: () => ({ content: verdict('escalate', { reason: 'needs a human' }) }),
       configure: (config) => {
         config.escalation = escalation(parse("- { name: web, when: { platform: web }, then: { action: escalate, holdingMessage: 'A rule holds this.' } }"));
@@ -70,14 +67,10 @@ describe('escalation rules and draft checks in the pipeline', () => {
 });
 
 describe("a rule's own reviewers", () => {
-  let pipeline: Pipeline | undefined;
-  afterEach(async () => {
-    await pipeline?.stop();
-    pipeline = undefined;
-  });
+  const perTest = pipelinePerTest();
 
   it('only the reviewers a rule names decide its turns on a platform; token holders still can', async () => {
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       configure: (config) => {
         config.escalation = escalation(parse('- { name: vip, when: { userText: vip }, then: { action: escalate, reviewers: [U_LEAD] } }'));
       },

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasetLineSchema } from '../../src/review/dataset-export.js';
 import { runCli } from '../helpers/cli.js';
-import { criticInput, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
+import { criticInput, type Pipeline, startPipeline, verdict, } from '../helpers/pipeline.js';
 
 let pipeline: Pipeline;
 let dir: string;
@@ -25,13 +25,6 @@ function readDataset(file: string) {
   });
 }
 
-async function pendingTurnOf(conversation: string): Promise<string> {
-  return waitFor(async () => {
-    const listed = await pipeline.reviewApi('GET', '/api/review/turns?status=pending');
-    return (listed.body.turns as Array<{ id: string; conversation: string }>).find((turn) => turn.conversation === `web:${conversation}`)?.id;
-  }, `a pending turn in ${conversation}`);
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'cs-export-'));
   startedAt = Date.now();
@@ -46,13 +39,13 @@ beforeAll(async () => {
   await pipeline.send('ex-approve', 'Hello there');
   await pipeline.waitForBot('ex-approve', 1);
   await pipeline.send('ex-approve', 'My lawyer is jane.doe@example.com, write to her.');
-  const approveId = await pendingTurnOf('ex-approve');
+  const approveId = await pipeline.waitForPendingTurn('ex-approve');
   await pipeline.send('ex-edit', 'I want a refund, call me on +1 415 555 0100.');
-  const editId = await pendingTurnOf('ex-edit');
+  const editId = await pipeline.waitForPendingTurn('ex-edit');
   await pipeline.send('ex-reject', 'Tell my lawyer you are guilty.');
-  const rejectId = await pendingTurnOf('ex-reject');
+  const rejectId = await pipeline.waitForPendingTurn('ex-reject');
   await pipeline.send('ex-pending', 'My lawyer again.');
-  await pendingTurnOf('ex-pending');
+  await pipeline.waitForPendingTurn('ex-pending');
   expect((await pipeline.reviewApi('POST', `/api/review/turns/${approveId}/approve`, {})).status).toBe(200);
   expect((await pipeline.reviewApi('POST', `/api/review/turns/${editId}/approve`, { text: 'Refunds are handled by our billing team; they will email you.' })).status).toBe(200);
   expect((await pipeline.reviewApi('POST', `/api/review/turns/${rejectId}/reject`, {})).status).toBe(200);

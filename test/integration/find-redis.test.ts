@@ -1,20 +1,11 @@
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCountersignError } from '../../src/core/errors.js';
 import { type FoundRedis, findRedis, pingRedis } from '../../src/demo/find-redis.js';
+import { freePort } from '../helpers/free-port.js';
 import { REDIS_URL } from '../helpers/redis.js';
-
-/** A local port with nothing listening on it: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const started: FoundRedis[] = [];
 afterEach(async () => {
@@ -36,7 +27,7 @@ describe('findRedis', () => {
   });
 
   it('starts redis-server on a free port in a temporary directory when nothing answers, and stops it', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const found = await findRedis({ env: { PATH: process.env.PATH }, localUrl: `redis://127.0.0.1:${port}` });
     started.push(found);
     expect(found.source).toBe('started');
@@ -64,7 +55,7 @@ describe('findRedis', () => {
   }, 30_000);
 
   it('says how to get Redis when there is none and redis-server is not on the PATH', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const error = await findRedis({ env: { PATH: '/nonexistent' }, localUrl: `redis://127.0.0.1:${port}` }).catch((thrown: unknown) => thrown);
     expect(isCountersignError(error, 'redis.unavailable')).toBe(true);
     expect((error as Error).message).toContain('docker compose up -d redis');

@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSlack, signSlackBody, startFakeSlack } from '../fakes/fake-slack.js';
 import { type Pipeline, REVIEW_TOKEN, startPipeline, waitFor } from '../helpers/pipeline.js';
+import { slackEnv } from '../helpers/slack-env.js';
 import { type RawConnection, rawConnect } from '../helpers/raw-http.js';
 
 const LIMITS = { HTTP_REQUEST_TIMEOUT_MS: '3000', HTTP_HEADERS_TIMEOUT_MS: '1500', HTTP_IDLE_TIMEOUT_MS: '2000' };
@@ -34,7 +35,7 @@ describe('HTTP limits', () => {
   beforeAll(async () => {
     slack = await startFakeSlack();
     pipeline = await startPipeline({
-      env: { ADAPTERS: 'web,slack', SLACK_BOT_TOKEN: slack.botToken, SLACK_API_URL: slack.apiUrl, SLACK_SIGNING_SECRET: slack.signingSecret, ...LIMITS },
+      env: { ADAPTERS: 'web,slack', ...slackEnv(slack), ...LIMITS },
     });
   });
   afterAll(async () => {

@@ -1,10 +1,11 @@
 import { Queue } from 'bullmq';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createConversationStore } from '../../src/conversation/conversation-store.js';
 import { CONVERSATION_QUEUE } from '../../src/queue/conversation-queue.js';
 import { createReviewService } from '../../src/review/review-service.js';
-import { HOLDING, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
+import { HOLDING, type Pipeline, verdict, waitFor } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 import { REDIS_URL } from '../helpers/redis.js';
 
 /** Long enough that the reconciler cannot be what queues a conversation during a test. */
@@ -21,15 +22,11 @@ async function queuedJobs(pipeline: Pipeline): Promise<number> {
   }
 }
 
-let pipeline: Pipeline | undefined;
-afterEach(async () => {
-  await pipeline?.stop();
-  pipeline = undefined;
-});
+const perTest = pipelinePerTest();
 
 describe('a platform message id is accepted once', () => {
   it('the web body clientMessageId sent twice gives one turn and one reply', async () => {
-    pipeline = await startPipeline();
+    const pipeline = await perTest.start();
     const first = await pipeline.send('dedupe-web', 'Hello once', { clientMessageId: 'client-1' });
     const second = await pipeline.send('dedupe-web', 'Hello once', { clientMessageId: 'client-1' });
     expect(first).toEqual({ status: 202, body: { messageId: 'client-1', duplicate: false } });
@@ -53,7 +50,7 @@ describe('a platform message id is accepted once', () => {
   it('service.ingest twice with the same id (a platform retry) gives one turn', async () => {
     // A conversation made by service.ingest, not by a chat POST, has no owner, so with
     // conversation tokens on nobody could read it through the chat API: this test reads it openly.
-    pipeline = await startPipeline({ env: { WEB_CONVERSATION_TOKENS: 'off' } });
+    const pipeline = await perTest.start({ env: { WEB_CONVERSATION_TOKENS: 'off' } });
     const message = { id: 'platform-42', conversation: { platform: 'web' as const, id: 'dedupe-ingest' }, user: { id: 'u1', name: 'Una' }, text: 'Retry me' };
     const [a, b] = await Promise.all([pipeline.service!.ingest(message), pipeline.service!.ingest(message)]);
     expect([a.accepted, b.accepted].sort()).toEqual([false, true]);
@@ -67,7 +64,7 @@ describe('a platform message id is accepted once', () => {
   });
 
   it('bad bodies are refused and nothing is queued', async () => {
-    pipeline = await startPipeline();
+    const pipeline = await perTest.start();
     expect((await pipeline.send('dedupe-bad', '   ')).status).toBe(400);
     expect((await pipeline.send('dedupe-bad', 'x'.repeat(16_001))).status).toBe(413);
     const invalid = await fetch(`${pipeline.url()}/api/chat/dedupe-bad/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":' });
@@ -78,7 +75,7 @@ describe('a platform message id is accepted once', () => {
   });
 
   it('a clientMessageId is unique within its conversation: the same id in another conversation is another message', async () => {
-    pipeline = await startPipeline();
+    const pipeline = await perTest.start();
     const first = await pipeline.send('per-conv-a', 'Hello from A', { clientMessageId: 'msg-1' });
     const second = await pipeline.send('per-conv-b', 'Hello from B', { clientMessageId: 'msg-1' });
     expect(first).toEqual({ status: 202, body: { messageId: 'msg-1', duplicate: false } });
@@ -96,7 +93,7 @@ describe('a platform message id is accepted once', () => {
   });
 
   it('Slack and Discord ids stay unique on their platform: a replay naming another conversation is still a duplicate', async () => {
-    pipeline = await startPipeline();
+    const pipeline = await perTest.start();
     const ingest = pipeline.service!.ingest;
     const slack = { id: 'T1:C1:1700000000.000100', user: { id: 'U1' }, text: 'hi', conversation: { platform: 'slack' as const, id: 'T1:C1:1700000000.000100' } };
     expect((await ingest(slack)).accepted).toBe(true);
@@ -107,7 +104,7 @@ describe('a platform message id is accepted once', () => {
   });
 
   it('a process killed between accepting a message and queueing its job: the retried POST queues it, without the reconciler', async () => {
-    pipeline = await startPipeline({ reconcileIntervalMs: NO_RECONCILER_MS });
+    const pipeline = await perTest.start({ reconcileIntervalMs: NO_RECONCILER_MS });
     // The first POST's process "died" right after the accept: the message is in the inbox, no job.
     const store = createConversationStore({ redis: pipeline.redis, keys: pipeline.keys, keep: 200, historyBudgetChars: 50_000 });
     const message = { id: 'retry-1', conversation: { platform: 'web' as const, id: 'crashed' }, user: { id: 'tester', name: 'tester' }, text: 'Anyone there?', receivedAt: Date.now() };
@@ -125,10 +122,10 @@ describe('a platform message id is accepted once', () => {
   });
 
   it('a process killed between recording a review decision and queueing the conversation: the retried decision (409) queues it', async () => {
-    pipeline = await startPipeline({ reconcileIntervalMs: NO_RECONCILER_MS, critic: () => ({ content: verdict('escalate', { reason: 'a human decides' }) }) });
+    const pipeline = await perTest.start({ reconcileIntervalMs: NO_RECONCILER_MS, critic: () => ({ content: verdict('escalate', { reason: 'a human decides' }) }) });
     await pipeline.send('review-crash', 'I want a refund');
     const turn = await waitFor(async () => {
-      const turns = (await pipeline!.reviewApi('GET', '/api/review/turns?status=pending')).body.turns as Array<{ id: string }>;
+      const turns = (await pipeline.reviewApi('GET', '/api/review/turns?status=pending')).body.turns as Array<{ id: string }>;
       return turns[0] ?? null;
     }, 'a pending turn');
     await pipeline.waitIdle('review-crash');

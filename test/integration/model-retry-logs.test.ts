@@ -5,23 +5,17 @@
  */
 import net from 'node:net';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Countersign, createCountersign } from '../../src/main.js';
-import { conversationHeaders, type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';
+import { describe, expect, it } from 'vitest';
+import { createCountersign } from '../../src/main.js';
+import { conversationHeaders, waitFor } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 
-let pipeline: Pipeline | undefined;
-let service: Countersign | undefined;
-afterEach(async () => {
-  await service?.stop();
-  await pipeline?.stop();
-  service = undefined;
-  pipeline = undefined;
-});
+const perTest = pipelinePerTest();
 
 describe('model retries in the log', () => {
   it('every retry of the actor call is a log line naming the role and model, never the key', async () => {
     let calls = 0;
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       noService: true,
       actor: () => {
         calls++;
@@ -32,7 +26,7 @@ describe('model retries in the log', () => {
     });
     const lines: Array<Record<string, unknown>> = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-    service = createCountersign({ config: pipeline.config, logger });
+    const service = perTest.stopAfter(createCountersign({ config: pipeline.config, logger }));
     await service.start();
     await fetch(`${service.url}/api/chat/retries/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...conversationHeaders('retries') }, body: JSON.stringify({ text: 'Hello?' }) });
     await waitFor(() => lines.some((line) => line.msg === 'turn posted'), 'the turn to be posted');
@@ -46,10 +40,10 @@ describe('model retries in the log', () => {
   });
 
   it('a successful model call is not a warning: a healthy turn logs nothing at warn or above', async () => {
-    pipeline = await startPipeline({ noService: true });
+    const pipeline = await perTest.start({ noService: true });
     const lines: Array<Record<string, unknown>> = [];
     const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-    service = createCountersign({ config: pipeline.config, logger });
+    const service = perTest.stopAfter(createCountersign({ config: pipeline.config, logger }));
     await service.start();
     await fetch(`${service.url}/api/chat/healthy/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Hello?' }) });
     await waitFor(() => lines.some((line) => line.msg === 'turn posted'), 'the turn to be posted');
@@ -67,10 +61,10 @@ describe('model retries in the log', () => {
       });
     });
     const endpoint = `http://127.0.0.1:${closed}/v1`;
-    pipeline = await startPipeline({ noService: true, env: { OPENAI_BASE_URL: endpoint } });
+    const pipeline = await perTest.start({ noService: true, env: { OPENAI_BASE_URL: endpoint } });
     const lines: Array<Record<string, unknown>> = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-    service = createCountersign({ config: pipeline.config, logger });
+    const service = perTest.stopAfter(createCountersign({ config: pipeline.config, logger }));
     await service.start();
     await fetch(`${service.url}/api/chat/unreachable/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Hello?' }) });
     await waitFor(() => lines.some((line) => line.msg === 'turn escalated for review'), 'the turn to escalate');

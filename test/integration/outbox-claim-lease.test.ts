@@ -4,23 +4,18 @@
  * lock: before the fix the claim lasted a fixed 60 s, so a reply interrupted at the send waited
  * a minute (and a chain of job retries) however short the queue's lock was.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createWebAdapter } from '../../adapters/web/web-adapter.js';
 import type { ChatAdapter } from '../../src/core/ports.js';
-import { type Countersign, createCountersign } from '../../src/main.js';
-import { conversationHeaders, deferred, type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';
+import { createCountersign } from '../../src/main.js';
+import { conversationHeaders, deferred, waitFor } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 
-let pipeline: Pipeline | undefined;
-const services: Countersign[] = [];
-afterEach(async () => {
-  for (const service of services.splice(0)) await service.stop().catch(() => {});
-  await pipeline?.stop();
-  pipeline = undefined;
-});
+const perTest = pipelinePerTest();
 
 describe('a send interrupted by a dying worker', () => {
   it('is delivered once by the next worker as soon as the job lock lapses, not after a fixed claim lease', async () => {
-    pipeline = await startPipeline({ noService: true, env: { QUEUE_LOCK_DURATION_MS: '2000', QUEUE_STALLED_INTERVAL_MS: '1000' } });
+    const pipeline = await perTest.start({ noService: true, env: { QUEUE_LOCK_DURATION_MS: '2000', QUEUE_STALLED_INTERVAL_MS: '1000' } });
     pipeline.config.shutdownTimeoutMs = 500;
     // The first worker's send reaches the platform's door and never comes back (the process dies there).
     const web = createWebAdapter();
@@ -32,8 +27,7 @@ describe('a send interrupted by a dying worker', () => {
         return new Promise(() => {});
       },
     };
-    const first = createCountersign({ config: pipeline.config, adapters: [dying] });
-    services.push(first);
+    const first = perTest.stopAfter(createCountersign({ config: pipeline.config, adapters: [dying] }));
     await first.start();
     const response = await fetch(`${first.url}/api/chat/lease/messages`, {
       method: 'POST',
@@ -49,8 +43,7 @@ describe('a send interrupted by a dying worker', () => {
     // The worker stops renewing its job lock with the send still open, as a killed process would.
     await first.stop();
 
-    const second = createCountersign({ config: pipeline.config });
-    services.push(second);
+    const second = perTest.stopAfter(createCountersign({ config: pipeline.config }));
     await second.start();
     const transcript = async () => {
       const answer = await fetch(`${second.url}/api/chat/lease/messages`, { headers: conversationHeaders('lease') });

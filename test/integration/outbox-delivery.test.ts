@@ -1,13 +1,12 @@
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isCountersignError } from '../../src/core/errors.js';
 import { createKeys } from '../../src/core/keys.js';
 import type { ChatAdapter, OutboundPart, SentPart } from '../../src/core/ports.js';
 import type { Platform, Turn, Verdict } from '../../src/core/types.js';
 import { approvalFields, approveByCritic } from '../../src/delivery/approval.js';
 import { createOutbox } from '../../src/delivery/outbox.js';
-import { connectRedis, deletePrefix, randomPrefix } from '../helpers/redis.js';
+import { redisPerTest } from '../helpers/redis-per-test.js';
 
 /** A platform that remembers what it posted by idempotency key, as Slack metadata or Discord nonces allow. */
 function recordingAdapter(parts: (text: string) => string[] = (text) => [text]) {
@@ -36,25 +35,16 @@ function recordingAdapter(parts: (text: string) => string[] = (text) => [text]) 
 const approve: Verdict = { decision: 'approve', reason: 'fine', categories: [], confidence: 1, revised_text: null, feedback: null };
 const turn: Pick<Turn, 'id' | 'conversation' | 'messages'> = { id: 'turn-1', conversation: { platform: 'web', id: 'c1' }, messages: [] };
 
-let redis: Redis;
-let prefix: string;
-beforeEach(() => {
-  redis = connectRedis();
-  prefix = randomPrefix('outbox');
-});
-afterEach(async () => {
-  await deletePrefix(redis, prefix);
-  await redis.quit();
-});
+const store = redisPerTest('outbox');
 
 function setup(adapter: ChatAdapter, claimLeaseMs?: number) {
-  const keys = createKeys(prefix);
-  const outbox = createOutbox({ redis, keys, adapters: new Map<Platform, ChatAdapter>([['web', adapter]]), logger: pino({ level: 'silent' }), ...(claimLeaseMs ? { claimLeaseMs } : {}) });
+  const keys = createKeys(store.prefix);
+  const outbox = createOutbox({ redis: store.redis, keys, adapters: new Map<Platform, ChatAdapter>([['web', adapter]]), logger: pino({ level: 'silent' }), ...(claimLeaseMs ? { claimLeaseMs } : {}) });
   return { keys, outbox };
 }
 
 async function record(keys: ReturnType<typeof createKeys>, text: string) {
-  await redis.hset(keys.outbox(turn.id), ...approvalFields(approveByCritic(turn, approve, text)));
+  await store.redis.hset(keys.outbox(turn.id), ...approvalFields(approveByCritic(turn, approve, text)));
 }
 
 describe('the outbox: exactly-once delivery', () => {
@@ -99,21 +89,21 @@ describe('the outbox: exactly-once delivery', () => {
     const { keys, outbox } = setup(platform.adapter, 1000);
     await record(keys, 'only once');
     // The dead worker claimed part 0 (its lease since expired) and its post reached the platform.
-    await redis.hset(keys.outbox(turn.id), 'claim:0', `dead-worker|${Date.now() - 1}`);
+    await store.redis.hset(keys.outbox(turn.id), 'claim:0', `dead-worker|${Date.now() - 1}`);
     platform.posted.set('turn-1:0', 'msg-from-dead-worker');
     const report = await outbox.deliver(turn.id);
     expect(report).toMatchObject({ messageIds: ['msg-from-dead-worker'], recovered: 1 });
     expect(platform.sends).toHaveLength(1);
     expect(platform.sends[0]!.recovering).toBe(true);
     expect(platform.posted.size).toBe(1);
-    expect(await redis.hget(keys.outbox(turn.id), 'id:0')).toBe('msg-from-dead-worker');
+    expect(await store.redis.hget(keys.outbox(turn.id), 'id:0')).toBe('msg-from-dead-worker');
   });
 
   it("a part claimed by another live worker is left alone (retryable delivery.claimed)", async () => {
     const platform = recordingAdapter();
     const { keys, outbox } = setup(platform.adapter);
     await record(keys, 'busy');
-    await redis.hset(keys.outbox(turn.id), 'claim:0', `other-worker|${Date.now() + 60_000}`);
+    await store.redis.hset(keys.outbox(turn.id), 'claim:0', `other-worker|${Date.now() + 60_000}`);
     const error = await outbox.deliver(turn.id).catch((caught: unknown) => caught);
     expect(isCountersignError(error, 'delivery.claimed')).toBe(true);
     expect((error as { retryable: boolean }).retryable).toBe(true);

@@ -3,20 +3,14 @@
  * with `retryAfterMs`, and the next attempt comes no sooner than that (BullMQ's backoff takes
  * the error's own wait), not at once, and the reply is then posted once.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CountersignError } from '../../src/core/errors.js';
 import type { ChatAdapter, OutboundPart } from '../../src/core/ports.js';
-import { type Countersign, createCountersign } from '../../src/main.js';
-import { type Pipeline, startPipeline, waitFor } from '../helpers/pipeline.js';
+import { createCountersign } from '../../src/main.js';
+import { waitFor } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 
-let pipeline: Pipeline | undefined;
-let service: Countersign | undefined;
-afterEach(async () => {
-  await service?.stop();
-  await pipeline?.stop();
-  service = undefined;
-  pipeline = undefined;
-});
+const perTest = pipelinePerTest();
 
 /** A Slack-shaped adapter whose first send is rate-limited for `waitMs`. */
 function rateLimitedOnce(waitMs: number) {
@@ -39,11 +33,11 @@ function rateLimitedOnce(waitMs: number) {
 
 describe("a platform's Retry-After", () => {
   it('delays the next attempt by at least the wait asked for, instead of the backoff, and the reply is posted once', async () => {
-    pipeline = await startPipeline({ noService: true });
+    const pipeline = await perTest.start({ noService: true });
     pipeline.config.queue.backoffMs = 100;
     const waitMs = 2500;
     const platform = rateLimitedOnce(waitMs);
-    service = createCountersign({ config: pipeline.config, adapters: [platform.adapter] });
+    const service = perTest.stopAfter(createCountersign({ config: pipeline.config, adapters: [platform.adapter] }));
     await service.start();
     await service.ingest({ id: 'T1:C1:1.0001', conversation: { platform: 'slack', id: 'T1:C1:1.0001' }, user: { id: 'U1' }, text: 'hello' });
     await waitFor(() => platform.posted.length === 1, 'the reply to be posted after the rate limit', { timeoutMs: 30_000, intervalMs: 50 });

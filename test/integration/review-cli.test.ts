@@ -2,7 +2,7 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { criticInput, HOLDING, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
+import { criticInput, HOLDING, type Pipeline, startPipeline, verdict, } from '../helpers/pipeline.js';
 
 let pipeline: Pipeline;
 const user = (() => {
@@ -12,13 +12,6 @@ const user = (() => {
     return process.env.USER ?? 'unknown';
   }
 })();
-
-async function pendingTurnOf(conversation: string): Promise<string> {
-  return waitFor(async () => {
-    const listed = await pipeline.reviewApi('GET', '/api/review/turns?status=pending');
-    return (listed.body.turns as Array<{ id: string; conversation: string }>).find((turn) => turn.conversation === `web:${conversation}`)?.id;
-  }, `a pending turn in ${conversation}`);
-}
 
 const cli = (...args: string[]) => runCli(args, pipeline.env);
 
@@ -42,11 +35,11 @@ describe('countersign review (terminal)', () => {
 
   it('lists, shows and refuses bad input', async () => {
     await pipeline.send('cli-approve', 'My lawyer will call you.');
-    approveId = await pendingTurnOf('cli-approve');
+    approveId = await pipeline.waitForPendingTurn('cli-approve');
     await pipeline.send('cli-edit', 'My lawyer wants a refund. \u001b[2J\u001b]0;pwned\u0007');
-    editId = await pendingTurnOf('cli-edit');
+    editId = await pipeline.waitForPendingTurn('cli-edit');
     await pipeline.send('cli-reject', 'Talk to my lawyer.');
-    rejectId = await pendingTurnOf('cli-reject');
+    rejectId = await pipeline.waitForPendingTurn('cli-reject');
 
     const [table, json, show, missing, badStatus, badId, badConfig] = await Promise.all([
       cli('review', 'list'),

@@ -10,6 +10,7 @@ import type { ModelScript } from '../../src/demo/model-server.js';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/fake-discord.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
 import { criticInput, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
+import { slackEnv } from '../helpers/slack-env.js';
 
 const SLACK_REVIEW = 'C0REVIEW';
 const GUILD = '110000000000000001';
@@ -46,11 +47,7 @@ describe('review notifications', () => {
       critic: escalateLawyers,
       env: {
         ADAPTERS: 'web,slack,discord',
-        SLACK_BOT_TOKEN: slack.botToken,
-        SLACK_API_URL: slack.apiUrl,
-        SLACK_SIGNING_SECRET: slack.signingSecret,
-        SLACK_REVIEW_CHANNEL: SLACK_REVIEW,
-        SLACK_REVIEWERS: 'U0REVIEWER',
+        ...slackEnv(slack, { channel: SLACK_REVIEW }),
         DISCORD_BOT_TOKEN: discord.token,
         DISCORD_API_URL: discord.apiUrl,
         DISCORD_REVIEW_CHANNEL: DISCORD_REVIEW,
@@ -109,7 +106,7 @@ describe('review notifications', () => {
     slack = await startFakeSlack();
     pipeline = await startPipeline({
       critic: escalateLawyers,
-      env: { ADAPTERS: 'web,slack', SLACK_BOT_TOKEN: slack.botToken, SLACK_API_URL: slack.apiUrl, SLACK_SIGNING_SECRET: slack.signingSecret, SLACK_REVIEW_CHANNEL: SLACK_REVIEW, SLACK_REVIEWERS: 'U0REVIEWER' },
+      env: { ADAPTERS: 'web,slack', ...slackEnv(slack, { channel: SLACK_REVIEW }) },
       configure: (config) => {
         // Not held: every message of the noisy conversation is a turn of its own.
         config.review.holdConversation = false;

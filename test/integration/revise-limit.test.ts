@@ -1,16 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { criticInput, HOLDING, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
+import { describe, expect, it } from 'vitest';
+import { criticInput, HOLDING, verdict, waitFor } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 
-let pipeline: Pipeline | undefined;
-afterEach(async () => {
-  await pipeline?.stop();
-  pipeline = undefined;
-});
+const perTest = pipelinePerTest();
 
 describe('the revise bound', () => {
   it('maxRevisions 2: three drafts, three reviews, then escalation "revise-limit"; no draft is posted', async () => {
     let drafts = 0;
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       actor: () => ({ content: `draft ${++drafts}` }),
       critic: (request) => ({ content: verdict('revise', { feedback: `do better than ${criticInput(request).draft}` }) }),
       configure: (config) => {
@@ -19,7 +16,7 @@ describe('the revise bound', () => {
     });
     await pipeline.send('revise-limit', 'Tell me something.');
     const turn = await waitFor(async () => {
-      const listed = await pipeline!.reviewApi('GET', '/api/review/turns?status=pending');
+      const listed = await pipeline.reviewApi('GET', '/api/review/turns?status=pending');
       return (listed.body.turns as Array<{ id: string; draft: string; revisions: number; escalation: { source: string; reason: string } }>)[0];
     }, 'the escalated turn');
     expect(turn.escalation.source).toBe('revise-limit');
@@ -40,7 +37,7 @@ describe('the revise bound', () => {
   });
 
   it('maxRevisions 0: the first revise escalates', async () => {
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       critic: () => ({ content: verdict('revise', { feedback: 'shorter' }) }),
       configure: (config) => {
         config.turn.maxRevisions = 0;

@@ -4,23 +4,18 @@
  * already waiting for the turn, which kept renewing the job's lock, so the process neither
  * exited nor let another worker take the turn over.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Countersign, createCountersign } from '../../src/main.js';
-import { conversationHeaders, deferred, type Pipeline, startPipeline, turnMessages, waitFor } from '../helpers/pipeline.js';
+import { describe, expect, it } from 'vitest';
+import { createCountersign } from '../../src/main.js';
+import { conversationHeaders, deferred, turnMessages, waitFor } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 
-let pipeline: Pipeline | undefined;
-const services: Countersign[] = [];
-afterEach(async () => {
-  for (const service of services.splice(0)) await service.stop().catch(() => {});
-  await pipeline?.stop();
-  pipeline = undefined;
-});
+const perTest = pipelinePerTest();
 
 describe('stop() with a turn still running past the shutdown timeout', () => {
   it('returns, and the turn is finished once by another worker', async () => {
     const drafting = deferred();
     let drafts = 0;
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       noService: true,
       env: { QUEUE_LOCK_DURATION_MS: '2000', QUEUE_STALLED_INTERVAL_MS: '1000' },
       // The first draft never comes (a stuck model call); the next one does.
@@ -33,8 +28,7 @@ describe('stop() with a turn still running past the shutdown timeout', () => {
       },
     });
     pipeline.config.shutdownTimeoutMs = 500;
-    const first = createCountersign({ config: pipeline.config });
-    services.push(first);
+    const first = perTest.stopAfter(createCountersign({ config: pipeline.config }));
     await first.start();
     const response = await fetch(`${first.url}/api/chat/handback/messages`, {
       method: 'POST',
@@ -46,8 +40,7 @@ describe('stop() with a turn still running past the shutdown timeout', () => {
     const stopped = await Promise.race([first.stop().then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 20_000))]);
     expect(stopped).toBe('stopped');
 
-    const second = createCountersign({ config: pipeline.config });
-    services.push(second);
+    const second = perTest.stopAfter(createCountersign({ config: pipeline.config }));
     await second.start();
     const botTexts = async () => {
       const answer = await fetch(`${second.url}/api/chat/handback/messages`, { headers: conversationHeaders('handback') });

@@ -7,8 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REVIEW_ACTION_APPROVE, REVIEW_ACTION_EDIT, REVIEW_ACTION_REJECT } from '../../adapters/slack/slack-review-blocks.js';
 import { createSlackAdapter, type SlackAdapterOptions } from '../../adapters/slack/slack-adapter.js';
 import { isCountersignError } from '../../src/core/errors.js';
-import type { ChatAdapter, OutboundPart, ReviewTurn } from '../../src/core/ports.js';
+import type { ChatAdapter, } from '../../src/core/ports.js';
 import type { ConversationRef, InboundMessage } from '../../src/core/types.js';
+import { escalatedReviewTurn } from '../fakes/escalated-review-turn.js';
+import { replyPart } from '../fakes/reply-part.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
 import { createFakeAdapterContext, type FakeAdapterContext } from '../fakes/fake-adapter-context.js';
 
@@ -47,39 +49,6 @@ async function startAdapter(overrides: Partial<SlackAdapterOptions> = {}, inboun
   eventsUrl = { url: `${await context.listen()}/slack/events` };
 }
 
-function part(conversation: ConversationRef, text: string, overrides: Partial<OutboundPart> = {}): OutboundPart {
-  return {
-    conversation,
-    deliveryId: 'turn-1',
-    turnId: 'turn-1',
-    part: 0,
-    parts: 1,
-    text,
-    key: 'turn-1:0',
-    replyTo: [],
-    recovering: false,
-    kind: 'reply',
-    ...overrides,
-  };
-}
-
-function escalatedTurn(id: string, message: InboundMessage): ReviewTurn {
-  const now = Date.now();
-  return {
-    id,
-    conversation: message.conversation,
-    messages: [message],
-    status: 'escalated',
-    drafts: [{ text: 'We will refund you twice, **no questions** asked.', at: now }],
-    verdict: { decision: 'escalate', reason: 'Promises a refund.', categories: ['refund'], confidence: 0.9, revised_text: null, feedback: null },
-    context: [{ role: 'user', text: message.text, at: now, user: 'alice' }],
-    escalation: { source: 'critic', reason: 'Promises a refund.', at: now },
-    revisions: 0,
-    folds: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
-}
 
 beforeEach(async () => {
   slack = await startFakeSlack({ usergroups: { S0REVIEWERS: [GROUP_REVIEWER] } });
@@ -179,13 +148,13 @@ describe('Slack adapter, posting', () => {
   it('posts in the thread with the key in metadata', async () => {
     await startAdapter({}, false);
     const { message } = slack.userMessage({ channel: 'C0GENERAL', user: 'U0ALICE', text: 'hi' });
-    const sent = await adapter.send(part(conversation(String(message.ts)), 'Hello *there*'));
+    const sent = await adapter.send(replyPart(conversation(String(message.ts)), 'Hello *there*'));
     const posts = slack.botPosts({ threadTs: String(message.ts) });
     expect(posts).toHaveLength(1);
     expect(sent.messageId).toBe(posts[0]!.ts);
     expect(posts[0]!.metadata).toEqual({ event_type: 'countersign_reply', event_payload: { key: 'turn-1:0', turn_id: 'turn-1', part: 0 } });
     // The same part again (the outbox lost our answer) is not posted twice.
-    expect(await adapter.send(part(conversation(String(message.ts)), 'Hello *there*'))).toEqual({ messageId: sent.messageId, alreadyPosted: true });
+    expect(await adapter.send(replyPart(conversation(String(message.ts)), 'Hello *there*'))).toEqual({ messageId: sent.messageId, alreadyPosted: true });
     expect(slack.botPosts()).toHaveLength(1);
   });
 
@@ -195,11 +164,11 @@ describe('Slack adapter, posting', () => {
       const { message } = slack.userMessage({ channel: 'C0GENERAL', user: 'U0ALICE', text: 'hi' });
       const target = conversation(String(message.ts));
       slack.failNextPost(mode);
-      const error = await adapter.send(part(target, 'only once')).catch((caught: unknown) => caught);
+      const error = await adapter.send(replyPart(target, 'only once')).catch((caught: unknown) => caught);
       expect(isCountersignError(error, 'slack.outcome-unknown')).toBe(true);
       expect((error as { retryable: boolean }).retryable).toBe(true);
       expect(slack.botPosts()).toHaveLength(1); // Slack has it
-      const again = await adapter.send(part(target, 'only once', { recovering: true }));
+      const again = await adapter.send(replyPart(target, 'only once', { recovering: true }));
       expect(again.alreadyPosted).toBe(true);
       expect(again.messageId).toBe(slack.botPosts()[0]!.ts);
       expect(slack.botPosts()).toHaveLength(1);
@@ -210,7 +179,7 @@ describe('Slack adapter, posting', () => {
   it('posts when recovery finds nothing (the lost attempt never reached Slack)', async () => {
     await startAdapter({}, false);
     const { message } = slack.userMessage({ channel: 'C0GENERAL', user: 'U0ALICE', text: 'hi' });
-    const sent = await adapter.send(part(conversation(String(message.ts)), 'first try', { recovering: true }));
+    const sent = await adapter.send(replyPart(conversation(String(message.ts)), 'first try', { recovering: true }));
     expect(sent.alreadyPosted).toBeUndefined();
     expect(slack.botPosts()).toHaveLength(1);
   });
@@ -219,7 +188,7 @@ describe('Slack adapter, posting', () => {
     await startAdapter({}, false);
     const { message } = slack.userMessage({ channel: 'C0GENERAL', user: 'U0ALICE', text: 'hi' });
     slack.rateLimitNext('chat.postMessage', 2, 1);
-    await adapter.send(part(conversation(String(message.ts)), 'patience'));
+    await adapter.send(replyPart(conversation(String(message.ts)), 'patience'));
     expect(slack.calls.filter((call) => call.method === 'chat.postMessage').map((call) => call.status)).toEqual([429, 429, 200]);
     expect(slack.botPosts()).toHaveLength(1);
   });
@@ -228,7 +197,7 @@ describe('Slack adapter, posting', () => {
     await startAdapter({ rateLimitRetries: 0 }, false);
     const { message } = slack.userMessage({ channel: 'C0GENERAL', user: 'U0ALICE', text: 'hi' });
     slack.rateLimitNext('chat.postMessage', 1, 7);
-    const error = await adapter.send(part(conversation(String(message.ts)), 'later')).catch((caught: unknown) => caught);
+    const error = await adapter.send(replyPart(conversation(String(message.ts)), 'later')).catch((caught: unknown) => caught);
     expect(isCountersignError(error, 'slack.rate-limited')).toBe(true);
     expect((error as { details: Record<string, unknown> }).details.retryAfterSeconds).toBe(7);
     expect(slack.botPosts()).toHaveLength(0);
@@ -247,11 +216,11 @@ describe('Slack adapter, posting', () => {
     for (const text of parts) expect(text.length).toBeLessThanOrEqual(3_900);
     const target = conversation(String(message.ts));
     for (const [index, text] of parts.entries()) {
-      await adapter.send(part(target, text, { part: index, parts: parts.length, key: `turn-1:${index}` }));
+      await adapter.send(replyPart(target, text, { part: index, parts: parts.length, key: `turn-1:${index}` }));
     }
     // A recovery pass over every part posts nothing more.
     for (const [index, text] of parts.entries()) {
-      await adapter.send(part(target, text, { part: index, parts: parts.length, key: `turn-1:${index}`, recovering: true }));
+      await adapter.send(replyPart(target, text, { part: index, parts: parts.length, key: `turn-1:${index}`, recovering: true }));
     }
     const posted = slack.botPosts({ threadTs: String(message.ts) });
     expect(posted.map((post) => post.text)).toEqual(parts);
@@ -289,7 +258,7 @@ describe('Slack adapter, review', () => {
       text: 'I want a refund',
       receivedAt: Date.now(),
     };
-    const turn = escalatedTurn(turnId, inbound);
+    const turn = escalatedReviewTurn([inbound], { id: turnId, user: 'alice' });
     context.review.turns.set(turn.id, turn);
     await adapter.presentEscalation!(turn);
     const review = slack.botPosts({ channel: REVIEW_CHANNEL }).at(-1)!;
@@ -403,7 +372,7 @@ describe('Slack adapter, Socket Mode', () => {
     expect(context.accepted).toHaveLength(1);
 
     const { message: turnMessage } = slack.userMessage({ channel: 'C0GENERAL', user: 'U0ALICE', text: 'refund?' });
-    const turn = escalatedTurn('turn-s1', { ...context.accepted[0]!, text: String(turnMessage.text) });
+    const turn = escalatedReviewTurn([{ ...context.accepted[0]!, text: String(turnMessage.text) }], { id: 'turn-s1', user: 'alice' });
     context.review.turns.set(turn.id, turn);
     await adapter.presentEscalation!(turn);
     const review = slack.botPosts({ channel: REVIEW_CHANNEL })[0]!;

@@ -4,21 +4,18 @@
  * not be offered to the reviewer as the draft, or "approve as drafted" posts a reply that leaves
  * the folded messages unanswered for good. Found by the model-faults scenario of the fault suite.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { deferred, type Pipeline, startPipeline, turnMessages, verdict, waitFor } from '../helpers/pipeline.js';
+import { describe, expect, it } from 'vitest';
+import { deferred, turnMessages, verdict, waitFor } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 
-let pipeline: Pipeline | undefined;
-afterEach(async () => {
-  await pipeline?.stop();
-  pipeline = undefined;
-});
+const perTest = pipelinePerTest();
 
 describe('an escalated turn whose draft predates folded messages', () => {
   it('has no draft to approve as it is; the reviewer writes the reply for every message', async () => {
     const secondAccepted = deferred();
     let drafts = 0;
     let reviews = 0;
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       actor: (request) => {
         if (++drafts === 1) return { content: `answered ${turnMessages(request).join(', ')}` };
         return { refusal: 'I cannot help with that.' };
@@ -30,12 +27,12 @@ describe('an escalated turn whose draft predates folded messages', () => {
       },
     });
     expect((await pipeline.send('fold', 'first question')).status).toBe(202);
-    await waitFor(() => pipeline!.criticRequests().length === 1, 'the first review');
+    await waitFor(() => pipeline.criticRequests().length === 1, 'the first review');
     expect((await pipeline.send('fold', 'second question')).status).toBe(202);
     secondAccepted.resolve();
 
     const turn = await waitFor(async () => {
-      const listed = await pipeline!.reviewApi('GET', '/api/review/turns?status=pending');
+      const listed = await pipeline.reviewApi('GET', '/api/review/turns?status=pending');
       return (listed.body.turns as Array<{ id: string; draft: string | null; messages: Array<{ text: string }>; escalation: { source: string } }>)[0];
     }, 'the escalated turn');
     expect(turn.escalation.source).toBe('actor-failure');
@@ -47,7 +44,7 @@ describe('an escalated turn whose draft predates folded messages', () => {
     const written = await pipeline.reviewApi('POST', `/api/review/turns/${turn.id}/approve`, { text: 'Answers to both questions.' });
     expect(written.status).toBe(200);
     const texts = await waitFor(async () => {
-      const bot = await pipeline!.botTexts('fold');
+      const bot = await pipeline.botTexts('fold');
       return bot.length === 2 ? bot : null;
     }, 'the reviewer reply');
     expect(texts.at(-1)).toBe('Answers to both questions.');

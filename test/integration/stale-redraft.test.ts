@@ -1,11 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { deferred, type Pipeline, startPipeline, turnMessages, verdict, waitFor } from '../helpers/pipeline.js';
+import { describe, expect, it } from 'vitest';
+import { deferred, turnMessages, verdict, waitFor } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 
-let pipeline: Pipeline | undefined;
-afterEach(async () => {
-  await pipeline?.stop();
-  pipeline = undefined;
-});
+const perTest = pipelinePerTest();
 
 /** The actor answers every user message of its turn, so a reply shows which messages it saw. */
 const seeingActor = (request: Parameters<typeof turnMessages>[0]) => ({ content: `saw: ${turnMessages(request).join(' | ')}` });
@@ -15,7 +12,7 @@ describe('no stale replies', () => {
     const criticStarted = deferred();
     const release = deferred();
     let reviews = 0;
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       actor: seeingActor,
       critic: async () => {
         if (++reviews === 1) {
@@ -48,7 +45,7 @@ describe('no stale replies', () => {
     let reviews = 0;
     const started = [deferred(), deferred(), deferred()];
     const release = [deferred(), deferred(), deferred()];
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       actor: seeingActor,
       critic: async () => {
         const index = reviews++;
@@ -76,10 +73,10 @@ describe('no stale replies', () => {
     expect(await pipeline.botTexts('folds')).toEqual(['saw: m1 | m2', 'saw: m3']);
     expect(pipeline.actorRequests().map((request) => turnMessages(request))).toEqual([['m1'], ['m1', 'm2'], ['m3']]);
     const turns = await waitFor(async () => {
-      const ids = await pipeline!.redis.keys(`${pipeline!.prefix}:turn:*`);
+      const ids = await pipeline.redis.keys(`${pipeline.prefix}:turn:*`);
       return ids.length === 2 ? ids : null;
     }, 'two turns');
-    const folds = await Promise.all(turns.map((key) => pipeline!.redis.hget(key, 'folds')));
+    const folds = await Promise.all(turns.map((key) => pipeline.redis.hget(key, 'folds')));
     expect(folds.sort()).toEqual(['0', '1']);
   });
 });

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
+import { freePort } from '../helpers/free-port.js';
 import { waitFor } from '../helpers/pipeline.js';
 import { REDIS_URL } from '../helpers/redis.js';
 
@@ -15,15 +16,6 @@ const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function launch(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, ['bin/countersign.js', ...args], {
@@ -47,7 +39,7 @@ const messages = (output: string) =>
 
 describe('an unreachable Redis', () => {
   it('start: says once that Redis cannot be reached and how to get one, one line per retry, no stack traces; SIGTERM exits at once', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const run = launch(['start'], { REDIS_URL: `redis://127.0.0.1:${port}` });
     await waitFor(() => messages(run.output()).filter((msg) => /retrying in \d+ s \(attempt [2-9]/.test(msg)).length >= 2, 'two retry lines', { timeoutMs: 60_000, intervalMs: 100 });
     const said = messages(run.output());
@@ -69,7 +61,7 @@ describe('an unreachable Redis', () => {
   });
 
   it('demo: REDIS_URL unreachable is said in plain words, and Ctrl+C (SIGINT) stops it while it waits', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const run = launch(['demo'], { REDIS_URL: `redis://127.0.0.1:${port}` });
     await waitFor(() => /attempt 2\)/.test(run.output()), 'the second attempt', { timeoutMs: 60_000, intervalMs: 100 });
     expect(run.output()).toMatch(new RegExp(`ERROR: Redis at redis://127.0.0.1:${port} cannot be reached \\(connection refused\\)`));

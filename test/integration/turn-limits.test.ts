@@ -3,15 +3,12 @@
  * (turn.prompt), the model-call budgets (turn.modelCalls), and fairness between conversations
  * (queue.turnsPerJob); each limit that holds something back shows in /metrics.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createConversationStore } from '../../src/conversation/conversation-store.js';
-import { criticInput, HOLDING, type Pipeline, startPipeline, turnMessages, verdict, waitFor } from '../helpers/pipeline.js';
+import { criticInput, HOLDING, type Pipeline, turnMessages, verdict, waitFor } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 
-let pipeline: Pipeline | undefined;
-afterEach(async () => {
-  await pipeline?.stop();
-  pipeline = undefined;
-});
+const perTest = pipelinePerTest();
 
 async function metric(service: Pipeline, name: string, labels = ''): Promise<number> {
   const text = await (await fetch(`${service.url()}/metrics`)).text();
@@ -21,7 +18,7 @@ async function metric(service: Pipeline, name: string, labels = ''): Promise<num
 
 describe('turn.prompt: what one model request carries of a turn', () => {
   it('a turn of 10 messages sends the newest 3 to both models, says how many were cut, and keeps all 10 in the history', async () => {
-    pipeline = await startPipeline({ env: { TURN_PROMPT_MAX_MESSAGES: '3' } });
+    const pipeline = await perTest.start({ env: { TURN_PROMPT_MAX_MESSAGES: '3' } });
     // Nine messages wait in the inbox (accepted, not yet queued); the tenth queues the turn.
     const store = createConversationStore({ redis: pipeline.redis, keys: pipeline.keys, keep: 200, historyBudgetChars: 50_000 });
     const texts = Array.from({ length: 10 }, (_, index) => `message ${index} ${'.'.repeat(index)}`);
@@ -47,7 +44,7 @@ describe('turn.prompt: what one model request carries of a turn', () => {
 
 describe('turn.modelCalls: budgets of model calls', () => {
   it('past the conversation budget the turn waits for the window (a delayed job) and then answers, in order; other conversations are not held up', async () => {
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       env: { MODEL_CALLS_PER_CONVERSATION: '2' },
       configure: (config) => {
         config.turn.modelCalls.windowSeconds = 3;
@@ -71,13 +68,13 @@ describe('turn.modelCalls: budgets of model calls', () => {
   });
 
   it('whenSpent escalate: the turn goes to a human instead, with the budget named', async () => {
-    pipeline = await startPipeline({ env: { MODEL_CALLS_PER_CONVERSATION: '2', MODEL_CALLS_WHEN_SPENT: 'escalate' } });
+    const pipeline = await perTest.start({ env: { MODEL_CALLS_PER_CONVERSATION: '2', MODEL_CALLS_WHEN_SPENT: 'escalate' } });
     await pipeline.send('budget-escalate', 'first');
     await pipeline.waitForBot('budget-escalate', 1);
     await pipeline.waitIdle('budget-escalate');
     await pipeline.send('budget-escalate', 'second');
     const turn = await waitFor(async () => {
-      const turns = (await pipeline!.reviewApi('GET', '/api/review/turns?status=pending')).body.turns as Array<{ escalation: { source: string; reason: string } }>;
+      const turns = (await pipeline.reviewApi('GET', '/api/review/turns?status=pending')).body.turns as Array<{ escalation: { source: string; reason: string } }>;
       return turns[0] ?? null;
     }, 'an escalated turn');
     expect(turn.escalation).toMatchObject({ source: 'budget', reason: "the conversation's budget of 2 model calls is spent for now" });
@@ -88,7 +85,7 @@ describe('turn.modelCalls: budgets of model calls', () => {
 
   it('the global budget holds across conversations; every call of a turn counts (a redraft too)', async () => {
     let reviews = 0;
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       env: { MODEL_CALLS_PER_CONVERSATION: '0', MODEL_CALLS_GLOBAL: '4' },
       // The first review asks for a redraft: the first turn makes 4 calls.
       critic: () => ({ content: reviews++ === 0 ? verdict('revise', { feedback: 'shorter' }) : verdict('approve') }),
@@ -104,7 +101,7 @@ describe('turn.modelCalls: budgets of model calls', () => {
 
 describe('queue.turnsPerJob: one flooding conversation does not starve the others', () => {
   it('with one worker slot, a second conversation is answered while a flood is still being answered', async () => {
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       env: { WORKER_CONCURRENCY: '1', MODEL_CALLS_PER_CONVERSATION: '0', MODEL_CALLS_GLOBAL: '0' },
       // Slow models: each flood turn holds the only worker slot for a while.
       actor: (request) => ({ content: `reply to: ${turnMessages(request).at(-1) ?? ''}`, delayMs: 150 }),
@@ -115,11 +112,11 @@ describe('queue.turnsPerJob: one flooding conversation does not starve the other
     // The flood keeps sending for as long as the other conversation waits (at most 600 messages).
     const flood = (async () => {
       while (!answered && floodSent < 600) {
-        await pipeline!.send('flood', `flood ${floodSent++}`);
+        await pipeline.send('flood', `flood ${floodSent++}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
-    await waitFor(async () => (await pipeline!.botTexts('flood')).length >= 2, 'the flood to be answered');
+    await waitFor(async () => (await pipeline.botTexts('flood')).length >= 2, 'the flood to be answered');
     await pipeline.send('quiet', 'just one question');
     await pipeline.waitForBot('quiet', 1, 60_000);
     const floodRepliesBefore = (await pipeline.botTexts('flood')).length;

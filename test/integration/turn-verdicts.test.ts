@@ -1,15 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { criticInput, type Pipeline, startPipeline, turnMessages, verdict } from '../helpers/pipeline.js';
+import { describe, expect, it } from 'vitest';
+import { criticInput, turnMessages, verdict } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 
-let pipeline: Pipeline | undefined;
-afterEach(async () => {
-  await pipeline?.stop();
-  pipeline = undefined;
-});
+const perTest = pipelinePerTest();
 
 describe('the critic verdict paths', () => {
   it('approve: posts the draft, once, after the critic saw the whole conversation and the draft', async () => {
-    pipeline = await startPipeline({ critic: () => ({ content: verdict('approve') }) });
+    const pipeline = await perTest.start({ critic: () => ({ content: verdict('approve') }) });
     const sent = await pipeline.send('approve-1', 'What are your opening hours?');
     expect(sent.status).toBe(202);
     expect(await pipeline.waitForBot('approve-1', 1)).toEqual(['reply to: What are your opening hours?']);
@@ -41,7 +38,7 @@ describe('the critic verdict paths', () => {
   });
 
   it('edit: posts the revised_text and never the draft', async () => {
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       actor: () => ({ content: 'Sure, I will refund you twice!' }),
       critic: () => ({ content: verdict('edit', { revised_text: 'A teammate will check the refund for you.' }) }),
     });
@@ -53,7 +50,7 @@ describe('the critic verdict paths', () => {
   });
 
   it('revise then approve: the actor redrafts with the feedback and the critic reviews the redraft', async () => {
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       actor: (request) => ({ content: request.messages[0]!.content.includes('Be polite') ? 'A polite answer.' : 'A rude answer.' }),
       critic: (request) => {
         const { draft } = criticInput(request);
@@ -73,7 +70,7 @@ describe('the critic verdict paths', () => {
   });
 
   it('the history shown to actor and critic is bounded by the budget, oldest out; the turn\'s own message always goes', async () => {
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       actor: (request) => ({ content: `ok ${turnMessages(request).at(-1)!.slice(0, 3)}` }),
       configure: (config) => {
         config.turn.history.budget = 40;

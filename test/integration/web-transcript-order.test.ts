@@ -1,26 +1,17 @@
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createWebAdapter } from '../../adapters/web/web-adapter.js';
 import { createKeys } from '../../src/core/keys.js';
 import type { AdapterContext, HttpRequest, HttpResponse, IngestResult } from '../../src/core/ports.js';
 import type { InboundMessage } from '../../src/core/types.js';
 import { createRateLimits } from '../../src/http/rate-limits.js';
 import { createAdapterStorage } from '../../src/queue/adapter-storage.js';
-import { connectRedis, deletePrefix, randomPrefix } from '../helpers/redis.js';
+import { replyPart } from '../fakes/reply-part.js';
+import { redisPerTest } from '../helpers/redis-per-test.js';
 
 type Handler = (request: HttpRequest) => Promise<HttpResponse> | HttpResponse;
 
-let redis: Redis;
-let prefix: string;
-beforeEach(() => {
-  redis = connectRedis();
-  prefix = randomPrefix('web');
-});
-afterEach(async () => {
-  await deletePrefix(redis, prefix);
-  await redis.quit();
-});
+const store = redisPerTest('web');
 
 const request = (method: string, conversationId: string, body?: unknown): HttpRequest => ({
   method,
@@ -39,26 +30,15 @@ describe('the web transcript', () => {
     const context: AdapterContext = {
       // The worker answers before ingest returns to the POST handler.
       async ingest(message: Omit<InboundMessage, 'receivedAt'>): Promise<IngestResult> {
-        await adapter.send({
-          conversation: message.conversation,
-          deliveryId: 't1',
-          turnId: 't1',
-          part: 0,
-          parts: 1,
-          text: 'fast reply',
-          key: 't1:0',
-          replyTo: [],
-          recovering: false,
-          kind: 'reply',
-        });
+        await adapter.send(replyPart(message.conversation, 'fast reply', { turnId: 't1' }));
         return { accepted: true, duplicate: false, messageId: message.id };
       },
       review: { get: async () => null, approve: async () => Promise.reject(new Error('unused')), reject: async () => Promise.reject(new Error('unused')) },
-      storage: createAdapterStorage(redis, createKeys(prefix), 'web'),
+      storage: createAdapterStorage(store.redis, createKeys(store.prefix), 'web'),
       http: { route: ({ method, url, handler }) => routes.set(`${method} ${url}`, handler) },
       logger: pino({ level: 'silent' }),
       inbound: true,
-      limits: createRateLimits({ redis, keys: createKeys(prefix) }),
+      limits: createRateLimits({ redis: store.redis, keys: createKeys(store.prefix) }),
     };
     await adapter.start(context);
     const posted = await routes.get('POST /api/chat/:conversationId/messages')!(request('POST', 'fast', { text: 'question' }));

@@ -1,20 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { deferred, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { describe, expect, it } from 'vitest';
+import { deferred, verdict, waitFor } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 
-let pipeline: Pipeline | undefined;
-const workers: WorkerProcess[] = [];
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.kill()));
-  await pipeline?.stop();
-  pipeline = undefined;
-});
+const perTest = pipelinePerTest();
 
 describe('a worker process killed in the middle of a turn', () => {
   it('SIGKILL while the critic call is in flight: after a restart the turn completes once and nothing is posted twice', async () => {
     const firstReview = deferred();
     let reviews = 0;
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       role: 'ingest',
       env: { CRITIC_TIMEOUT_MS: '60000', QUEUE_LOCK_DURATION_MS: '2000', QUEUE_STALLED_INTERVAL_MS: '1000' },
       critic: () => {
@@ -25,19 +19,17 @@ describe('a worker process killed in the middle of a turn', () => {
         return { content: verdict('approve') };
       },
     });
-    const first = await startWorkerProcess({ env: pipeline.env });
-    workers.push(first);
+    const first = await perTest.startWorker({ env: pipeline.env });
     expect((await pipeline.send('crash', 'Will this survive?')).status).toBe(202);
     await firstReview.promise;
     // The model server's log shows the critic call in flight, after the actor's draft.
-    await waitFor(() => pipeline!.critic.calls.length === 1, 'the critic call log');
+    await waitFor(() => pipeline.critic.calls.length === 1, 'the critic call log');
     expect(pipeline.critic.calls[0]!.answer.hang).toBe(true);
     expect(pipeline.actor.calls).toHaveLength(1);
     expect(await first.kill()).toBe('SIGKILL');
     expect(await pipeline.botTexts('crash')).toEqual([]);
 
-    const second = await startWorkerProcess({ env: pipeline.env });
-    workers.push(second);
+    const second = await perTest.startWorker({ env: pipeline.env });
     expect(await pipeline.waitForBot('crash', 1, 45_000)).toEqual(['reply to: Will this survive?']);
     await pipeline.waitIdle('crash');
     expect(await pipeline.botTexts('crash')).toEqual(['reply to: Will this survive?']);

@@ -1,20 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { deferred, type Pipeline, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { describe, expect, it } from 'vitest';
+import { deferred, verdict, waitFor } from '../helpers/pipeline.js';
+import { pipelinePerTest } from '../helpers/pipeline-per-test.js';
 
-let pipeline: Pipeline | undefined;
-const workers: WorkerProcess[] = [];
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.kill()));
-  await pipeline?.stop();
-  pipeline = undefined;
-});
+const perTest = pipelinePerTest();
 
 describe('graceful shutdown of a worker process', () => {
   it('SIGTERM during a turn: the active turn finishes and is posted once, then the process exits 0', async () => {
     const reviewing = deferred();
     const release = deferred();
-    pipeline = await startPipeline({
+    const pipeline = await perTest.start({
       role: 'ingest',
       critic: async () => {
         reviewing.resolve();
@@ -22,8 +16,7 @@ describe('graceful shutdown of a worker process', () => {
         return { content: verdict('approve') };
       },
     });
-    const worker = await startWorkerProcess({ env: pipeline.env });
-    workers.push(worker);
+    const worker = await perTest.startWorker({ env: pipeline.env });
     await pipeline.send('shutdown', 'Finish me');
     await reviewing.promise;
     worker.child.kill('SIGTERM');

@@ -4,37 +4,16 @@
  * proxies, named reviewer tokens from the file and from a reviewers file, and errors that name
  * the problem (file and line) but never a token.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { configPath, configProblems, LOCAL_ENV, NO_CONFIG_FILE, writeConfigFile } from '../helpers/config-file.js';
 
-const directory = mkdtempSync(path.join(tmpdir(), 'countersign-http-config-'));
-let files = 0;
-function file(text: string, extension = 'yaml'): string {
-  const name = path.join(directory, `file-${++files}.${extension}`);
-  writeFileSync(name, text);
-  return name;
-}
-
-const LOCAL = { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' };
 const TOKEN_A = 'a-token-of-ada-0123456789';
 const TOKEN_B = 'b-token-of-bob-0123456789';
 
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
-
 describe('the http section', () => {
   it('has sane defaults: time-outs on, a connection cap, no trusted proxy, auto cookies, guess limits', () => {
-    const config = loadConfig({ file: '/nonexistent-countersign.yaml', env: LOCAL });
+    const config = loadConfig({ file: NO_CONFIG_FILE, env: LOCAL_ENV });
     expect(config.http).toEqual({
       requestTimeoutMs: 30_000,
       headersTimeoutMs: 10_000,
@@ -51,9 +30,9 @@ describe('the http section', () => {
 
   it('takes its settings from the environment', () => {
     const config = loadConfig({
-      file: '/nonexistent-countersign.yaml',
+      file: NO_CONFIG_FILE,
       env: {
-        ...LOCAL,
+        ...LOCAL_ENV,
         HTTP_REQUEST_TIMEOUT_MS: '8000',
         HTTP_HEADERS_TIMEOUT_MS: '4000',
         HTTP_IDLE_TIMEOUT_MS: '9000',
@@ -79,17 +58,17 @@ describe('the http section', () => {
       authLimits: { perClient: 3, global: 30, windowSeconds: 60 },
     });
     expect(config.review.session).toEqual({ idleSeconds: 600, absoluteSeconds: 3600 });
-    expect(loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, TRUST_PROXY: 'true' } }).http.trustProxy).toBe(true);
+    expect(loadConfig({ file: NO_CONFIG_FILE, env: { ...LOCAL_ENV, TRUST_PROXY: 'true' } }).http.trustProxy).toBe(true);
   });
 
   it('refuses a hop count, bad addresses, header time-outs longer than the request time-out, and origins with more than an origin', () => {
-    const hop = problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, TRUST_PROXY: '2' } }));
+    const hop = configProblems(() => loadConfig({ file: NO_CONFIG_FILE, env: { ...LOCAL_ENV, TRUST_PROXY: '2' } }));
     expect(hop).toEqual([expect.stringMatching(/^environment TRUST_PROXY: http\.trustProxy: a hop count cannot tell the proxy from a client/)]);
-    const bad = problemsOf(() => loadConfig({ file: file('http:\n  trustProxy: [10.0.0.0/33, proxy.local]\n'), env: LOCAL }));
+    const bad = configProblems(() => loadConfig({ file: writeConfigFile('http:\n  trustProxy: [10.0.0.0/33, proxy.local]\n'), env: LOCAL_ENV }));
     expect(bad).toEqual([expect.stringContaining('http.trustProxy[0]: must be an IP address or a CIDR block'), expect.stringContaining('http.trustProxy[1]: must be an IP address or a CIDR block')]);
-    const timeouts = problemsOf(() => loadConfig({ file: file('http:\n  requestTimeoutMs: 5000\n  headersTimeoutMs: 6000\n'), env: LOCAL }));
+    const timeouts = configProblems(() => loadConfig({ file: writeConfigFile('http:\n  requestTimeoutMs: 5000\n  headersTimeoutMs: 6000\n'), env: LOCAL_ENV }));
     expect(timeouts).toEqual([expect.stringContaining('http.headersTimeoutMs: must not exceed requestTimeoutMs (5000)')]);
-    const origins = problemsOf(() => loadConfig({ file: file('http:\n  allowedOrigins: ["https://user@review.example.com", "https://review.example.com/path"]\n'), env: LOCAL }));
+    const origins = configProblems(() => loadConfig({ file: writeConfigFile('http:\n  allowedOrigins: ["https://user@review.example.com", "https://review.example.com/path"]\n'), env: LOCAL_ENV }));
     expect(origins).toHaveLength(2);
     for (const problem of origins) expect(problem).toContain('must be an origin');
   });
@@ -97,10 +76,10 @@ describe('the http section', () => {
 
 describe('named reviewer tokens', () => {
   it('come from the file, with ${VAR} secrets, and from a reviewers file (name:token and JSON lines, comments)', () => {
-    const reviewersFile = file(`# reviewers\n\ncarol:${'c'.repeat(20)}\n{"name": "Dan O'Brien", "token": "${'d'.repeat(24)}"}\n  erin@example.com : ${'e'.repeat(16)}:with-colon  \n`, 'list');
+    const reviewersFile = writeConfigFile(`# reviewers\n\ncarol:${'c'.repeat(20)}\n{"name": "Dan O'Brien", "token": "${'d'.repeat(24)}"}\n  erin@example.com : ${'e'.repeat(16)}:with-colon  \n`, 'list');
     const config = loadConfig({
-      file: file(`review:\n  token: \${REVIEW_TOKEN}\n  reviewers:\n    - { name: ada, token: "\${ADA_TOKEN}" }\n    - { name: Bob Smith, token: "${TOKEN_B}" }\n  reviewersFile: ${reviewersFile}\n`),
-      env: { ...LOCAL, REVIEW_TOKEN: 'shared-token-1', ADA_TOKEN: TOKEN_A },
+      file: writeConfigFile(`review:\n  token: \${REVIEW_TOKEN}\n  reviewers:\n    - { name: ada, token: "\${ADA_TOKEN}" }\n    - { name: Bob Smith, token: "${TOKEN_B}" }\n  reviewersFile: ${reviewersFile}\n`),
+      env: { ...LOCAL_ENV, REVIEW_TOKEN: 'shared-token-1', ADA_TOKEN: TOKEN_A },
     });
     expect(config.review.token).toBe('shared-token-1');
     expect(config.review.reviewers).toEqual([
@@ -111,12 +90,12 @@ describe('named reviewer tokens', () => {
       // Split at the first colon: a token may hold colons, a name may not.
       { name: 'erin@example.com', token: `${'e'.repeat(16)}:with-colon` },
     ]);
-    expect(loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, REVIEW_REVIEWERS_FILE: reviewersFile } }).review.reviewers).toHaveLength(3);
+    expect(loadConfig({ file: NO_CONFIG_FILE, env: { ...LOCAL_ENV, REVIEW_REVIEWERS_FILE: reviewersFile } }).review.reviewers).toHaveLength(3);
   });
 
   it('a bad reviewers file: every problem with its line, and no token in any message', () => {
     const secret = 'super-secret-token-that-must-not-leak';
-    const reviewersFile = file(
+    const reviewersFile = writeConfigFile(
       [
         '# a comment',
         `no colon here ${secret}`,
@@ -130,7 +109,7 @@ describe('named reviewer tokens', () => {
       ].join('\n'),
       'list',
     );
-    const problems = problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, REVIEW_REVIEWERS_FILE: reviewersFile } }));
+    const problems = configProblems(() => loadConfig({ file: NO_CONFIG_FILE, env: { ...LOCAL_ENV, REVIEW_REVIEWERS_FILE: reviewersFile } }));
     expect(problems).toEqual([
       `${reviewersFile}: line 2: expected name:token or a JSON object`,
       `${reviewersFile}: line 3: not valid JSON (expected {"name": "...", "token": "..."})`,
@@ -141,33 +120,33 @@ describe('named reviewer tokens', () => {
       `${reviewersFile}: line 9: "twin" has the same token as the reviewer at ${reviewersFile}: line 7 (each reviewer needs their own)`,
     ]);
     for (const problem of problems) expect(problem).not.toContain(secret.slice(0, 12));
-    const missing = problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, REVIEW_REVIEWERS_FILE: path.join(directory, 'nope.list') } }));
-    expect(missing).toEqual([`${path.join(directory, 'nope.list')}: (file): cannot read the reviewers file (ENOENT)`]);
+    const missing = configProblems(() => loadConfig({ file: NO_CONFIG_FILE, env: { ...LOCAL_ENV, REVIEW_REVIEWERS_FILE: configPath('nope.list') } }));
+    expect(missing).toEqual([`${configPath('nope.list')}: (file): cannot read the reviewers file (ENOENT)`]);
   });
 
   it('refuses a short token and a reviewer holding the shared token, without printing either', () => {
-    const problems = problemsOf(() =>
+    const problems = configProblems(() =>
       loadConfig({
-        file: file(`review:\n  token: the-shared-review-token\n  reviewers:\n    - { name: ada, token: the-shared-review-token }\n    - { name: bob, token: short }\n`),
-        env: LOCAL,
+        file: writeConfigFile(`review:\n  token: the-shared-review-token\n  reviewers:\n    - { name: ada, token: the-shared-review-token }\n    - { name: bob, token: short }\n`),
+        env: LOCAL_ENV,
       }),
     );
     expect(problems).toEqual([
       expect.stringMatching(/review\.reviewers\[1\]\.token: must be at least 16 characters/),
     ]);
-    const shared = problemsOf(() => loadConfig({ file: file('review:\n  token: the-shared-review-token\n  reviewers:\n    - { name: ada, token: the-shared-review-token }\n'), env: LOCAL }));
+    const shared = configProblems(() => loadConfig({ file: writeConfigFile('review:\n  token: the-shared-review-token\n  reviewers:\n    - { name: ada, token: the-shared-review-token }\n'), env: LOCAL_ENV }));
     expect(shared).toEqual([expect.stringContaining('review.reviewers.0: "ada" has the shared review token (REVIEW_TOKEN) as their own')]);
     for (const problem of [...problems, ...shared]) expect(problem).not.toContain('the-shared-review-token');
   });
 
   it('a trusted header needs the proxy named by its addresses, and cannot be a header that means something else', () => {
-    const withoutProxy = problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, REVIEW_TRUSTED_HEADER: 'X-Forwarded-User' } }));
+    const withoutProxy = configProblems(() => loadConfig({ file: NO_CONFIG_FILE, env: { ...LOCAL_ENV, REVIEW_TRUSTED_HEADER: 'X-Forwarded-User' } }));
     expect(withoutProxy).toEqual([expect.stringContaining("review.trustedHeader: needs http.trustProxy to list the proxy's own addresses")]);
-    const trustAll = problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, REVIEW_TRUSTED_HEADER: 'X-Forwarded-User', TRUST_PROXY: 'true' } }));
+    const trustAll = configProblems(() => loadConfig({ file: NO_CONFIG_FILE, env: { ...LOCAL_ENV, REVIEW_TRUSTED_HEADER: 'X-Forwarded-User', TRUST_PROXY: 'true' } }));
     expect(trustAll).toEqual([expect.stringContaining('with true anyone who reaches the service could name themselves')]);
-    const reserved = problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, REVIEW_TRUSTED_HEADER: 'Authorization', TRUST_PROXY: '10.0.0.5' } }));
+    const reserved = configProblems(() => loadConfig({ file: NO_CONFIG_FILE, env: { ...LOCAL_ENV, REVIEW_TRUSTED_HEADER: 'Authorization', TRUST_PROXY: '10.0.0.5' } }));
     expect(reserved).toEqual([expect.stringContaining('review.trustedHeader: this header means something else')]);
-    const config = loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, REVIEW_TRUSTED_HEADER: 'X-Forwarded-User', TRUST_PROXY: '10.0.0.5' } });
+    const config = loadConfig({ file: NO_CONFIG_FILE, env: { ...LOCAL_ENV, REVIEW_TRUSTED_HEADER: 'X-Forwarded-User', TRUST_PROXY: '10.0.0.5' } });
     expect(config.review.trustedHeader).toBe('x-forwarded-user');
   });
 });

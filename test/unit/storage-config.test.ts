@@ -1,26 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import { INBOX_DEFAULTS, RETENTION_DEFAULTS, REVIEW_NOTIFICATION_DEFAULTS } from '../../src/config/storage-schema.js';
-
-const LOCAL = { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' };
-const NONE = '/nonexistent-countersign.yaml';
-
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configProblems, LOCAL_ENV, NO_CONFIG_FILE, writeConfigFile } from '../helpers/config-file.js';
 
 describe('retention, inbox and review notification settings', () => {
   it('have bounded defaults: every retention finite, the inbox capped, the notification limits on', () => {
-    const config = loadConfig({ file: NONE, env: LOCAL });
+    const config = loadConfig({ file: NO_CONFIG_FILE, env: LOCAL_ENV });
     expect(config.retention).toEqual(RETENTION_DEFAULTS);
     expect(config.retention.conversationSeconds).toBe(30 * 24 * 3600);
     expect(config.retention.turnSeconds).toBe(7 * 24 * 3600);
@@ -31,28 +16,25 @@ describe('retention, inbox and review notification settings', () => {
   });
 
   it('are read from the file and the environment (which wins); 0 lifts a notification limit', () => {
-    const directory = mkdtempSync(path.join(tmpdir(), 'countersign-storage-config-'));
-    const file = path.join(directory, 'countersign.yaml');
-    writeFileSync(
-      file,
+    const file = writeConfigFile(
       ['retention:', '  conversationSeconds: 3600', '  turnSeconds: 60', 'inbox:', '  maxMessages: 10', 'reviewNotifications:', '  perUser: 0', '  dashboardUrl: https://bot.example.com/review'].join('\n'),
     );
-    const config = loadConfig({ file, env: { ...LOCAL, RETENTION_TURN_SECONDS: '120', INBOX_MAX_BYTES: '65536', REVIEW_NOTIFY_PER_PLATFORM: '0' } });
+    const config = loadConfig({ file, env: { ...LOCAL_ENV, RETENTION_TURN_SECONDS: '120', INBOX_MAX_BYTES: '65536', REVIEW_NOTIFY_PER_PLATFORM: '0' } });
     expect(config.retention).toMatchObject({ conversationSeconds: 3600, turnSeconds: 120, reviewedTurnSeconds: RETENTION_DEFAULTS.reviewedTurnSeconds });
     expect(config.inbox).toEqual({ maxMessages: 10, maxBytes: 65536 });
     expect(config.reviewNotifications).toMatchObject({ perUser: 0, perPlatform: 0, perConversation: 2, dashboardUrl: 'https://bot.example.com/review' });
   });
 
   it('countersign.example.yaml shows the defaults of these sections', () => {
-    const config = loadConfig({ file: 'countersign.example.yaml', env: { ...LOCAL, OPENAI_API_KEY: 'sk-test' }, required: true });
+    const config = loadConfig({ file: 'countersign.example.yaml', env: { ...LOCAL_ENV, OPENAI_API_KEY: 'sk-test' }, required: true });
     expect(config.retention).toEqual(RETENTION_DEFAULTS);
     expect(config.inbox).toEqual(INBOX_DEFAULTS);
     expect(config.reviewNotifications).toEqual(REVIEW_NOTIFICATION_DEFAULTS);
   });
 
   it('refuses values that would unbound storage or make no sense, naming the field and its source', () => {
-    const problems = problemsOf(() =>
-      loadConfig({ file: NONE, env: { ...LOCAL, RETENTION_CONVERSATION_SECONDS: '0', INBOX_MAX_MESSAGES: '-1', INBOX_MAX_BYTES: '12', REVIEW_NOTIFY_PER_RULE: 'lots', REVIEW_DASHBOARD_URL: 'not a url' } }),
+    const problems = configProblems(() =>
+      loadConfig({ file: NO_CONFIG_FILE, env: { ...LOCAL_ENV, RETENTION_CONVERSATION_SECONDS: '0', INBOX_MAX_MESSAGES: '-1', INBOX_MAX_BYTES: '12', REVIEW_NOTIFY_PER_RULE: 'lots', REVIEW_DASHBOARD_URL: 'not a url' } }),
     );
     expect(problems).toEqual(
       expect.arrayContaining([

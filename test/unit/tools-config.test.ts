@@ -3,34 +3,19 @@
  * Streamable HTTP servers, the per-tool policy, and messages that name the server and the field
  * and never show a header, an environment value or a URL.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import { TOOLS_DEFAULTS } from '../../src/config/tools-schema.js';
+import { configProblems, LOCAL_ENV, NO_CONFIG_FILE, writeConfigFile } from '../helpers/config-file.js';
 
-const LOCAL = { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' };
+const configFile = (lines: string[]) => writeConfigFile(`${lines.join('\n')}\n`);
 
-function configFile(lines: string[]): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'countersign-tools-config-')), 'countersign.yaml');
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
-}
-
-function problemsOf(file: string, env: Record<string, string> = {}): string[] {
-  try {
-    loadConfig({ file, env: { ...LOCAL, ...env }, required: true });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+/** The problems of loading `file` (which must exist). */
+const problemsOf = (file: string, env: Record<string, string> = {}) => configProblems(() => loadConfig({ file, env: { ...LOCAL_ENV, ...env }, required: true }));
 
 describe('tools configuration', () => {
   it('is empty by default', () => {
-    const config = loadConfig({ file: '/nonexistent-countersign.yaml', env: LOCAL });
+    const config = loadConfig({ file: NO_CONFIG_FILE, env: LOCAL_ENV });
     expect(config.tools).toEqual({ servers: [], policy: {}, ...TOOLS_DEFAULTS });
   });
 
@@ -49,7 +34,7 @@ describe('tools configuration', () => {
       '    send_certificate: { effect: write, idempotent: false }',
       '    get_user_details: { effect: read, critic: never }',
     ]);
-    const config = loadConfig({ file, env: { ...LOCAL, BILLING_TOKEN: 'tok-123456', TOOLS_CALL_TIMEOUT_MS: '5000' } });
+    const config = loadConfig({ file, env: { ...LOCAL_ENV, BILLING_TOKEN: 'tok-123456', TOOLS_CALL_TIMEOUT_MS: '5000' } });
     expect(config.tools.servers).toEqual([
       { name: 'airline', transport: 'stdio', command: 'node', args: ['path/to/server.mjs', '7000'], env: { DATA_DIR: '/data', WORKERS: '2' } },
       { name: 'billing', transport: 'http', url: 'http://127.0.0.1:7000/mcp', headers: { Authorization: 'Bearer tok-123456' } },
@@ -144,7 +129,7 @@ describe('tools configuration', () => {
   });
 
   it('countersign.example.yaml shows the defaults of the section', () => {
-    const config = loadConfig({ file: 'countersign.example.yaml', env: { ...LOCAL, OPENAI_API_KEY: 'sk-test' }, required: true });
+    const config = loadConfig({ file: 'countersign.example.yaml', env: { ...LOCAL_ENV, OPENAI_API_KEY: 'sk-test' }, required: true });
     expect(config.tools).toEqual({ servers: [], policy: {}, ...TOOLS_DEFAULTS });
   });
 });

@@ -1,39 +1,18 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load-config.js';
-
-const LOCAL = { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' };
-const directory = mkdtempSync(path.join(tmpdir(), 'countersign-web-config-'));
-let files = 0;
-const yamlFile = (text: string) => {
-  const file = path.join(directory, `web-${++files}.yaml`);
-  writeFileSync(file, text);
-  return file;
-};
-
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { loadConfig } from '../../src/config/load-config.js';
+import { configProblems, LOCAL_ENV, NO_CONFIG_FILE, writeConfigFile } from '../helpers/config-file.js';
 
 describe('the web: section', () => {
   it('is empty by default: the web adapter holds the defaults', () => {
-    expect(loadConfig({ file: '/nonexistent-countersign.yaml', env: LOCAL }).web).toEqual({});
+    expect(loadConfig({ file: NO_CONFIG_FILE, env: LOCAL_ENV }).web).toEqual({});
   });
 
   it('takes the limits from WEB_* variables, 0 included, over the file', () => {
-    const file = yamlFile('web:\n  limits:\n    perClient: { messagesPerMinute: 5 }\n  conversationTokens: off\n');
+    const file = writeConfigFile('web:\n  limits:\n    perClient: { messagesPerMinute: 5 }\n  conversationTokens: off\n');
     const config = loadConfig({
       file,
       env: {
-        ...LOCAL,
+        ...LOCAL_ENV,
         WEB_MESSAGES_PER_MINUTE: '0',
         WEB_CONVERSATIONS_PER_MINUTE: '3',
         WEB_GLOBAL_MESSAGES_PER_MINUTE: '100',
@@ -50,21 +29,21 @@ describe('the web: section', () => {
 
   it('reads conversationTokens as on/off or true/false', () => {
     for (const [value, expected] of [['on', true], ['off', false], ['true', true], ['false', false]] as const) {
-      expect(loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, WEB_CONVERSATION_TOKENS: value } }).web.conversationTokens).toBe(expected);
+      expect(loadConfig({ file: NO_CONFIG_FILE, env: { ...LOCAL_ENV, WEB_CONVERSATION_TOKENS: value } }).web.conversationTokens).toBe(expected);
     }
-    expect(loadConfig({ file: yamlFile('web:\n  conversationTokens: false\n'), env: LOCAL }).web.conversationTokens).toBe(false);
+    expect(loadConfig({ file: writeConfigFile('web:\n  conversationTokens: false\n'), env: LOCAL_ENV }).web.conversationTokens).toBe(false);
   });
 
   it('reads showReview (WEB_SHOW_REVIEW) as on/off; unset, the web adapter keeps it off', () => {
-    expect(loadConfig({ file: '/nonexistent-countersign.yaml', env: LOCAL }).web.showReview).toBeUndefined();
-    expect(loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, WEB_SHOW_REVIEW: 'on' } }).web.showReview).toBe(true);
-    expect(loadConfig({ file: yamlFile('web:\n  showReview: on\n'), env: { ...LOCAL, WEB_SHOW_REVIEW: 'off' } }).web.showReview).toBe(false);
-    expect(problemsOf(() => loadConfig({ file: '/nonexistent-countersign.yaml', env: { ...LOCAL, WEB_SHOW_REVIEW: 'sometimes' } })).join('\n')).toMatch(/WEB_SHOW_REVIEW.*must be on or off/);
+    expect(loadConfig({ file: NO_CONFIG_FILE, env: LOCAL_ENV }).web.showReview).toBeUndefined();
+    expect(loadConfig({ file: NO_CONFIG_FILE, env: { ...LOCAL_ENV, WEB_SHOW_REVIEW: 'on' } }).web.showReview).toBe(true);
+    expect(loadConfig({ file: writeConfigFile('web:\n  showReview: on\n'), env: { ...LOCAL_ENV, WEB_SHOW_REVIEW: 'off' } }).web.showReview).toBe(false);
+    expect(configProblems(() => loadConfig({ file: NO_CONFIG_FILE, env: { ...LOCAL_ENV, WEB_SHOW_REVIEW: 'sometimes' } })).join('\n')).toMatch(/WEB_SHOW_REVIEW.*must be on or off/);
   });
 
   it('names every bad value and where it came from', () => {
-    const file = yamlFile('web:\n  pageSize: 300\n  maxPageSize: 100\n  transcriptKeep: 0\n  limits:\n    perMinute: 3\n');
-    const problems = problemsOf(() => loadConfig({ file, env: { ...LOCAL, WEB_MESSAGES_PER_MINUTE: '-1', WEB_CONVERSATION_TOKENS: 'maybe' } }));
+    const file = writeConfigFile('web:\n  pageSize: 300\n  maxPageSize: 100\n  transcriptKeep: 0\n  limits:\n    perMinute: 3\n');
+    const problems = configProblems(() => loadConfig({ file, env: { ...LOCAL_ENV, WEB_MESSAGES_PER_MINUTE: '-1', WEB_CONVERSATION_TOKENS: 'maybe' } }));
     expect(problems).toEqual(
       expect.arrayContaining([
         'environment WEB_MESSAGES_PER_MINUTE: web.limits.perClient.messagesPerMinute: must be 0 (no limit) or more',
@@ -74,7 +53,7 @@ describe('the web: section', () => {
       ]),
     );
     // The page sizes are checked once the fields themselves are valid.
-    const sizes = problemsOf(() => loadConfig({ file: yamlFile('web:\n  pageSize: 300\n  maxPageSize: 100\n'), env: LOCAL }));
+    const sizes = configProblems(() => loadConfig({ file: writeConfigFile('web:\n  pageSize: 300\n  maxPageSize: 100\n'), env: LOCAL_ENV }));
     expect(sizes).toEqual([expect.stringMatching(/web\.pageSize: must not exceed maxPageSize \(100\)$/)]);
   });
 });
