@@ -236,20 +236,42 @@ program
 program
   .command('eval')
   .description('run the configured critic over a labelled set and print a confusion matrix, escalation precision and recall, and latency')
-  .requiredOption('-d, --dataset <file>', 'the labelled JSONL (as countersign export writes it)')
+  .option('-d, --dataset <file>', 'the labelled JSONL of replies (as countersign export writes it)')
+  .option('--actions', "judge tool calls instead: the labelled write calls of τ-bench's recorded conversations (--trajectories)")
+  .option('--trajectories <file>', "with --actions: τ-bench's recorded runs (historical_trajectories/gpt-4o-airline.json)")
+  .option('--include-refused', 'with --actions: label the calls the environment refused, in failed conversations, as mistakes (left out by default)')
+  .option('--policy-from-config', "with --actions: the configuration's critic policy instead of the airline policy")
+  .option('--out <file>', 'with --actions: also write the report as JSON')
   .option('--concurrency <n>', 'critic calls at once', positiveInteger('--concurrency', 64), 4)
   .option('--json', 'print the report as JSON')
   .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
-  .action((options: { dataset: string; concurrency: number; json?: boolean; config?: string }) =>
+  .action((options: { dataset?: string; actions?: boolean; trajectories?: string; includeRefused?: boolean; policyFromConfig?: boolean; out?: string; concurrency: number; json?: boolean; config?: string }) =>
     runCommand(async () => {
-      const { evaluateCritic } = await import('./cli/eval-cli.js');
+      const { CliUsageError } = await import('./cli/review-cli.js');
+      if (options.actions ? options.dataset !== undefined || options.trajectories === undefined : options.dataset === undefined) {
+        throw new CliUsageError(options.actions ? 'eval --actions takes --trajectories FILE (and no --dataset)' : 'eval takes --dataset FILE, or --actions --trajectories FILE');
+      }
       // eval calls the critic only: the actor's key is not its business.
       const config = readConfig(options.config, ['critic']);
       const controller = new AbortController();
       // Ctrl-C stops taking new examples; calls in flight finish or time out.
       process.once('SIGINT', () => controller.abort());
       try {
-        await evaluateCritic(config, { dataset: options.dataset, concurrency: options.concurrency, json: options.json ?? false, signal: controller.signal });
+        if (options.actions) {
+          const { evaluateActionCritic } = await import('./cli/tau/eval-actions-command.js');
+          await evaluateActionCritic(config, {
+            trajectories: options.trajectories!,
+            includeRefused: options.includeRefused ?? false,
+            policyFromConfig: options.policyFromConfig ?? false,
+            concurrency: options.concurrency,
+            json: options.json ?? false,
+            ...(options.out ? { out: options.out } : {}),
+            signal: controller.signal,
+          });
+          return;
+        }
+        const { evaluateCritic } = await import('./cli/eval-cli.js');
+        await evaluateCritic(config, { dataset: options.dataset!, concurrency: options.concurrency, json: options.json ?? false, signal: controller.signal });
       } catch (error) {
         if (error instanceof CountersignError && error.code === 'eval.aborted') {
           process.stderr.write(`\ncountersign: ${error.message}\n`);
