@@ -312,9 +312,11 @@ bench
   .option('--redis-prefix <prefix>', 'each episode uses <prefix>.<episode>; its keys are deleted when it ends', 'countersign-bench-tau')
   .option('--keep-keys', "keep the episodes' Redis keys")
   .option('--policy-from-config', "keep the configuration's actor prompt and critic policy (default: both are the airline policy)")
+  .addOption(new Option('--log-level <level>', "the episodes' services' log level (on stderr)").choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('error'))
   .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
   .action(
     (options: {
+      logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
       data?: string; trajectories: string; tasks?: string; trials: number; concurrency: number; seed: number; critic: boolean; both?: boolean;
       onEscalate: 'reject' | 'approve' | 'oracle'; actorUrl?: string; actorModel?: string; criticUrl?: string; criticModel?: string; userUrl?: string; userModel?: string;
       scripted?: string | boolean; maxTurns: number; maxSteps: number; turnTimeout: number; out?: string; redisPrefix: string; keepKeys?: boolean; policyFromConfig?: boolean; config?: string;
@@ -358,6 +360,7 @@ bench
             ...(options.out ? { out: options.out } : {}),
             redisPrefix: options.redisPrefix,
             ...(options.keepKeys ? { keepKeys: true } : {}),
+            logLevel: options.logLevel,
             signal: controller.signal,
           },
           undefined,

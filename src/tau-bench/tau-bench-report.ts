@@ -186,14 +186,14 @@ export function formatTauBenchMarkdown(report: TauBenchReport): string {
   });
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
   const notes: string[] = [];
-  notes.push('', 'Verdicts a/e/r/x: approve / edit / revise / escalate, as the critic answered them. Escalation rate: escalated review items per critic verdict.');
+  notes.push('', "Verdicts a/e/r/x: approve / edit / revise / escalate, as the critic answered them. Escalations: review items held for a human, whatever held them (the critic, a rule, a failed model call); escalation rate: escalations per critic verdict.");
   if (report.configurations.some((summary) => TAU_MODEL_ROLES.some((role) => summary.perEpisode[role].estimated))) notes.push('* some or all of these tokens are estimates (4 characters a token): scripted models, or a server that reported no usage.');
   for (const summary of report.configurations) {
     const ended = Object.entries(summary.ended)
       .filter(([, count]) => count > 0)
       .map(([how, count]) => `${how} ${count}`)
       .join(', ');
-    const parts = [`${summary.configuration}: ${summary.solved} of ${summary.episodes} episodes solved (${summary.tasks} tasks × ${summary.trials} trials); ended by ${ended || 'nothing'}`];
+    const parts = [`${summary.configuration}: ${summary.solved} of ${summary.episodes} episodes solved (${summary.tasks} task${summary.tasks === 1 ? '' : 's'} × ${summary.trials} trial${summary.trials === 1 ? '' : 's'}); ended by ${ended || 'nothing'}`];
     if (summary.escalations.total > 0) parts.push(`escalations: replies ${summary.escalations.reply.approved} approved, ${summary.escalations.reply.rejected} rejected; actions ${summary.escalations.action.approved} approved, ${summary.escalations.action.rejected} rejected`);
     if (summary.recorded) parts.push(`recorded: ${summary.recorded.solved} solved; ${summary.recorded.reproduced} of ${summary.episodes} episodes gave their recorded reward`);
     notes.push(`- ${parts.join('; ')}`);

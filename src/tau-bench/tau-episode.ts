@@ -45,7 +45,7 @@ export interface TauEpisodeOptions {
   readonly episode: AirlineEpisode;
   /** User messages at most. @defaultValue 30 */
   readonly maxTurns?: number;
-  /** Checked after each turn: true ends the episode unfinished (τ-bench's agent step limit). */
+  /** Checked before each turn: true ends the episode unfinished (τ-bench's agent step limit). */
   readonly stepLimitReached?: () => boolean;
 }
 
@@ -74,6 +74,8 @@ export async function runTauEpisode(options: TauEpisodeOptions): Promise<TauEpis
     // τ-bench ends on the stop token anywhere in the user's message; that message is not sent.
     if (userText.includes(TAU_STOP_TOKEN)) return end('stop');
     if (turns >= maxTurns) return end('max-turns');
+    // Checked after the user's answer: τ-bench counts the answer to the last step as part of that step.
+    if (options.stepLimitReached?.()) return end('step-limit');
     transcript.push({ role: 'user', text: userText });
     let replies: readonly string[];
     try {
@@ -89,7 +91,6 @@ export async function runTauEpisode(options: TauEpisodeOptions): Promise<TauEpis
       transcript.push({ role: 'agent', text: reply });
       messagesToUser.push(reply);
     }
-    if (options.stepLimitReached?.()) return end('step-limit');
     try {
       userText = await options.user.reply(replies.join('\n\n'));
     } catch (error) {

@@ -126,7 +126,7 @@ export async function benchTau(config: Config, options: BenchTauOptions, output:
   const trajectories = await loadTauTrajectories(options.trajectories);
   const specs = episodeSpecs(trajectories, { ...(options.tasks ? { tasks: options.tasks } : {}), trials, scripted: scripted !== undefined });
   const data = await loadAirlineData(options.data);
-  const logger = createLogger({ level: options.logLevel ?? 'warn', destination: process.stderr });
+  const logger = createLogger({ level: options.logLevel ?? 'error', destination: process.stderr });
   const base = benchBaseConfig(config, { keepOperatorPrompts, maxSteps: options.maxSteps ?? 30 });
   const configurations = options.configurations ?? ['critic'];
   const onEscalate = options.onEscalate ?? 'reject';
