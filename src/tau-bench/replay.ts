@@ -84,7 +84,23 @@ export function recordedEpisodeDone(trajectory: TauTrajectory): boolean {
   return last?.role === 'tool' && previous?.role === 'assistant' && lastCall !== undefined && (AIRLINE_TERMINATE_TOOL_NAMES as readonly string[]).includes(lastCall.function.name);
 }
 
-export function replayTauTrajectory(data: AirlineData, trajectory: TauTrajectory): ReplayResult {
+export interface ReplayOptions {
+  /**
+   * Leave a recorded call out (it changes nothing; its `actual` output is empty): the replay
+   * of what a gate that stopped those calls would have left.
+   */
+  readonly skip?: (call: { name: string; arguments: unknown }) => boolean;
+}
+
+function parseArguments(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function replayTauTrajectory(data: AirlineData, trajectory: TauTrajectory, options: ReplayOptions = {}): ReplayResult {
   const episode = createAirlineEpisode(data, { id: `replay-${trajectory.task_id}-${trajectory.trial}` });
   const calls: ReplayedCall[] = [];
   let steps = 0;
@@ -96,6 +112,10 @@ export function replayTauTrajectory(data: AirlineData, trajectory: TauTrajectory
     if (call === undefined) return;
     const next = trajectory.traj[index + 1];
     const recorded = next?.role === 'tool' ? next.content : '';
+    if (options.skip?.({ name: call.function.name, arguments: parseArguments(call.function.arguments) })) {
+      calls.push({ messageIndex: index, name: call.function.name, argumentsJson: call.function.arguments, recorded, actual: '', match: 'different' });
+      return;
+    }
     const actual = episode.callWithArgumentsJson(call.function.name, call.function.arguments).output;
     calls.push({ messageIndex: index, name: call.function.name, argumentsJson: call.function.arguments, recorded, actual, match: compareToolOutput(recorded, actual) });
   });

@@ -97,6 +97,15 @@ export function matchesExpectedAction(actions: readonly TauAction[], call: Propo
   return actions.some((action) => action.name === tool && isDeepStrictEqual(action.kwargs, call.arguments));
 }
 
+/**
+ * Whether the scripted critic (`escalate-unexpected`) with the oracle reviewer stops a call: a
+ * write call that is not one of the task's expected actions. For `replayTauTrajectory`'s `skip`.
+ */
+export function stoppedByOracleGate(task: Pick<TauTask, 'actions'>): (call: { name: string; arguments: unknown }) => boolean {
+  const writes = new Set<string>(AIRLINE_WRITE_TOOL_NAMES);
+  return (call) => writes.has(airlineToolName(call.name)) && !matchesExpectedAction(task.actions, { tool: call.name, arguments: call.arguments });
+}
+
 /** The oracle reviewer: approves exactly the calls that match an expected action of the task. */
 export function oracleApproves(task: Pick<TauTask, 'actions'>, call: ProposedCall): boolean {
   return matchesExpectedAction(task.actions, call);

@@ -6,38 +6,21 @@
  * exactly those calls left out. Reads τ-bench's data from ../shared/data/tau-bench-airline.
  */
 import { beforeAll, expect, it } from 'vitest';
-import { AIRLINE_WRITE_TOOL_NAMES } from '../../src/tau-bench/airline-tool-definitions.js';
 import { createAirlineEnvironment } from '../../src/tau-bench/airline-environment.js';
 import { loadAirlineData } from '../../src/tau-bench/airline-data.js';
 import type { AirlineData } from '../../src/tau-bench/airline-database.js';
-import { createAirlineEpisode } from '../../src/tau-bench/airline-episode.js';
-import { recordedEpisodeDone } from '../../src/tau-bench/replay.js';
-import { calculateTauReward } from '../../src/tau-bench/reward.js';
-import { createReplayingActor, createScriptedCritic, matchesExpectedAction } from '../../src/tau-bench/scripted-models.js';
+import { recordedEpisodeDone, replayTauTrajectory } from '../../src/tau-bench/replay.js';
+import { createReplayingActor, createScriptedCritic, stoppedByOracleGate } from '../../src/tau-bench/scripted-models.js';
 import { runTauBench, type TauBenchConfiguration } from '../../src/tau-bench/tau-bench-runner.js';
 import { startTauModelGateway } from '../../src/tau-bench/tau-model-gateway.js';
-import { loadTauTrajectories, messagesToUser, type TauTrajectory } from '../../src/tau-bench/tau-trajectories.js';
+import { loadTauTrajectories, type TauTrajectory } from '../../src/tau-bench/tau-trajectories.js';
 import { createReplayingUser } from '../../src/tau-bench/tau-user-simulator.js';
 import { startDirectTauAgent } from '../fakes/direct-tau-agent.js';
 import { describeWithTauData, TAU_DATA_DIRECTORY, TAU_TRAJECTORIES_FILE } from '../helpers/tau-bench-data.js';
 
-/** The reward of a recorded conversation with its write calls outside the expected actions left out (computed apart from the harness). */
+/** The reward of a recorded conversation with its write calls outside the expected actions left out (the replay, apart from the harness). */
 function gatedReward(data: AirlineData, trajectory: TauTrajectory): number {
-  const episode = createAirlineEpisode(data);
-  const writes = new Set<string>(AIRLINE_WRITE_TOOL_NAMES);
-  for (const message of trajectory.traj) {
-    const call = message.role === 'assistant' ? (message.tool_calls ?? [])[0] : undefined;
-    if (call === undefined) continue;
-    let args: unknown;
-    try {
-      args = JSON.parse(call.function.arguments);
-    } catch {
-      args = undefined;
-    }
-    if (writes.has(call.function.name) && !matchesExpectedAction(trajectory.info.task.actions, { tool: call.function.name, arguments: args })) continue;
-    episode.callWithArgumentsJson(call.function.name, call.function.arguments);
-  }
-  return calculateTauReward(data, { task: trajectory.info.task, episode, messagesToUser: messagesToUser(trajectory.traj), done: recordedEpisodeDone(trajectory) }).reward;
+  return replayTauTrajectory(data, trajectory, { skip: stoppedByOracleGate(trajectory.info.task) }).reward.reward;
 }
 
 describeWithTauData('the bench tau harness on recorded conversations (stand-in agent loop)', () => {
