@@ -8,3 +8,5 @@ export type * from './core/ports.js';
 export { createOpenAIModelClient, type OpenAIModelClientOptions } from './agents/openai-model-client.js';
 export { createWebAdapter, type WebAdapterOptions } from '../adapters/web/web-adapter.js';
 export type { WebAuthenticate, WebIdentity } from '../adapters/web/conversation-access.js';
+export { defineTool, type DefineToolOptions, type InProcessTool, type ToolExecutionContext } from './tools/define-tool.js';
+export type { ToolRegistry } from './tools/tool-registry.js';

@@ -14,6 +14,7 @@ import { createTurnRunner } from './conversation/turn-runner.js';
 import type { TurnGate } from './core/conversation-ports.js';
 import { CountersignError } from './core/errors.js';
 import { createKeys } from './core/keys.js';
+import { createActionGate } from './escalation/action-gate.js';
 import { createEscalationGate } from './escalation/escalation-gate.js';
 import type { AdapterContext, ChatAdapter, ModelClient } from './core/ports.js';
 import type { Platform } from './core/types.js';
@@ -35,6 +36,9 @@ import { createModels } from './service/models.js';
 import { createReconciler } from './service/reconciler.js';
 import { registerReviewSurfaces } from './service/review-surfaces.js';
 import { createTurnObserver } from './service/turn-observer.js';
+import { createActionLedger } from './tools/action-ledger.js';
+import type { InProcessTool } from './tools/define-tool.js';
+import { createToolRegistryFromConfig, type ToolRegistry } from './tools/tool-registry.js';
 
 export type Role = 'all' | 'ingest' | 'worker';
 
@@ -54,6 +58,11 @@ export interface CountersignOptions {
   gate?: TurnGate;
   /** How often workers re-queue conversations whose work lost its job (a crash between steps). @defaultValue 5000 */
   reconcileIntervalMs?: number;
+  /**
+   * The application's own tools (made with `defineTool`), offered to the actor beside the tools
+   * of the configured MCP servers (`tools.servers`).
+   */
+  tools?: readonly InProcessTool[];
   /** The web chat's library-only options (the rest is the `web:` section of the configuration). */
   web?: {
     /** Map requests to the operator's own users instead of conversation tokens (docs/security-web.md). */
@@ -69,6 +78,8 @@ export interface Countersign {
   readonly review: ReviewService;
   readonly audit: AuditLog;
   readonly adapters: Map<Platform, ChatAdapter>;
+  /** The actor's tools: the configured MCP servers and the in-process tools. */
+  readonly tools: ToolRegistry;
   /** The HTTP base URL once started. */
   readonly url: string;
   readonly http: FastifyInstance;
@@ -128,6 +139,19 @@ export function createCountersign(options: CountersignOptions): Countersign {
   });
   // One gate for the models' texts and the reviewers': every check and rule applies to what is posted.
   const gate = options.gate ?? createEscalationGate({ rules: config.escalation.rules, checks: config.escalation.checks, reviewerText: config.review.checkReviewerText });
+  // The actor's tools: connected in start() (workers only), closed in stop().
+  const tools = createToolRegistryFromConfig(config.tools, { logger, ...(options.tools ? { tools: options.tools } : {}) });
+  // Every approved tool call runs once, through this ledger (docs/tools.md).
+  const ledger = createActionLedger({
+    redis,
+    keys,
+    registry: tools,
+    logger,
+    retentionSeconds: config.retention.turnSeconds,
+    resolvedRetentionSeconds: config.retention.reviewedTurnSeconds,
+    callTimeoutMs: config.tools.callTimeoutMs,
+    maxResultBytes: config.tools.maxResultBytes,
+  });
   // The review service shows resolutions through whichever adapters start() puts in the map.
   const review = createReviewService({
     redis,
@@ -140,6 +164,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     notifier,
     gate,
     resolvedRetentionSeconds: config.retention.reviewedTurnSeconds,
+    actions: { ledger },
   });
   const http = createHttpServer({
     logger,
@@ -158,11 +183,21 @@ export function createCountersign(options: CountersignOptions): Countersign {
 
   const { perConversation, global, windowSeconds } = config.turn.modelCalls;
   const budget = perConversation > 0 || global > 0 ? createModelCallBudget({ redis, keyPrefix: keys.budget, perConversation, global, windowSeconds }) : null;
+  const critic = createCritic({ model: models.critic, policy: config.critic.policy, timeoutMs: config.critic.timeoutMs, attempts: config.critic.attempts });
   const runner = createTurnRunner({
     store,
     outbox,
     actor: createActor({ model: models.actor, systemPrompt: config.actor.systemPrompt, timeoutMs: config.actor.timeoutMs }),
-    critic: createCritic({ model: models.critic, policy: config.critic.policy, timeoutMs: config.critic.timeoutMs, attempts: config.critic.attempts }),
+    critic,
+    tools: {
+      registry: tools,
+      ledger,
+      // Action rules are the escalation rules on a tool's name or arguments; the critic reviews the rest.
+      gate: createActionGate({ rules: config.escalation.rules, critic, validate: (tool, args) => tools.validate({ source: tool.source, sourceName: tool.sourceName }, args) }),
+      maxToolSteps: config.turn.maxToolSteps,
+      timeBudgetMs: config.turn.toolTimeBudgetMs,
+      callTimeoutMs: config.tools.callTimeoutMs,
+    },
     adapters,
     logger,
     maxRevisions: config.turn.maxRevisions,
@@ -206,6 +241,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     review,
     audit,
     adapters,
+    tools,
     http,
     get url() {
       return url;
@@ -237,6 +273,8 @@ export function createCountersign(options: CountersignOptions): Countersign {
         await adapter.start(context);
       }
       if (role !== 'ingest') {
+        // Tool servers are connected before turns run (one that is down is a log line, not a failure).
+        await tools.start();
         worker = createConversationWorker({
           connection: bullConnection,
           prefix: config.redis.prefix,
@@ -290,6 +328,8 @@ export function createCountersign(options: CountersignOptions): Countersign {
         }
       }
       for (const adapter of adapters.values()) await adapter.stop().catch((error: unknown) => logger.warn({ err: error }, 'adapter stop failed'));
+      // Once no turn runs: close the tool servers' connections and stop the stdio servers.
+      await tools.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the tool servers failed'));
       // With Redis gone, closing would wait for a connection that may never come: bounded.
       const bounded = (work: Promise<unknown>) => Promise.race([work.catch(() => {}), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       if (queue) await bounded(queue.close());

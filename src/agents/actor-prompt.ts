@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatMessage } from '../core/ports.js';
-import type { HistoryEntry, InboundMessage } from '../core/types.js';
+import type { HistoryEntry, InboundMessage, ToolStep } from '../core/types.js';
 import type { PromptCut } from '../core/types.js';
 import { describeCut } from './describe-cut.js';
 
@@ -14,6 +14,47 @@ export interface ActorPromptInput {
   cut?: PromptCut;
   /** Fixes the data delimiter of the revision (tests); random per request otherwise. */
   boundary?: string;
+  /** This turn's tool calls so far and their results, after the user's messages. */
+  toolSteps?: readonly ToolStep[];
+}
+
+/**
+ * History entries as Chat Completions messages. A tool entry (a call of an earlier turn with its
+ * result) becomes an assistant message with the call and the `tool` message answering it; calls
+ * in a row share one assistant message. Each entry holds both halves, so a history cut anywhere
+ * never leaves a call without its answer (which the API refuses).
+ */
+export function historyMessages(history: readonly HistoryEntry[]): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  let index = 0;
+  while (index < history.length) {
+    const entry = history[index]!;
+    if (entry.role !== 'tool') {
+      messages.push({ role: entry.role, content: entry.text });
+      index++;
+      continue;
+    }
+    const group: HistoryEntry[] = [];
+    while (index < history.length && history[index]!.role === 'tool') group.push(history[index++]!);
+    const ids = group.map((tool, position) => tool.callId ?? `history_${tool.at}_${position}`);
+    messages.push({ role: 'assistant', content: '', toolCalls: group.map((tool, position) => ({ id: ids[position]!, name: tool.tool ?? 'tool', arguments: tool.arguments ?? '{}' })) });
+    group.forEach((tool, position) => {
+      messages.push({ role: 'tool', toolCallId: ids[position]!, content: tool.text });
+    });
+  }
+  return messages;
+}
+
+/** A turn's agent-loop steps as the assistant's calls and the `tool` messages that answer them. */
+export function toolStepMessages(steps: readonly ToolStep[]): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  for (const step of steps) {
+    const answered = step.calls.filter((call) => call.outcome);
+    if (!answered.length) continue;
+    messages.push({ role: 'assistant', content: step.content ?? '', toolCalls: answered.map((call) => ({ id: call.id, name: call.name, arguments: call.arguments })) });
+    for (const call of answered) messages.push({ role: 'tool', toolCallId: call.id, content: call.outcome!.result });
+  }
+  return messages;
 }
 
 const OPEN = 'REVISION-DATA';
@@ -49,8 +90,9 @@ export function buildActorMessages(input: ActorPromptInput): ChatMessage[] {
   }
   return [
     { role: 'system', content: system },
-    ...input.history.map((entry): ChatMessage => ({ role: entry.role, content: entry.text })),
+    ...historyMessages(input.history),
     ...input.messages.map((message): ChatMessage => ({ role: 'user', content: message.text })),
+    ...toolStepMessages(input.toolSteps ?? []),
   ];
 }
 

@@ -17,6 +17,8 @@ export interface CriticPromptInput {
   boundary?: string;
   /** The turn's older messages that were left out of this request (turn.prompt limits). */
   cut?: PromptCut;
+  /** The tool calls the actor made in this turn, with their results. */
+  toolCalls?: ReadonlyArray<{ tool: string; arguments: unknown; result: string }>;
 }
 
 /**
@@ -46,7 +48,13 @@ export function buildCriticMessages(input: CriticPromptInput): ChatMessage[] {
   ].join('\n');
   const document = {
     conversation: [
-      ...input.history.map((entry) => ({ role: entry.role, ...(entry.user ? { user: entry.user } : {}), text: entry.text })),
+      ...input.history.map((entry) =>
+        entry.role === 'tool'
+          ? { role: entry.role, tool: entry.tool, arguments: entry.arguments, result: entry.text }
+          : { role: entry.role, ...(entry.user ? { user: entry.user } : {}), text: entry.text },
+      ),
+      // This turn's tool calls and results: the facts the draft may rely on.
+      ...(input.toolCalls ?? []).map((call) => ({ role: 'tool' as const, tool: call.tool, arguments: call.arguments, result: call.result })),
       ...input.messages.map((message) => ({ role: 'user' as const, user: message.user.name ?? message.user.id, text: message.text })),
     ],
     draft: input.draft,

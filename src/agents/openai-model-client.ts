@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import type { Logger } from 'pino';
-import type { ChatCompletionCreateParams } from 'openai/resources/chat/completions';
+import type { ChatCompletionCreateParams, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { CountersignError } from '../core/errors.js';
-import type { Completion, CompletionRequest, ModelClient } from '../core/ports.js';
+import type { ChatMessage, Completion, CompletionRequest, ModelClient, ModelToolCall } from '../core/ports.js';
 
 export interface OpenAIModelClientOptions {
   /** OpenAI-compatible base URL, up to and including `/v1`. */
@@ -89,6 +89,27 @@ function translateError(error: unknown, model: string, timeoutMs: number, endpoi
   return new CountersignError('model.failed', `${model}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
+/** Our messages as Chat Completions messages: tool calls and their `tool` answers in the wire shape. */
+export function toOpenAIMessages(messages: readonly ChatMessage[]): ChatCompletionMessageParam[] {
+  return messages.map((message): ChatCompletionMessageParam => {
+    if (message.role === 'tool') return { role: 'tool', tool_call_id: message.toolCallId ?? '', content: message.content };
+    if (message.role === 'assistant' && message.toolCalls?.length) {
+      return {
+        role: 'assistant',
+        content: message.content || null,
+        tool_calls: message.toolCalls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.arguments } })),
+      };
+    }
+    return { role: message.role, content: message.content } as ChatCompletionMessageParam;
+  });
+}
+
+/** The function calls of a plain answer (other kinds of tool calls are not ours: left out). */
+function toolCallsOf(calls: ReadonlyArray<{ id: string; type: string; function?: { name: string; arguments: string } }> | undefined): ModelToolCall[] | undefined {
+  const found = (calls ?? []).flatMap((call) => (call.type === 'function' && call.function ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments ?? '' }] : []));
+  return found.length ? found : undefined;
+}
+
 /** A ModelClient over any OpenAI-compatible Chat Completions endpoint (OpenAI, vLLM, Ollama, llama.cpp). */
 export function createOpenAIModelClient(options: OpenAIModelClientOptions): ModelClient & { readonly endpoint: string } {
   const timeoutMs = options.timeoutMs ?? 60_000;
@@ -109,12 +130,18 @@ export function createOpenAIModelClient(options: OpenAIModelClientOptions): Mode
     const limit = request.timeoutMs ?? timeoutMs;
     const params: ChatCompletionCreateParams = {
       model: options.model,
-      messages: request.messages,
+      messages: toOpenAIMessages(request.messages),
+      ...(request.tools?.length
+        ? {
+            tools: request.tools.map((tool) => ({ type: 'function' as const, function: { name: tool.name, description: tool.description, parameters: tool.parameters } })),
+            ...(request.toolChoice === 'none' ? { tool_choice: 'none' as const } : {}),
+          }
+        : {}),
       ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
       ...(options.maxTokens !== undefined ? { max_tokens: options.maxTokens } : {}),
     };
     if (request.json && format === 'json_schema') {
-      params.response_format = { type: 'json_schema', json_schema: { name: request.json.name, schema: request.json.schema, strict: true } };
+      params.response_format = { type: 'json_schema', json_schema: { name: request.json.name, schema: request.json.schema, strict: request.json.strict ?? true } };
     } else if (request.json && format === 'json_object') {
       params.response_format = { type: 'json_object' };
     }
@@ -123,28 +150,40 @@ export function createOpenAIModelClient(options: OpenAIModelClientOptions): Mode
       const response = await client.chat.completions.create({ ...params, stream: false }, requestOptions);
       const choice = response.choices?.[0];
       if (!choice) throw new CountersignError('model.empty', `${options.model} answered no choices`, {  });
+      const toolCalls = toolCallsOf(choice.message?.tool_calls as Parameters<typeof toolCallsOf>[0]);
       return {
         content: choice.message?.content ?? null,
         refusal: choice.message?.refusal ?? null,
         finishReason: choice.finish_reason ?? null,
         latencyMs: performance.now() - started,
+        ...(toolCalls ? { toolCalls } : {}),
       };
     }
     const stream = await client.chat.completions.create({ ...params, stream: true }, requestOptions);
     let content = '';
     let refusal = '';
     let finishReason: string | null = null;
+    // Streamed tool calls arrive in pieces, keyed by their index: the first names it, the rest add arguments.
+    const streamedCalls = new Map<number, { id: string; name: string; arguments: string }>();
     for await (const chunk of stream) {
       const choice = chunk.choices?.[0];
       if (!choice) continue;
       if (choice.delta?.content) content += choice.delta.content;
+      for (const delta of choice.delta?.tool_calls ?? []) {
+        const call = streamedCalls.get(delta.index) ?? { id: '', name: '', arguments: '' };
+        if (delta.id) call.id = delta.id;
+        if (delta.function?.name) call.name += delta.function.name;
+        if (delta.function?.arguments) call.arguments += delta.function.arguments;
+        streamedCalls.set(delta.index, call);
+      }
       const deltaRefusal = (choice.delta as { refusal?: string | null } | undefined)?.refusal;
       if (deltaRefusal) refusal += deltaRefusal;
       if (choice.finish_reason) finishReason = choice.finish_reason;
     }
     // A stream that ends without a finish_reason was cut off: its text is not a whole answer.
     if (finishReason === null) throw new CountersignError('model.truncated', `${options.model}: the stream ended before the answer was complete`, {  });
-    return { content, refusal: refusal || null, finishReason, latencyMs: performance.now() - started };
+    const toolCalls = [...streamedCalls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+    return { content, refusal: refusal || null, finishReason, latencyMs: performance.now() - started, ...(toolCalls.length ? { toolCalls } : {}) };
   }
 
   return {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Verdict } from '../core/types.js';
+import type { ActionVerdict, Verdict } from '../core/types.js';
 
 /** The fields of the verdict JSON of CONTRACT.md, every one required. */
 const verdictFields = {
@@ -96,4 +96,59 @@ export function parseVerdict(content: string | null): VerdictParse {
     return { ok: false, problem: `the critic's verdict is invalid: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
   }
   return { ok: true, verdict: result.data };
+}
+
+/** The critic's verdict on a tool call at run time: `revised_arguments` (an object) for edit. */
+export const actionVerdictSchema = z
+  .object({
+    decision: verdictFields.decision,
+    reason: z.string().trim().min(1).max(2000),
+    categories: z.array(z.string().max(100)).max(50).default([]),
+    confidence: verdictFields.confidence,
+    revised_arguments: z.record(z.string(), z.unknown()).nullable().default(null),
+    feedback: z.string().nullable().default(null),
+  })
+  .superRefine((verdict, context) => {
+    if (verdict.decision === 'edit' && !verdict.revised_arguments) context.addIssue({ code: 'custom', path: ['revised_arguments'], message: 'required for edit (an object)' });
+    if (verdict.decision === 'revise' && !verdict.feedback?.trim()) context.addIssue({ code: 'custom', path: ['feedback'], message: 'required for revise' });
+  });
+
+/**
+ * The JSON Schema of the action verdict, sent as `response_format`. Not strict: the arguments
+ * object's keys are the tool's, which a strict schema (every object closed) cannot leave open.
+ */
+export const ACTION_VERDICT_JSON_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['decision', 'reason', 'categories', 'confidence', 'revised_arguments', 'feedback'],
+  properties: {
+    decision: { type: 'string', enum: ['approve', 'edit', 'revise', 'escalate'] },
+    reason: { type: 'string' },
+    categories: { type: 'array', items: { type: 'string' } },
+    confidence: { type: 'number' },
+    revised_arguments: { type: ['object', 'null'] },
+    feedback: { type: ['string', 'null'] },
+  },
+} as const;
+
+export type ActionVerdictParse = { ok: true; verdict: ActionVerdict } | { ok: false; problem: string };
+
+/** Parse the critic's answer on a tool call, as parseVerdict does a reply verdict. */
+export function parseActionVerdict(content: string | null): ActionVerdictParse {
+  if (content === null || !content.trim()) return { ok: false, problem: 'the critic answered nothing' };
+  let text = content.trim();
+  const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/i.exec(text);
+  if (fenced) text = fenced[1]!;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, problem: `the critic's answer is not JSON: ${JSON.stringify(content.slice(0, 120))}` };
+  }
+  const result = actionVerdictSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    return { ok: false, problem: `the critic's verdict on the call is invalid: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
+  }
+  return { ok: true, verdict: result.data as ActionVerdict };
 }

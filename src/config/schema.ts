@@ -93,6 +93,10 @@ export const configSchema = z
         maxFolds: nonNegativeInt.max(10).default(2),
         /** Longest accepted user message, in characters. */
         maxMessageChars: positiveInt.default(16_000),
+        /** Steps of the agent loop one turn may take (actor answers with tool calls); past it the turn escalates. */
+        maxToolSteps: positiveInt.max(100).default(8),
+        /** Milliseconds of tool calls one turn may spend, all calls together; past it the turn escalates. */
+        toolTimeBudgetMs: positiveInt.max(3_600_000).default(120_000),
         history: z
           .strictObject({
             /** Budget of the history shown to the models; the oldest entries go first. */

@@ -13,7 +13,7 @@ const SCRIPTS = {
   csAccept: script('accept', 4),
   csBeginTurn: script('begin-turn', 6),
   csApproveIfFresh: script('approve-if-fresh', 4),
-  csEscalate: script('escalate', 6),
+  csEscalate: script('escalate', 7),
   csFinalize: script('finalize', 6),
   csResolve: script('resolve', 7),
 };
@@ -30,7 +30,7 @@ export interface ConversationScripts {
   approveIfFresh(keys: { state: string; inbox: string; turn: string; outbox: string }, args: { turnId: string; maxFolds: number; now: number; turnFields: string[]; outboxFields: string[] }): Promise<string[]>;
   /** escalate.lua -> 1 escalated, 0 not the conversation's turn */
   escalate(
-    keys: { state: string; turn: string; review: string; holding: string; pending: string; history: string },
+    keys: { state: string; turn: string; review: string; holding: string; pending: string; history: string; resolved: string },
     args: { turnId: string; now: number; hold: boolean; turnFields: string[]; conversation: string; holdingFields: string[] | null; conversationTtl: number },
   ): Promise<number>;
   /** finalize.lua -> 2 closed and drained, 1 closed, 0 gone */
@@ -65,7 +65,7 @@ export function createConversationScripts(redis: Redis): ConversationScripts {
       runScript(
         redis,
         'csEscalate',
-        [keys.state, keys.turn, keys.review, keys.holding, keys.pending, keys.history],
+        [keys.state, keys.turn, keys.review, keys.holding, keys.pending, keys.history, keys.resolved],
         [args.turnId, args.now, flag(args.hold), JSON.stringify(args.turnFields), args.conversation, flag(args.holdingFields !== null), args.conversationTtl, ...(args.holdingFields ?? [])],
       ),
     finalize: (keys, args) =>

@@ -23,7 +23,7 @@ export interface ConversationStoreOptions {
 }
 
 /** Turn fields stored as JSON in the turn hash. */
-const JSON_FIELDS = ['conversation', 'messages', 'drafts', 'verdict', 'context', 'escalation', 'resolution', 'reply'] as const;
+const JSON_FIELDS = ['conversation', 'messages', 'drafts', 'verdict', 'context', 'escalation', 'resolution', 'reply', 'toolSteps'] as const;
 /** Turn fields stored as '1' / '0'. */
 const FLAG_FIELDS = ['announced'] as const;
 
@@ -65,6 +65,10 @@ export function parseTurn(id: string, hash: Record<string, string>): Turn | null
   if (resolution) turn.resolution = resolution;
   const reply = json<Turn['reply']>(hash.reply);
   if (reply) turn.reply = reply;
+  const toolSteps = json<Turn['toolSteps']>(hash.toolSteps);
+  if (toolSteps) turn.toolSteps = toolSteps;
+  if (hash.actionRevisions) turn.actionRevisions = Number(hash.actionRevisions);
+  if (hash.toolMs) turn.toolMs = Number(hash.toolMs);
   if (hash.announced) turn.announced = hash.announced === '1';
   if (Object.keys(notices).length) turn.notices = notices;
   return turn;
@@ -161,7 +165,7 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
     async escalate({ conversation, turnId, hold, turnFields, holding }) {
       const { state, pending, history } = conversationKeys(conversation);
       const done = await scripts.escalate(
-        { state, turn: keys.turn(turnId), review: keys.reviewPending, holding: keys.outbox(holding?.deliveryId ?? `${turnId}:holding`), pending, history },
+        { state, turn: keys.turn(turnId), review: keys.reviewPending, holding: keys.outbox(holding?.deliveryId ?? `${turnId}:holding`), pending, history, resolved: keys.reviewResolved },
         { turnId, now: Date.now(), hold, turnFields: serializeTurnFields(turnFields), conversation, holdingFields: holding?.fields ?? null, conversationTtl: retention.conversationSeconds },
       );
       return done === 1;
@@ -186,13 +190,13 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
       return done === 2 ? 'drained' : done === 1 ? 'closed' : 'gone';
     },
 
-    async resolve({ turn, resolution, reply, approval }): Promise<ResolveResult> {
+    async resolve({ turn, resolution, reply, approval, status }): Promise<ResolveResult> {
       const conversation = conversationKey(turn.conversation);
       const { state, ready, pending } = conversationKeys(conversation);
       const fields: Partial<Turn> = { resolution, ...(reply ? { reply } : {}) };
       const [outcome, current] = await scripts.resolve(
         { turn: keys.turn(turn.id), review: keys.reviewPending, resolved: keys.reviewResolved, outbox: keys.outbox(approval?.deliveryId ?? turn.id), state, ready, pending },
-        { turnId: turn.id, now: resolution.at, status: approval ? 'approved' : 'rejected', turnFields: serializeTurnFields(fields), conversation, outboxFields: approval?.fields ?? null },
+        { turnId: turn.id, now: resolution.at, status: status ?? (approval ? 'approved' : 'rejected'), turnFields: serializeTurnFields(fields), conversation, outboxFields: approval?.fields ?? null },
       );
       if (outcome === 'missing') return { kind: 'missing' };
       if (outcome === 'conflict') return { kind: 'conflict', status: (current ?? 'posted') as TurnStatus };

@@ -23,7 +23,8 @@ export function fitHistory(entries: HistoryEntry[], budget: number, count: Count
   let used = 0;
   let first = entries.length;
   for (let index = entries.length - 1; index >= 0; index--) {
-    used += count(entries[index]!.text);
+    const entry = entries[index]!;
+    used += count(entry.text) + (entry.arguments ? count(entry.arguments) : 0);
     if (used > budget) break;
     first = index;
   }

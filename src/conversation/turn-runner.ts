@@ -9,9 +9,16 @@ import type { TurnEnd, TurnRunnerOptions } from './turn/turn-context.js';
 import { createTurnDelivery } from './turn/turn-delivery.js';
 import { createTurnDrafting } from './turn/turn-drafting.js';
 import { createTurnEscalation } from './turn/turn-escalation.js';
+import { createTurnTools } from './turn/turn-tools.js';
 
 export type { TurnEvents, TurnRunnerOptions } from './turn/turn-context.js';
 export type { ConversationRun, TurnRunner };
+
+/** A turn a reviewer resolved over one of its tool calls, not yet taken up by the agent loop. */
+function awaitsToolDecision(turn: Turn): boolean {
+  const action = turn.escalation?.action;
+  return action !== undefined && !action.decided && turn.resolution !== undefined && (turn.status === 'approved' || turn.status === 'rejected');
+}
 
 export function newTurnId(): string {
   return `${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
@@ -30,7 +37,8 @@ export function createTurnRunner(options: TurnRunnerOptions): TurnRunner & { cur
   const countPromise = loadCounter(options.history.unit);
   const delivery = createTurnDelivery(options);
   const escalation = createTurnEscalation(options, delivery);
-  const drafting = createTurnDrafting(options, { delivery, escalation });
+  const tools = options.tools ? createTurnTools(options, options.tools, escalation) : undefined;
+  const drafting = createTurnDrafting(options, { delivery, escalation, ...(tools ? { tools } : {}) });
   const budget = createTurnBudget(options, escalation);
 
   /** Draft, review and decide a turn, within the model-call budgets. */
@@ -97,11 +105,15 @@ export function createTurnRunner(options: TurnRunnerOptions): TurnRunner & { cur
           await store.finalize({ conversation: key, turnId: begin.turnId, status: 'rejected', entries: [], detached: false });
           continue;
         }
-        if (turn.status !== 'drafting') {
+        // A turn whose held tool call a reviewer decided goes on with its agent loop; any other
+        // resolved turn is delivered.
+        if (turn.status !== 'drafting' && !awaitsToolDecision(turn)) {
           await delivery.completeResolved({ turn, detached: false, log });
           continue;
         }
-        if (turn.drafts.length) log.info({ drafts: turn.drafts.length }, 'resuming an interrupted turn from the start of its review');
+        if (awaitsToolDecision(turn)) log.info({ tool: turn.escalation?.action?.tool, decision: turn.resolution?.decision }, 'going on with a turn after a reviewer decided its tool call');
+        else if (turn.toolSteps?.length) log.info({ steps: turn.toolSteps.length }, 'resuming an interrupted turn with its tool steps');
+        else if (turn.drafts.length) log.info({ drafts: turn.drafts.length }, 'resuming an interrupted turn from the start of its review');
         else log.debug('starting a turn that waited (handed back, or for a model-call budget)');
         modelTurns++;
         // Nothing of a drafting turn was posted: draft and review it again from scratch. The

@@ -4,7 +4,8 @@
  * Modules depend on these declared types, not on each other's factories, so each can be read,
  * replaced and tested on its own (a fake store, a scripted critic, ...).
  */
-import type { ApprovalSource, ConversationRef, HistoryEntry, InboundMessage, PromptCut, Resolution, Reviewer, Turn, TurnStatus, Verdict } from './types.js';
+import type { ModelToolCall, ModelToolSpec } from './ports.js';
+import type { ActionVerdict, ApprovalSource, ConversationRef, HistoryEntry, InboundMessage, PromptCut, Resolution, Reviewer, ToolStep, Turn, TurnStatus, Verdict } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
 // The conversation store: every read and write of a conversation's keys
@@ -62,8 +63,12 @@ export interface ConversationStore {
   escalate(options: { conversation: string; turnId: string; hold: boolean; turnFields: Partial<Turn>; holding: ApprovalRecord | null }): Promise<boolean>;
   /** Close the turn ('drained': nothing else waits); `detached` for a resolved turn of a conversation that was not held. */
   finalize(options: { conversation: string; turnId: string; status: 'posted' | 'rejected'; entries: HistoryEntry[]; detached: boolean }): Promise<'closed' | 'drained' | 'gone'>;
-  /** A human's decision on an escalated turn, once (see resolve.lua). */
-  resolve(options: { turn: Turn; resolution: Resolution; reply: { text: string; source: ApprovalSource } | null; approval: ApprovalRecord | null }): Promise<ResolveResult>;
+  /**
+   * A human's decision on an escalated turn, once (see resolve.lua). The new status is `approved`
+   * with a delivery record, else `rejected`, unless `status` says (an approved tool call has no
+   * delivery record).
+   */
+  resolve(options: { turn: Turn; resolution: Resolution; reply: { text: string; source: ApprovalSource } | null; approval: ApprovalRecord | null; status?: 'approved' | 'rejected' }): Promise<ResolveResult>;
   /** What the conversation did since the turn was escalated. */
   followUp(turn: Turn): Promise<TurnFollowUp>;
   /** Turns the conversation has finished so far. */
@@ -84,12 +89,56 @@ export interface ActorInput {
   revision?: { previousDraft: string; feedback: string };
   /** The turn's older messages that were left out of this request (turn.prompt limits). */
   cut?: PromptCut;
+  /** The tools the actor may call; absent: none (it writes a reply). */
+  tools?: ModelToolSpec[];
+  /** `none`: write the reply now (tools are shown, not callable). */
+  toolChoice?: 'auto' | 'none';
+  /** This turn's tool calls so far and their results. */
+  toolSteps?: readonly ToolStep[];
+}
+
+export interface ActorAnswer {
+  /** The reply (empty when the actor called tools instead). */
+  text: string;
+  latencyMs: number;
+  /** The tools the actor called instead of replying (only when tools were offered). */
+  toolCalls?: ModelToolCall[];
 }
 
 export interface Actor {
-  /** Draft a reply. Throws CountersignError `actor.*` / `model.*` when no draft can be had. */
-  draft(input: ActorInput): Promise<{ text: string; latencyMs: number }>;
+  /** Draft a reply, or call tools. Throws CountersignError `actor.*` / `model.*` when no answer can be had. */
+  draft(input: ActorInput): Promise<ActorAnswer>;
 }
+
+/** A call the critic is asked about: the tool as the actor sees it, and the arguments. */
+export interface ProposedToolCall {
+  tool: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  arguments: Record<string, unknown>;
+  effect: 'read' | 'write';
+}
+
+/** A call made earlier in the same turn, as the critic sees it. */
+export interface EarlierToolCall {
+  tool: string;
+  arguments: unknown;
+  status: string;
+  result: string;
+}
+
+export interface ActionCriticInput {
+  history: HistoryEntry[];
+  messages: Pick<InboundMessage, 'text' | 'user'>[];
+  /** The calls of this turn before this one, with their results. */
+  earlierCalls: EarlierToolCall[];
+  call: ProposedToolCall;
+  cut?: PromptCut;
+}
+
+export type ActionCriticOutcome =
+  | { ok: true; verdict: ActionVerdict; attempts: number; latencyMs: number }
+  | { ok: false; failure: string; attempts: number; latencyMs: number };
 
 export interface CriticInput {
   /** Earlier turns of the conversation, oldest first. */
@@ -100,6 +149,8 @@ export interface CriticInput {
   draft: string;
   /** The turn's older messages that were left out of this request (turn.prompt limits). */
   cut?: PromptCut;
+  /** The tool calls the actor made in this turn, with their results (what the draft may rely on). */
+  toolCalls?: ReadonlyArray<{ tool: string; arguments: unknown; result: string }>;
 }
 
 export type CriticOutcome =
@@ -112,6 +163,12 @@ export interface Critic {
    * verdict is retried once, then reported as a failure, which the turn escalates (fail closed).
    */
   review(input: CriticInput, onRetry?: (failure: string) => void): Promise<CriticOutcome>;
+  /**
+   * Review a proposed tool call, with the same retries and the same fail-closed answer: a failure
+   * is never an approval. Absent on critics that review replies only (then every call needing a
+   * review escalates).
+   */
+  reviewAction?(input: ActionCriticInput, onRetry?: (failure: string) => void): Promise<ActionCriticOutcome>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,7 +279,12 @@ export interface ReviewService {
   get(turnId: string): Promise<Turn | null>;
   list(status?: ReviewStatus | 'resolved', limit?: number): Promise<Turn[]>;
   followUp(turn: Turn): Promise<TurnFollowUp>;
-  /** Approve as drafted (no text) or with the reviewer's text. Throws `review.conflict` if resolved. */
-  approve(turnId: string, options: { reviewer: Reviewer; text?: string }): Promise<Turn>;
+  /**
+   * Approve as drafted (no text) or with the reviewer's text; a held tool call as proposed or
+   * with the reviewer's `arguments`. Throws `review.conflict` if resolved, `review.invalid` for
+   * arguments that do not fit the tool.
+   */
+  approve(turnId: string, options: { reviewer: Reviewer; text?: string; arguments?: Record<string, unknown> }): Promise<Turn>;
+  /** Reject: nothing is posted; a held tool call does not run, and the actor is told. */
   reject(turnId: string, options: { reviewer: Reviewer }): Promise<Turn>;
 }

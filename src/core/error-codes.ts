@@ -77,6 +77,7 @@ export const ERROR_CODES = {
   'tools.action-busy': { retryable: true },
   'tools.ledger-missing': { retryable: true },
   'tools.not-unknown': { retryable: false },
+  'turn.inconsistent': { retryable: false },
   // the τ-bench environment
   'tau.config': { retryable: false },
   'tau.data': { retryable: false },

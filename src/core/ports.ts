@@ -5,15 +5,40 @@ import type { ConversationRef, InboundMessage, Platform, Reviewer, Turn } from '
 // Models
 // ---------------------------------------------------------------------------------------------
 
+/** A tool call the model asked for (Chat Completions `tool_calls`). */
+export interface ModelToolCall {
+  /** The model's id of the call; the `tool` message with the result names it. */
+  id: string;
+  name: string;
+  /** The arguments as the model wrote them: JSON text, not yet parsed or validated. */
+  arguments: string;
+}
+
+/**
+ * One message of a request. An assistant message may carry `toolCalls` (its content then may be
+ * empty); a `tool` message answers one of them by `toolCallId`.
+ */
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  toolCalls?: ModelToolCall[];
+  toolCallId?: string;
+}
+
+/** A function the model may call (Chat Completions `tools`). */
+export interface ModelToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments. */
+  parameters: Record<string, unknown>;
 }
 
 /** A JSON Schema the model's answer must follow, where the server supports structured output. */
 export interface ResponseSchema {
   name: string;
   schema: Record<string, unknown>;
+  /** Ask for strict structured output (every object closed). @defaultValue true */
+  strict?: boolean;
 }
 
 export interface CompletionRequest {
@@ -23,6 +48,10 @@ export interface CompletionRequest {
   /** This call's time limit; past it the call fails with `model.timeout`. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Functions the model may call; absent or empty: none. */
+  tools?: ModelToolSpec[];
+  /** `none`: the model must answer with text even though `tools` are offered. @defaultValue 'auto' */
+  toolChoice?: 'auto' | 'none';
 }
 
 export interface Completion {
@@ -32,6 +61,8 @@ export interface Completion {
   finishReason: string | null;
   /** Wall time of the call, in milliseconds. */
   latencyMs: number;
+  /** The tool calls the model asked for, if any. */
+  toolCalls?: ModelToolCall[];
 }
 
 /** One Chat Completions endpoint and model. Errors are CountersignError `model.*`. */

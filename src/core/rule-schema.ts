@@ -58,9 +58,35 @@ export interface RuleCondition {
   revisionsAtLeast?: number;
   /** The conversation has at least this many turns, this one included. */
   turnsAtLeast?: number;
+  /**
+   * A tool call: the tool is one of these (its name as offered, its own name, or
+   * `<server>_<name>`). A rule with `tool` or `args` is an action rule: it is tried on tool calls
+   * before they run, never on replies.
+   */
+  tool?: string[];
+  /** Conditions on the call's arguments, each at a dotted path (`amount`, `passenger.tier`). */
+  args?: ArgumentCondition[];
   all?: RuleCondition[];
   any?: RuleCondition[];
   not?: RuleCondition;
+}
+
+/** Comparisons an argument condition can make. */
+export type ArgumentOperator = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'matches' | 'exists';
+
+/** One condition on a tool call's arguments: the value at `path` compared with `value`. */
+export interface ArgumentCondition {
+  /** The path as written (`amount`, `passenger.tier`, `items.0.id`). */
+  path: string;
+  operator: ArgumentOperator;
+  /** A number for gt/gte/lt/lte, a list for in, a pattern for matches, a boolean for exists, any JSON value for eq/ne. */
+  value: unknown;
+}
+
+/** True when a condition (or one nested in it) is about a tool call: an action rule. */
+export function isActionCondition(condition: RuleCondition): boolean {
+  if (condition.tool !== undefined || condition.args !== undefined) return true;
+  return [...(condition.all ?? []), ...(condition.any ?? []), ...(condition.not ? [condition.not] : [])].some(isActionCondition);
 }
 
 /** What a conversation does while the turn waits: `hold` posts nothing else until a human resolves it. */
@@ -214,10 +240,83 @@ const CONDITION_FIELDS = [
   'user',
   'revisionsAtLeast',
   'turnsAtLeast',
+  'tool',
+  'args',
   'all',
   'any',
   'not',
 ] as const;
+
+const ARGUMENT_OPERATORS: readonly ArgumentOperator[] = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'matches', 'exists'];
+const ARGUMENT_PATH = /^[A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+)*$/;
+
+/**
+ * `args:` of a condition: a mapping of dotted paths to a value (equal to it) or to a mapping of
+ * comparisons (`{ gt: 100 }`, `{ in: [a, b] }`, `{ matches: "/^vip/" }`, `{ exists: true }`);
+ * several comparisons on one path must all hold.
+ */
+const argumentsSchema = z.unknown().transform((value, context): ArgumentCondition[] => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.keys(value).length === 0) {
+    context.addIssue({ code: 'custom', message: 'must be a mapping of argument paths to a value or comparisons, e.g. { amount: { gt: 100 } }' });
+    return z.NEVER;
+  }
+  const conditions: ArgumentCondition[] = [];
+  for (const [path, wanted] of Object.entries(value)) {
+    if (!ARGUMENT_PATH.test(path)) {
+      context.issues.push({ code: 'custom', message: 'must be a dotted path of argument names (amount, passenger.tier)', input: path, path: [path] });
+      continue;
+    }
+    const comparisons = wanted !== null && typeof wanted === 'object' && !Array.isArray(wanted) ? Object.entries(wanted) : [['eq', wanted] as [string, unknown]];
+    if (comparisons.length === 0) context.issues.push({ code: 'custom', message: `name a comparison (${ARGUMENT_OPERATORS.join(', ')})`, input: wanted, path: [path] });
+    for (const [operator, operand] of comparisons) {
+      const at = [path, operator];
+      if (!(ARGUMENT_OPERATORS as readonly string[]).includes(operator)) {
+        context.issues.push({ code: 'custom', message: `unknown comparison; use ${ARGUMENT_OPERATORS.join(', ')}`, input: operator, path: at });
+        continue;
+      }
+      if (['gt', 'gte', 'lt', 'lte'].includes(operator) && (typeof operand !== 'number' || !Number.isFinite(operand))) {
+        context.issues.push({ code: 'custom', message: 'must be a number', input: operand, path: at });
+        continue;
+      }
+      if (operator === 'in' && (!Array.isArray(operand) || operand.length === 0)) {
+        context.issues.push({ code: 'custom', message: 'must be a list of values', input: operand, path: at });
+        continue;
+      }
+      if (operator === 'exists' && typeof operand !== 'boolean') {
+        context.issues.push({ code: 'custom', message: 'must be true or false', input: operand, path: at });
+        continue;
+      }
+      if (operator === 'matches') {
+        if (typeof operand !== 'string') {
+          context.issues.push({ code: 'custom', message: 'must be a pattern (a string)', input: operand, path: at });
+          continue;
+        }
+        try {
+          conditions.push({ path, operator, value: compilePattern(operand) });
+        } catch (error) {
+          context.issues.push({ code: 'custom', message: (error as Error).message, input: operand, path: at });
+        }
+        continue;
+      }
+      conditions.push({ path, operator: operator as ArgumentOperator, value: operand });
+    }
+  }
+  return conditions;
+});
+
+/** `args.amount: { gt: 100 }` written directly in a condition is the same as `args: { amount: { gt: 100 } }`. */
+function liftArgumentPaths(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const entries = Object.entries(value);
+  if (!entries.some(([key]) => key.startsWith('args.'))) return value;
+  const lifted: Record<string, unknown> = {};
+  const args: Record<string, unknown> = { ...((value as { args?: unknown }).args && typeof (value as { args?: unknown }).args === 'object' ? ((value as { args: Record<string, unknown> }).args) : {}) };
+  for (const [key, item] of entries) {
+    if (key.startsWith('args.')) args[key.slice('args.'.length)] = item;
+    else if (key !== 'args') lifted[key] = item;
+  }
+  return { ...lifted, args };
+}
 
 const categoriesSchema = z.preprocess(
   (value) => (typeof value === 'string' || Array.isArray(value) ? { any: value } : value),
@@ -233,7 +332,7 @@ const conditionList = (): z.ZodType<RuleCondition[]> =>
   z.array(conditionSchema, { error: 'must be a list of conditions' }).min(1, 'must list at least one condition');
 
 /** A rule's `when`. */
-export const conditionSchema: z.ZodType<RuleCondition> = z
+export const conditionSchema: z.ZodType<RuleCondition> = z.preprocess(liftArgumentPaths, z
   .strictObject(
     {
       decision: enumList(VERDICT_DECISIONS, 'a decision').optional(),
@@ -250,6 +349,8 @@ export const conditionSchema: z.ZodType<RuleCondition> = z
       user: stringList('a user id or name').optional(),
       revisionsAtLeast: z.number({ error: 'must be a whole number, 0 or more' }).int('must be a whole number, 0 or more').min(0, 'must be a whole number, 0 or more').optional(),
       turnsAtLeast: z.number({ error: 'must be a whole number, 1 or more' }).int('must be a whole number, 1 or more').min(1, 'must be a whole number, 1 or more').optional(),
+      tool: stringList('a tool name').optional(),
+      args: argumentsSchema.optional(),
       get all() {
         return conditionList().optional();
       },
@@ -266,7 +367,7 @@ export const conditionSchema: z.ZodType<RuleCondition> = z
   .refine((value) => CONDITION_FIELDS.some((field) => value[field] !== undefined), {
     message: `must name at least one condition (${CONDITION_FIELDS.join(', ')})`,
     when: (payload) => payload.issues.length === 0,
-  });
+  })) as unknown as z.ZodType<RuleCondition>;
 
 const conversationMode = z.enum(['hold', 'continue'], {
   error: (issue) => `must be hold or continue (found ${JSON.stringify(issue.input)})`,

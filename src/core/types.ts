@@ -41,11 +41,18 @@ export interface InboundMessage {
 
 /** One entry of a conversation's history, as the actor and critic see it. */
 export interface HistoryEntry {
-  role: 'user' | 'assistant';
+  /** `tool`: a call the actor made in an earlier turn and its result (`text`). */
+  role: 'user' | 'assistant' | 'tool';
   text: string;
   at: number;
   /** The user's display name or id, for user entries. */
   user?: string;
+  /** Tool entries: the tool's name as the actor called it. */
+  tool?: string;
+  /** Tool entries: the arguments that ran (or were proposed), as JSON. */
+  arguments?: string;
+  /** Tool entries: the call's id in the actor's request (unique within the conversation). */
+  callId?: string;
 }
 
 export type VerdictDecision = 'approve' | 'edit' | 'revise' | 'escalate';
@@ -78,7 +85,18 @@ export type TurnStatus =
   | 'posted' // delivered
   | 'rejected'; // a reviewer rejected it; nothing posted
 
-export type EscalationSource = 'critic' | 'critic-failure' | 'actor-failure' | 'revise-limit' | 'rule' | 'check' | 'budget';
+export type EscalationSource =
+  | 'critic'
+  | 'critic-failure'
+  | 'actor-failure'
+  | 'revise-limit'
+  | 'rule'
+  | 'check'
+  | 'budget'
+  /** The agent loop ran past `turn.maxToolSteps` or `turn.toolTimeBudgetMs`. */
+  | 'tool-limit'
+  /** A write call started before a crash and recorded no outcome; it is not run again without a human. */
+  | 'outcome-unknown';
 
 export interface Escalation {
   source: EscalationSource;
@@ -88,6 +106,84 @@ export interface Escalation {
   /** Reviewers a rule asked for, instead of everyone. */
   reviewers?: string[];
   at: number;
+  /** Present when a tool call (not a reply) waits for the human: the review item is of kind `action`. */
+  action?: PendingAction;
+}
+
+/**
+ * The critic's verdict on a proposed tool call: the reply verdict's shape, with
+ * `revised_arguments` (an object, for `edit`) where a reply has `revised_text`.
+ */
+export interface ActionVerdict {
+  decision: VerdictDecision;
+  reason: string;
+  categories: string[];
+  confidence: number;
+  revised_arguments: Record<string, unknown> | null;
+  feedback: string | null;
+}
+
+/** A tool call held for a human: what it would run, and where it is in the turn. */
+export interface PendingAction {
+  /** The MCP server's configured name, or `in-process`. */
+  server: string;
+  /** The name the actor called it by. */
+  tool: string;
+  /** The tool's own name at its server. */
+  sourceName: string;
+  /** The arguments proposed (after a critic's edit, when it edited and a rule still escalated). */
+  arguments: Record<string, unknown>;
+  effect: 'read' | 'write';
+  idempotent: boolean;
+  description: string;
+  /** The tool's input schema: a reviewer's arguments are validated against it. */
+  inputSchema: Record<string, unknown>;
+  /** The agent loop's step and the call's position in it: the ledger record is `<turn>:<step>:<index>`. */
+  step: number;
+  index: number;
+  /** The critic's verdict on the call, when it gave one. */
+  verdict?: ActionVerdict;
+  /** The call started before a crash and recorded no outcome: approve says it took effect, reject that it did not. */
+  outcomeUnknown?: boolean;
+  /** Set once the agent loop has taken the reviewer's decision (the turn went on). */
+  decided?: boolean;
+}
+
+/** What became of one tool call the actor made, as the actor was told. */
+export interface ToolCallOutcome {
+  /**
+   * `done`, `failed`: it ran (or was reused from the ledger); `revised`: the critic sent it back
+   * with feedback; `refused`: a human or a rule refused it; `invalid`: unknown tool or arguments
+   * that do not parse or validate (nothing ran); `skipped`: an earlier call of the step was refused.
+   */
+  status: 'done' | 'failed' | 'revised' | 'refused' | 'invalid' | 'skipped';
+  /** The `tool` message the actor got. */
+  result: string;
+  /** The arguments that ran, when they differ from the proposed ones or the call ran. */
+  ran?: Record<string, unknown>;
+  /** Who let it run: `critic`, `reviewer`, `policy` (a read); or who refused it. */
+  by?: string;
+  verdict?: ActionVerdict;
+  at: number;
+}
+
+/** One call the actor made in a step of the agent loop. */
+export interface ToolCallEntry {
+  /** The model's id of the call (answered by the `tool` message of the same id). */
+  id: string;
+  /** The name the actor called it by. */
+  name: string;
+  /** The arguments as the model wrote them (JSON text). */
+  arguments: string;
+  outcome?: ToolCallOutcome;
+}
+
+/** One step of the agent loop: an actor answer with tool calls, and what became of each call. */
+export interface ToolStep {
+  step: number;
+  /** Text the actor wrote beside its calls, if any. */
+  content: string | null;
+  calls: ToolCallEntry[];
 }
 
 export interface Reviewer {
@@ -109,6 +205,8 @@ export interface Resolution {
   at: number;
   /** The reviewer's text, for `edited`. */
   text?: string;
+  /** The reviewer's arguments, for an `edited` action. */
+  arguments?: Record<string, unknown>;
 }
 
 /** Who let a text out, recorded on every delivery. */
@@ -134,6 +232,12 @@ export interface Turn {
   reply?: { text: string; source: ApprovalSource };
   revisions: number;
   folds: number;
+  /** The agent loop's steps so far: the actor's tool calls and what became of each. */
+  toolSteps?: ToolStep[];
+  /** Critic `revise` verdicts on tool calls in this turn (bounded like reply revisions). */
+  actionRevisions?: number;
+  /** Milliseconds this turn spent running tools (bounded by `turn.toolTimeBudgetMs`). */
+  toolMs?: number;
   createdAt: number;
   updatedAt: number;
   /** An escalated turn was shown to the reviewers (set once, so a resumed worker does not show it again). */

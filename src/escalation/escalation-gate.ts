@@ -2,7 +2,7 @@ import type { GateContext, GateDecision, GateSubject, TurnGate } from '../core/c
 import type { Turn, Verdict } from '../core/types.js';
 import { runDraftChecks } from './draft-checks.js';
 import { evaluateCondition, evaluateRules, type RuleTurn, ruleTurnFromTurn } from './evaluate-rules.js';
-import type { ChecksConfig, ConversationMode, Rule } from '../core/rule-schema.js';
+import { type ChecksConfig, type ConversationMode, isActionCondition, type Rule } from '../core/rule-schema.js';
 
 /**
  * How a human reviewer's own text is gated (`review.checkReviewerText`):
@@ -36,6 +36,8 @@ function strictest(first: GateDecision | null, second: GateDecision | null): Gat
  */
 export function createEscalationGate(options: EscalationGateOptions): TurnGate {
   const reviewerText = options.reviewerText ?? 'all';
+  // Action rules (on a tool name or arguments) are the action gate's; replies get the others.
+  const rules = options.rules.filter((rule) => !isActionCondition(rule.when));
 
   function checkText(turn: Turn, text: string): GateDecision | null {
     const result = runDraftChecks(text, { checks: options.checks, userText: turn.messages.map((message) => message.text).join('\n') });
@@ -49,8 +51,8 @@ export function createEscalationGate(options: EscalationGateOptions): TurnGate {
   }
 
   function ruleDecision(turn: Turn, draft: string | null, verdict: Verdict | null, context: GateContext): GateDecision | null {
-    if (!options.rules.length) return null;
-    const decision = evaluateRules(ruleTurnFromTurn(turn, { turnsInConversation: context.turnsInConversation, draft }), verdict, options.rules);
+    if (!rules.length) return null;
+    const decision = evaluateRules(ruleTurnFromTurn(turn, { turnsInConversation: context.turnsInConversation, draft }), verdict, rules);
     if (decision.action === 'none') return null;
     const hold = holdOf(decision.conversation);
     return {
@@ -77,7 +79,7 @@ export function createEscalationGate(options: EscalationGateOptions): TurnGate {
     if (checked && (!blocksOnly || checked.action === 'block')) return checked;
     const base = ruleTurnFromTurn(turn, { turnsInConversation: context.turnsInConversation, draft: null });
     const withText: RuleTurn = { ...base, draft: subject.text };
-    for (const rule of options.rules) {
+    for (const rule of rules) {
       if (blocksOnly && rule.then.action !== 'block') continue;
       const result = evaluateCondition(rule.when, withText, subject.verdict);
       if (!result.matched || evaluateCondition(rule.when, base, subject.verdict).matched) continue;

@@ -13,7 +13,61 @@
  */
 import type { Platform, Turn, Verdict, VerdictDecision } from '../core/types.js';
 import { currentDraft } from '../core/types.js';
-import type { ConversationMode, Rule, RuleCondition, RulePattern } from '../core/rule-schema.js';
+import type { ArgumentCondition, ConversationMode, Rule, RuleCondition, RulePattern } from '../core/rule-schema.js';
+
+/** The tool call an action rule looks at. */
+export interface RuleAction {
+  /** The name offered to the actor. */
+  tool: string;
+  /** The tool's own name at its server. */
+  sourceName: string;
+  /** The MCP server's name, or `in-process`. */
+  server: string;
+  arguments: Record<string, unknown>;
+}
+
+/** The value at a dotted path of the arguments (list items by index), or undefined. */
+export function argumentAt(args: Record<string, unknown>, path: string): unknown {
+  let node: unknown = args;
+  for (const key of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+function testArgument(condition: ArgumentCondition, args: Record<string, unknown>): ConditionResult {
+  const found = argumentAt(args, condition.path);
+  const shown = `args.${condition.path}`;
+  const value = found === undefined ? 'absent' : JSON.stringify(found);
+  const operand = condition.operator === 'matches' ? (condition.value as RulePattern).source : JSON.stringify(condition.value);
+  const held = (matched: boolean, text: string): ConditionResult => ({ matched, because: [matched ? text : `not (${text})`] });
+  switch (condition.operator) {
+    case 'exists':
+      return held((found !== undefined) === condition.value, `${shown} is ${found === undefined ? 'absent' : 'present'}`);
+    case 'eq':
+      return held(sameJson(found, condition.value), `${shown} ${value} = ${operand}`);
+    case 'ne':
+      return held(!sameJson(found, condition.value), `${shown} ${value} != ${operand}`);
+    case 'in':
+      return held((condition.value as unknown[]).some((item) => sameJson(found, item)), `${shown} ${value} in ${operand}`);
+    case 'matches': {
+      if (typeof found !== 'string' && typeof found !== 'number') return { matched: false, because: [`${shown} is ${value}, not text`] };
+      return held((condition.value as RulePattern).regex.test(String(found)), `${shown} ${value} matches ${operand}`);
+    }
+    default: {
+      // A number written as text ("150") is compared as the number it says.
+      const number = typeof found === 'number' ? found : typeof found === 'string' && found.trim() !== '' && Number.isFinite(Number(found)) ? Number(found) : null;
+      if (number === null) return { matched: false, because: [`${shown} is ${value}, not a number`] };
+      const limit = condition.value as number;
+      const symbol = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[condition.operator];
+      const matched = condition.operator === 'gt' ? number > limit : condition.operator === 'gte' ? number >= limit : condition.operator === 'lt' ? number < limit : number <= limit;
+      return held(matched, `${shown} ${number} ${symbol} ${limit}`);
+    }
+  }
+}
 
 /** What the rules look at: a turn and the facts around it. */
 export interface RuleTurn {
@@ -34,6 +88,8 @@ export interface RuleTurn {
   revisions: number;
   /** Turns in the conversation so far, this one included (1 for the first). */
   turnsInConversation: number;
+  /** The tool call under review, for action rules; absent for replies (tool and args never hold). */
+  action?: RuleAction;
 }
 
 export interface RuleTurnContext {
@@ -190,6 +246,25 @@ function leaf(field: keyof RuleCondition, condition: RuleCondition, turn: RuleTu
         ? { matched: true, because: [`turn ${turn.turnsInConversation} of the conversation >= ${wanted}`] }
         : { matched: false, because: [`turn ${turn.turnsInConversation} of the conversation < ${wanted}`] };
     }
+    case 'tool': {
+      const wanted = condition.tool!;
+      const action = turn.action;
+      if (!action) return { matched: false, because: ['no tool call'] };
+      const names = [action.tool, action.sourceName, `${action.server}_${action.sourceName}`];
+      const hit = wanted.find((name) => names.includes(name));
+      return hit !== undefined ? { matched: true, because: [`tool is ${hit}`] } : { matched: false, because: [`tool ${action.tool} is none of ${list(wanted)}`] };
+    }
+    case 'args': {
+      const action = turn.action;
+      if (!action) return { matched: false, because: ['no tool call'] };
+      const because: string[] = [];
+      for (const condition_ of condition.args!) {
+        const result = testArgument(condition_, action.arguments);
+        if (!result.matched) return result;
+        because.push(...result.because);
+      }
+      return { matched: true, because };
+    }
     case 'all': {
       const because: string[] = [];
       for (const child of condition.all!) {
@@ -225,6 +300,8 @@ const ORDER: Array<keyof RuleCondition> = [
   'confidenceBelow',
   'revisionsAtLeast',
   'turnsAtLeast',
+  'tool',
+  'args',
   'userText',
   'draft',
   'all',

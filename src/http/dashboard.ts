@@ -304,7 +304,7 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     scope.post<{ Params: { id: string } }>('/review/api/turns/:id/approve', async (request) => {
       const { session } = await requireWrite(request, request.headers[CSRF_HEADER]);
       const body = parseInput(approveBody, request.body, 'body');
-      const turn = await review.approve(request.params.id, { reviewer: reviewer(session), ...(body.text ? { text: body.text } : {}) });
+      const turn = await review.approve(request.params.id, { reviewer: reviewer(session), ...(body.text ? { text: body.text } : {}), ...(body.arguments ? { arguments: body.arguments } : {}) });
       return { turn: present(turn, true) };
     });
     scope.post<{ Params: { id: string } }>('/review/api/turns/:id/reject', async (request) => {

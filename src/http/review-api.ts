@@ -11,7 +11,13 @@ import type { ReviewService } from '../review/review-service.js';
 
 const statusQuery = z.object({ status: z.enum(['pending', 'approved', 'rejected', 'resolved']).default('pending'), limit: z.coerce.number().int().min(1).max(1000).default(200) });
 /** A reviewer's approval: empty (post the draft) or the reviewer's own text. Shared with the dashboard. */
-export const approveBody = z.strictObject({ text: z.string().trim().min(1, 'text must not be empty').max(40_000).optional() });
+export const approveBody = z
+  .strictObject({
+    text: z.string().trim().min(1, 'text must not be empty').max(40_000).optional(),
+    /** A held tool call: run it with these arguments instead of the proposed ones (validated against the tool's schema). */
+    arguments: z.record(z.string(), z.unknown(), { error: 'arguments must be a JSON object' }).optional(),
+  })
+  .refine((body) => body.text === undefined || body.arguments === undefined, 'give text (a reply) or arguments (a tool call), not both');
 const emptyBody = z.strictObject({});
 
 
@@ -87,7 +93,7 @@ export function registerReviewApi(app: FastifyInstance, options: ReviewApiOption
     });
     scope.post<{ Params: { id: string } }>('/api/review/turns/:id/approve', async (request) => {
       const body = parseInput(approveBody, request.body, 'body');
-      const turn = await options.review.approve(request.params.id, { reviewer: reviewer(request), ...(body.text ? { text: body.text } : {}) });
+      const turn = await options.review.approve(request.params.id, { reviewer: reviewer(request), ...(body.text ? { text: body.text } : {}), ...(body.arguments ? { arguments: body.arguments } : {}) });
       return { turn: presentTurn(turn, true) };
     });
     scope.post<{ Params: { id: string } }>('/api/review/turns/:id/reject', async (request) => {

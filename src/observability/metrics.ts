@@ -61,7 +61,19 @@ export function createMetrics() {
     help: 'Jobs that handed their conversation back to the queue after queue.turnsPerJob turns, so other conversations get a turn',
     registers: [registry],
   });
-  return { registry, turns, verdicts, ingested, turnSeconds, modelSeconds, inboxRefused, reviewNotifications, limitRefusals, promptCuts, promptCutMessages, budgetSpent, handBacks };
+  const toolCalls = new Counter({
+    name: 'countersign_tool_calls_total',
+    help: 'Tool calls the actor made, by tool, effect (read, write) and outcome (done, failed, revised, refused, invalid, skipped, escalated, unknown)',
+    labelNames: ['tool', 'effect', 'outcome'] as const,
+    registers: [registry],
+  });
+  const actionVerdicts = new Counter({
+    name: 'countersign_action_verdicts_total',
+    help: "The action gate's decisions on tool calls, by decision (approve, edit, revise, escalate, critic-failure, rule-escalate, rule-block, read)",
+    labelNames: ['decision'] as const,
+    registers: [registry],
+  });
+  return { registry, toolCalls, actionVerdicts, turns, verdicts, ingested, turnSeconds, modelSeconds, inboxRefused, reviewNotifications, limitRefusals, promptCuts, promptCutMessages, budgetSpent, handBacks };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Keys } from '../core/keys.js';
 
-export type AuditEventType = 'verdict' | 'critic-failure' | 'rule' | 'check' | 'escalated' | 'posted' | 'review';
+/** `action-verdict`: the action gate's decision on a tool call; `tool-call`: what became of one (ran, reused, refused, held...). */
+export type AuditEventType = 'verdict' | 'critic-failure' | 'rule' | 'check' | 'escalated' | 'posted' | 'review' | 'action-verdict' | 'tool-call';
 
 export interface AuditEvent {
   type: AuditEventType;

@@ -14,6 +14,20 @@ export function presentTurn(turn: Turn, withContext = false, followUp?: TurnFoll
     conversation: conversationKey(turn.conversation),
     platform: turn.conversation.platform,
     status: reviewStatus(turn),
+    kind: turn.escalation?.action ? 'action' : 'reply',
+    action: turn.escalation?.action
+      ? {
+          server: turn.escalation.action.server,
+          tool: turn.escalation.action.tool,
+          arguments: turn.escalation.action.arguments,
+          effect: turn.escalation.action.effect,
+          description: turn.escalation.action.description,
+          inputSchema: turn.escalation.action.inputSchema,
+          idempotent: turn.escalation.action.idempotent,
+          verdict: turn.escalation.action.verdict ?? null,
+          outcomeUnknown: turn.escalation.action.outcomeUnknown === true,
+        }
+      : null,
     draft: currentDraft(turn),
     verdict: turn.verdict ?? null,
     escalation: turn.escalation ?? null,
@@ -23,7 +37,7 @@ export function presentTurn(turn: Turn, withContext = false, followUp?: TurnFoll
     reply: turn.reply?.text ?? null,
     createdAt: turn.createdAt,
     updatedAt: turn.updatedAt,
-    ...(withContext ? { context: turn.context ?? [], drafts: turn.drafts } : {}),
+    ...(withContext ? { context: turn.context ?? [], drafts: turn.drafts, toolSteps: turn.toolSteps ?? [] } : {}),
     // What the user saw and said after the escalation: the holding message, and what waits.
     ...(followUp ? { holding: followUp.holding, waiting: followUp.waiting } : {}),
   };

@@ -6,6 +6,10 @@ import type { ConversationStore, ReviewService, ReviewStatus, TurnFollowUp, Turn
 import type { ChatAdapter } from '../core/ports.js';
 import { conversationKey, currentDraft, type Resolution, type Reviewer, type Turn } from '../core/types.js';
 import { approvalFields, approveByReviewer } from '../delivery/approval.js';
+import { approveActionByReviewer } from '../tools/action-approval.js';
+import type { ActionLedger } from '../tools/action-ledger.js';
+import { compileArgumentsValidator } from '../tools/json-schema-validator.js';
+import type { ToolDescriptor } from '../tools/tool-types.js';
 import type { AuditLog } from './audit-log.js';
 import type { ReviewNotifier } from './review-notifier.js';
 
@@ -42,6 +46,11 @@ export interface ReviewServiceOptions {
    * the gate's `review.checkReviewerText`); absent: none.
    */
   gate?: TurnGate;
+  /**
+   * Where a reviewer's approval of a held tool call is recorded (the action ledger); the worker
+   * that goes on with the turn runs what was recorded. Absent: tool calls cannot be approved.
+   */
+  actions?: { ledger: Pick<ActionLedger, 'record'> };
 }
 
 /**
@@ -113,7 +122,7 @@ export function createReviewService(options: ReviewServiceOptions): ReviewServic
     throw new CountersignError('review.refused', `${asDrafted ? 'the draft' : "the reviewer's text"} is refused by ${what} (${decision.reason}); change the text and send it again`);
   }
 
-  async function resolve(turnId: string, resolution: Resolution, replyText: string | null): Promise<Turn> {
+  async function resolve(turnId: string, resolution: Resolution, replyText: string | null, action?: { afterResolved(turn: Turn): Promise<void> }): Promise<Turn> {
     const turn = await get(turnId);
     if (!turn) throw new CountersignError('review.not-found', `no escalated turn ${turnId}`);
     const conversation = conversationKey(turn.conversation);
@@ -128,9 +137,13 @@ export function createReviewService(options: ReviewServiceOptions): ReviewServic
     if (replyText !== null) await gateReviewerText(turn, conversation, replyText, resolution.decision === 'approved');
     const approval = replyText === null ? null : approveByReviewer(turn, resolution.reviewer, replyText);
     const reply = approval ? { text: approval.text, source: approval.source } : null;
-    const outcome = await store.resolve({ turn, resolution, reply, approval: approval ? { deliveryId: approval.deliveryId, fields: approvalFields(approval) } : null });
+    const status: 'approved' | 'rejected' = approval || (action && resolution.decision !== 'rejected') ? 'approved' : 'rejected';
+    const outcome = await store.resolve({ turn, resolution, reply, approval: approval ? { deliveryId: approval.deliveryId, fields: approvalFields(approval) } : null, status });
     if (outcome.kind === 'missing') throw new CountersignError('review.not-found', `no escalated turn ${turnId}`);
     if (outcome.kind === 'conflict') await conflict(turn, conversation, outcome.status);
+    // A tool call's approval is recorded once this decision won (the resolution is atomic; two
+    // reviewers cannot both record one), before the conversation's worker is queued to run it.
+    await action?.afterResolved(turn);
     const fields: Partial<Turn> = { resolution, ...(reply ? { reply } : {}) };
     logger.info({ turn: turnId, conversation, decision: resolution.decision, reviewer: resolution.reviewer }, 'review resolved');
     await options.audit?.append({
@@ -140,11 +153,13 @@ export function createReviewService(options: ReviewServiceOptions): ReviewServic
       actor: reviewerActor(resolution.reviewer),
       decision: resolution.decision,
       at: resolution.at,
+      // An action's review names the call it decided.
+      ...(turn.escalation?.action ? { reason: `${resolution.decision} tool call ${turn.escalation.action.tool} ${JSON.stringify(resolution.arguments ?? turn.escalation.action.arguments).slice(0, 500)}` } : {}),
     });
     await options.enqueue(conversation);
     // The index of resolved turns is trimmed by age here, where it grows.
     await redis.zremrangebyscore(keys.reviewResolved, '-inf', `(${resolution.at - (options.resolvedRetentionSeconds ?? 90 * 24 * 3600) * 1000}`);
-    const resolved = { ...turn, ...fields, status: approval ? ('approved' as const) : ('rejected' as const) };
+    const resolved = { ...turn, ...fields, status };
     await redis.publish(keys.reviewEvents, JSON.stringify({ type: 'resolved', turnId, at: resolution.at } satisfies ReviewEvent));
     for (const adapter of options.adapters?.values() ?? []) {
       adapter.presentResolution?.(resolved).catch((error: unknown) => logger.warn({ err: error, turn: turnId, platform: adapter.platform }, 'could not show the resolution'));
@@ -153,11 +168,56 @@ export function createReviewService(options: ReviewServiceOptions): ReviewServic
     return resolved;
   }
 
+  /**
+   * Approve a held tool call: as proposed, or with the reviewer's arguments, validated against
+   * the tool's input schema before anything is recorded (invalid: 400, the call still waits).
+   * For a call whose outcome is unknown, approving says it took effect.
+   */
+  async function approveAction(turn: Turn, reviewer: Reviewer, text: string | undefined, args: Record<string, unknown> | undefined): Promise<Turn> {
+    const action = turn.escalation!.action!;
+    if (text !== undefined) throw new CountersignError('review.invalid', `turn ${turn.id} holds a tool call, not a reply: approve it as proposed ({}) or with {"arguments": {...}}`);
+    if (turn.status !== 'escalated') await conflict(turn, conversationKey(turn.conversation), reviewStatus(turn));
+    if (args !== undefined) {
+      if (action.outcomeUnknown) throw new CountersignError('review.invalid', 'this call may already have run (its outcome is unknown): approve says it took effect, reject that it did not; it takes no arguments');
+      let check: ReturnType<ReturnType<typeof compileArgumentsValidator>>;
+      try {
+        check = compileArgumentsValidator(action.inputSchema)(args);
+      } catch (error) {
+        check = { ok: false, error: `the tool's input schema cannot be used (${error instanceof Error ? error.message : String(error)})` };
+      }
+      if (!check.ok) throw new CountersignError('review.invalid', `the arguments do not fit ${action.tool}'s input schema: ${check.error}; nothing was run`);
+    }
+    if (!action.outcomeUnknown && !options.actions) throw new CountersignError('review.invalid', 'tool calls cannot be approved here: this service has no action ledger');
+    const resolution: Resolution = { decision: args ? 'edited' : 'approved', reviewer, at: Date.now(), ...(args ? { arguments: args } : {}) };
+    return resolve(turn.id, resolution, null, {
+      afterResolved: async (resolvedTurn) => {
+        if (action.outcomeUnknown) return;
+        const tool: ToolDescriptor = {
+          name: action.tool,
+          source: action.server,
+          sourceName: action.sourceName,
+          description: action.description,
+          inputSchema: action.inputSchema,
+          effect: action.effect,
+          idempotent: action.idempotent,
+          critic: 'auto',
+          reviewedByCritic: true,
+          decidedBy: 'policy',
+        };
+        const approval = approveActionByReviewer({ turnId: resolvedTurn.id, step: action.step, index: action.index, arguments: action.arguments }, tool, reviewer, args);
+        await options.actions!.ledger.record(approval);
+      },
+    });
+  }
+
   const actions: ReviewService = {
     get,
     list,
     followUp: (turn) => store.followUp(turn),
-    async approve(turnId, { reviewer, text }) {
+    async approve(turnId, { reviewer, text, arguments: args }) {
+      const held = await get(turnId);
+      if (held?.escalation?.action) return approveAction(held, reviewer, text, args);
+      if (args !== undefined) throw new CountersignError('review.invalid', `turn ${turnId} holds a reply, not a tool call: approve it as drafted or with text`);
       const edited = text !== undefined && text !== null;
       if (edited && !text.trim()) throw new CountersignError('review.invalid', 'the reviewer text is empty');
       let replyText = text ?? null;
@@ -172,7 +232,8 @@ export function createReviewService(options: ReviewServiceOptions): ReviewServic
       return resolve(turnId, { decision: edited ? 'edited' : 'approved', reviewer, at: Date.now(), ...(edited ? { text } : {}) }, replyText ?? '');
     },
     async reject(turnId, { reviewer }) {
-      return resolve(turnId, { decision: 'rejected', reviewer, at: Date.now() }, null);
+      const held = await get(turnId);
+      return resolve(turnId, { decision: 'rejected', reviewer, at: Date.now() }, null, held?.escalation?.action ? { afterResolved: async () => {} } : undefined);
     },
   };
   return actions;

@@ -35,6 +35,14 @@ export function createTurnObserver(options: { metrics: Metrics; audit: AuditLog;
       metrics.promptCutMessages.inc({ role }, cut.messages);
     },
     budgetSpent: (_turn, scope, action) => metrics.budgetSpent.inc({ scope, action }),
+    toolCall: (turn, call) => {
+      metrics.toolCalls.inc({ tool: call.tool, effect: call.effect, outcome: call.outcome });
+      audit.record({ type: 'tool-call', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: call.server, decision: call.outcome, reason: call.tool });
+    },
+    actionVerdict: (turn, verdict) => {
+      metrics.actionVerdicts.inc({ decision: verdict.decision });
+      audit.record({ type: 'action-verdict', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: verdict.rule ? `rule:${verdict.rule}` : verdict.decision === 'read' ? 'policy' : 'critic', decision: verdict.decision, reason: `${verdict.tool}: ${verdict.reason}` });
+    },
     handedBack: () => metrics.handBacks.inc(),
   };
 }

@@ -120,6 +120,18 @@ export interface ActionLedger {
   /** The record of a call, by its id (`<turnId>:<step>:<index>`). */
   get(callId: string): Promise<ActionRecord | null>;
   /**
+   * Record an approval without running it (a reviewer's, in the review service's process): the
+   * worker that goes on with the turn runs it with `resume`. Throws `tools.not-approved` without
+   * an issued approval. A call that started already keeps its first approval.
+   */
+  record(approval: ActionApproval): Promise<ActionRecord>;
+  /**
+   * Go on with a recorded call (after a crash, or a reviewer's recorded approval): approved runs;
+   * started reruns when safe, else outcome-unknown; done and failed give their recorded result.
+   * Null when the call has no record (nothing was approved and recorded: nothing ran).
+   */
+  resume(callId: string, options?: ExecuteOptions): Promise<ActionExecution | null>;
+  /**
    * A human's answer for an unknown outcome: the call took effect (`done`) or did not
    * (`failed`). Throws `tools.not-unknown` when the record's outcome is not unknown.
    */
@@ -225,29 +237,42 @@ export function createActionLedger(options: ActionLedgerOptions): ActionLedger {
     return { status: 'outcome-unknown', result: OUTCOME_UNKNOWN, record };
   }
 
-  async function run(approval: ActionApproval, executeOptions: ExecuteOptions): Promise<ActionExecution> {
+  /** Record an approval (once: a started call keeps the approval that ran); the record's state. */
+  async function recordApproval(approval: ActionApproval): Promise<ActionState> {
     const key = keys.action(approval.callId);
-    const now = Date.now();
     const rerunSafe = approval.effect === 'read' || approval.idempotent;
     const [state, status] = await redis.csRecordAction(
       key,
       JSON.stringify(approval.arguments),
       `cs:${approval.callId}:${randomBytes(16).toString('base64url')}`,
-      now,
+      Date.now(),
       retentionSeconds,
       ...['callId', approval.callId, 'turnId', approval.turnId, 'step', String(approval.step), 'index', String(approval.index)],
       ...['tool', approval.tool, 'source', approval.source, 'sourceName', approval.sourceName, 'effect', approval.effect],
       ...['idempotent', approval.idempotent ? '1' : '0', 'rerun', rerunSafe ? '1' : '0', 'approvedBy', JSON.stringify(approval.approvedBy)],
     );
     await transition({ type: 'recorded', callId: approval.callId, status: status as 'created' | 'replaced' | 'existing', state: state as ActionState });
-    if (state === 'done' || state === 'failed') return recorded(await load(approval.callId));
-    if (state === 'unknown') return unknown(await load(approval.callId));
+    return state as ActionState;
+  }
 
+  async function run(approval: ActionApproval, executeOptions: ExecuteOptions): Promise<ActionExecution> {
+    await recordApproval(approval);
+    return proceed(approval.callId, executeOptions);
+  }
+
+  /** Run (or rerun, or report) a recorded call from its record: what an approval recorded is what runs. */
+  async function proceed(callId: string, executeOptions: ExecuteOptions): Promise<ActionExecution> {
+    const key = keys.action(callId);
+    const current = parseRecord(await redis.hgetall(key));
+    if (!current) throw new CountersignError('tools.ledger-missing', `the ledger record of ${callId} is gone`, {});
+    if (current.state === 'done' || current.state === 'failed') return recorded(current);
+    if (current.state === 'unknown') return unknown(current);
+    const rerunSafe = current.effect === 'read' || current.idempotent;
     const timeoutMs = executeOptions.timeoutMs ?? callTimeoutMs;
     const [decision] = await redis.csBeginAction(key, owner, Date.now(), timeoutMs + leaseMarginMs);
-    if (decision === 'busy') throw new CountersignError('tools.action-busy', `tool call ${approval.callId} is being run by another worker`, {  });
-    if (decision === 'missing') throw new CountersignError('tools.ledger-missing', `the ledger record of ${approval.callId} expired before the call started`, {  });
-    const record = await load(approval.callId);
+    if (decision === 'busy') throw new CountersignError('tools.action-busy', `tool call ${callId} is being run by another worker`, {  });
+    if (decision === 'missing') throw new CountersignError('tools.ledger-missing', `the ledger record of ${callId} expired before the call started`, {  });
+    const record = await load(callId);
     if (decision === 'finished') return recorded(record);
     if (decision === 'unknown') return unknown(record);
     if (decision === 'rerun') logger.info({ callId: record.callId, attempt: record.attempts }, `tool call ${record.callId} started before and recorded no outcome; it is safe to repeat, so it runs again with the same idempotency key`);
@@ -297,6 +322,25 @@ export function createActionLedger(options: ActionLedgerOptions): ActionLedger {
 
     async get(callId) {
       return parseRecord(await redis.hgetall(keys.action(callId)));
+    },
+
+    async record(approval) {
+      if (!isIssuedActionApproval(approval)) throw new CountersignError('tools.not-approved', 'refusing to record a tool call without an approval issued by src/tools/action-approval.ts');
+      await recordApproval(approval);
+      return load(approval.callId);
+    },
+
+    async resume(callId, executeOptions = {}) {
+      // Only a record can be resumed, and only execute and record write one, each from an
+      // issued approval: what runs here is what an approval recorded.
+      if (!(await redis.exists(keys.action(callId)))) return null;
+      if (running.has(callId)) throw new CountersignError('tools.action-busy', `tool call ${callId} is already running here`, {});
+      running.add(callId);
+      try {
+        return await proceed(callId, executeOptions);
+      } finally {
+        running.delete(callId);
+      }
     },
 
     async resolveUnknown(callId, resolution) {

@@ -78,6 +78,13 @@ export interface MockModelClient extends ModelClient {
 /** Ready-made answers and failures. */
 export const modelAnswers = {
   text: (content: string): MockModelAnswer => ({ content, refusal: null, finishReason: 'stop' }),
+  /** The model calls tools: `[name, arguments]` pairs, ids `call_1`, `call_2`, ... unless given. */
+  toolCalls: (...calls: Array<[name: string, args: Record<string, unknown> | string, id?: string]>): MockModelAnswer => ({
+    content: null,
+    refusal: null,
+    finishReason: 'tool_calls',
+    toolCalls: calls.map(([name, args, id], index) => ({ id: id ?? `call_${index + 1}`, name, arguments: typeof args === 'string' ? args : JSON.stringify(args) })),
+  }),
   refusal: (refusal: string): MockModelAnswer => ({ content: null, refusal, finishReason: 'stop' }),
   /** An answer cut at the token limit: the partial text with `finish_reason: length`. */
   truncated: (partial: string): MockModelAnswer => ({ content: partial, refusal: null, finishReason: 'length' }),
@@ -172,6 +179,7 @@ export function createMockModelClient(options: MockModelClientOptions = {}): Moc
           refusal: partial.refusal ?? null,
           finishReason: partial.finishReason === undefined ? 'stop' : partial.finishReason,
           latencyMs: partial.latencyMs ?? performance.now() - started,
+          ...(partial.toolCalls?.length ? { toolCalls: partial.toolCalls.map((call) => ({ ...call })) } : {}),
         };
         record.completion = completion;
         return completion;

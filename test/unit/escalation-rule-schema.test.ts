@@ -59,7 +59,7 @@ describe('validateRules', () => {
       'countersign.yaml: rules[2] (unnamed): name: required',
       'countersign.yaml: rules[2] (unnamed): when.platfrom: unknown field (did you mean "platform"?)',
       'countersign.yaml: rules[2] (unnamed): then.reply: only for block (escalate posts the holding message)',
-      'countersign.yaml: rules[3] "legal-threats": when: must name at least one condition (decision, categories, confidenceBelow, userText, draft, platform, channel, user, revisionsAtLeast, turnsAtLeast, all, any, not)',
+      'countersign.yaml: rules[3] "legal-threats": when: must name at least one condition (decision, categories, confidenceBelow, userText, draft, platform, channel, user, revisionsAtLeast, turnsAtLeast, tool, args, all, any, not)',
       'countersign.yaml: rules[3] "legal-threats": then.action: must be escalate or block (found "hold")',
       'countersign.yaml: rules[3] "legal-threats": name: already used by rules[0]',
       'countersign.yaml: rules[4] "low-confidence": when.decision[1]: must be approve, edit, revise or escalate (found "maybe")',

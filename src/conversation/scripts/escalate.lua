@@ -2,6 +2,8 @@
   Hold the turn for a human: it joins the review queue; with holdConversation the conversation
   waits for the decision, otherwise it goes on (and the decision is delivered later through the
   ready list). The escalated turn never expires while it waits (it gets its expiry when it closes).
+  A turn can be escalated again after a human resolved a tool call of it and it went on: the
+  earlier resolution is dropped, so the turn is pending again, and only pending.
 
   KEYS[1] state    HASH the conversation's state
   KEYS[2] turn     HASH the turn
@@ -9,6 +11,7 @@
   KEYS[4] holding  HASH the holding message's delivery record (unused without one)
   KEYS[5] pending  ZSET the reconciler's index of conversations with work
   KEYS[6] history  LIST history entries (for the retention)
+  KEYS[7] resolved ZSET resolved turns by time (a turn escalated again leaves it)
 
   ARGV[1] the turn id
   ARGV[2] now, ms
@@ -22,11 +25,13 @@
   Returns 1 escalated, 0 the turn is no longer the conversation's
 ]]
 --- @include "include/retain-conversation.lua"
-local stateKey, turnKey, reviewKey, holdingKey, pendingKey, historyKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local stateKey, turnKey, reviewKey, holdingKey, pendingKey, historyKey, resolvedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local turnId, now, hold, turnFields, conversation, hasHolding, conversationTtl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 
 if redis.call('HGET', stateKey, 'turn') ~= turnId then return 0 end
+redis.call('HDEL', turnKey, 'resolution')
 redis.call('HSET', turnKey, 'status', 'escalated', 'updatedAt', now, unpack(cjson.decode(turnFields)))
+redis.call('ZREM', resolvedKey, turnId)
 redis.call('ZADD', reviewKey, now, turnId)
 if hasHolding == '1' then redis.call('HSET', holdingKey, unpack(ARGV, 8)) end
 if hold == '1' then

@@ -8,6 +8,7 @@ import type { ChatAdapter } from '../../core/ports.js';
 import type { HistoryEntry, Platform, PromptCut, Turn, Verdict } from '../../core/types.js';
 import type { HistoryUnit, TurnPromptLimits } from '../history.js';
 import type { BudgetScope, ModelCallBudget } from '../model-call-budget.js';
+import type { TurnToolsOptions } from './turn-tools.js';
 
 /** What happened in a turn, for metrics and the audit log (every hook is optional). */
 export interface TurnEvents {
@@ -22,6 +23,13 @@ export interface TurnEvents {
   budgetSpent?(turn: Turn, scope: BudgetScope, action: 'wait' | 'escalate'): void;
   /** A job handed its conversation back to the queue so others get a turn (queue.turnsPerJob). */
   handedBack?(conversation: string): void;
+  /**
+   * What became of one tool call: `done`, `failed` (it ran, or its recorded result was reused),
+   * `revised`, `refused`, `invalid`, `skipped`, `escalated` (held for a human), `unknown`.
+   */
+  toolCall?(turn: Turn, call: { tool: string; server: string; effect: string; outcome: string }): void;
+  /** The action gate's decision on a call: the critic's verdict, a rule's, or a read let through. */
+  actionVerdict?(turn: Turn, verdict: { tool: string; server: string; effect: string; decision: string; reason: string; rule?: string }): void;
 }
 
 export interface TurnRunnerOptions {
@@ -57,6 +65,8 @@ export interface TurnRunnerOptions {
    * conversation that keeps sending cannot keep a worker from the others. @defaultValue unbounded
    */
   turnsPerJob?: number;
+  /** The actor's tools (the agent loop); absent: the actor only writes replies. */
+  tools?: TurnToolsOptions;
 }
 
 /** A turn in progress, as the steps see it. */

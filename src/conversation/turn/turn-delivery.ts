@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { ApproveResult } from '../../core/conversation-ports.js';
-import { conversationKey, type HistoryEntry, type InboundMessage, type Turn } from '../../core/types.js';
+import { conversationKey, type HistoryEntry, type InboundMessage, type ToolStep, type Turn } from '../../core/types.js';
 import { type Approval, approvalFields } from '../../delivery/approval.js';
 import type { TurnEnd, TurnRunnerOptions } from './turn-context.js';
 
@@ -14,8 +14,27 @@ function recordOf(fields: string[]): Record<string, string> {
   return record;
 }
 
-function historyEntries(messages: InboundMessage[], reply: string | null): HistoryEntry[] {
+/**
+ * Characters of a tool result kept in the history: later turns see what a call answered, not
+ * pages of it (the whole result stays in the turn and the action ledger).
+ */
+export const HISTORY_TOOL_RESULT_CHARS = 2000;
+
+/** A turn's tool calls as history entries: each call with its result (cut, with a note saying so). */
+export function toolHistoryEntries(steps: readonly ToolStep[] | undefined): HistoryEntry[] {
+  return (steps ?? []).flatMap((step) =>
+    step.calls.flatMap((call): HistoryEntry[] => {
+      if (!call.outcome) return [];
+      const result = call.outcome.result;
+      const text = result.length > HISTORY_TOOL_RESULT_CHARS ? `${result.slice(0, HISTORY_TOOL_RESULT_CHARS)}\n[cut: the result was ${result.length} characters; the first ${HISTORY_TOOL_RESULT_CHARS} are kept]` : result;
+      return [{ role: 'tool', text, at: call.outcome.at, tool: call.name, arguments: call.outcome.ran ? JSON.stringify(call.outcome.ran) : call.arguments, callId: call.id }];
+    }),
+  );
+}
+
+function historyEntries(messages: InboundMessage[], reply: string | null, steps?: readonly ToolStep[]): HistoryEntry[] {
   const entries: HistoryEntry[] = messages.map((message) => ({ role: 'user', text: message.text, at: message.receivedAt, user: message.user.name ?? message.user.id }));
+  entries.push(...toolHistoryEntries(steps));
   if (reply !== null) entries.push({ role: 'assistant', text: reply, at: Date.now() });
   return entries;
 }
@@ -43,7 +62,7 @@ export function createTurnDelivery(options: Pick<TurnRunnerOptions, 'store' | 'o
 
   const finish: TurnDelivery['finish'] = async ({ turn, reply, status, detached, log }) => {
     const conversation = conversationKey(turn.conversation);
-    const closed = await store.finalize({ conversation, turnId: turn.id, status, entries: historyEntries(turn.messages, reply), detached });
+    const closed = await store.finalize({ conversation, turnId: turn.id, status, entries: historyEntries(turn.messages, reply, turn.toolSteps), detached });
     const durationMs = Date.now() - turn.createdAt;
     options.events?.finished?.(turn, status, durationMs);
     log.info({ status, durationMs }, status === 'posted' ? 'turn posted' : 'turn closed without a post');

@@ -6,12 +6,14 @@
  */
 import { describeError } from '../../core/errors.js';
 import type { GateDecision } from '../../core/conversation-ports.js';
+import type { ModelToolCall } from '../../core/ports.js';
 import type { Draft, Verdict } from '../../core/types.js';
 import { type Approval, approveByCritic } from '../../delivery/approval.js';
 import { fitTurnMessages } from '../history.js';
 import type { TurnEnd, TurnInProgress, TurnRunnerOptions } from './turn-context.js';
 import type { TurnDelivery } from './turn-delivery.js';
 import type { TurnEscalation } from './turn-escalation.js';
+import type { TurnTools } from './turn-tools.js';
 
 /** Counts the model calls a turn makes against its budgets. */
 export type SpendCalls = (calls: number) => Promise<void>;
@@ -23,9 +25,9 @@ export interface TurnDrafting {
 
 export function createTurnDrafting(
   options: Pick<TurnRunnerOptions, 'actor' | 'critic' | 'gate' | 'events' | 'prompt' | 'maxRevisions'>,
-  steps: { delivery: TurnDelivery; escalation: TurnEscalation },
+  steps: { delivery: TurnDelivery; escalation: TurnEscalation; tools?: TurnTools },
 ): TurnDrafting {
-  const { delivery, escalation } = steps;
+  const { delivery, escalation, tools } = steps;
 
   /**
    * The one gate of every text the critic step approves: every check and every rule on the
@@ -54,21 +56,42 @@ export function createTurnDrafting(
     async draftAndReview(current, spend) {
       const { turn, history, gateContext, log } = current;
       delivery.setWorking(turn, true, log);
+      // A turn back from a human's decision on a tool call, or one a crash left mid-step: finish that step first.
+      if (tools) {
+        const resumed = await tools.resume(current, spend);
+        if (resumed) return resumed;
+      }
       let revision: { previousDraft: string; feedback: string } | undefined;
       for (;;) {
         const shown = shownMessages(current);
         const cut = shown.cut ? { cut: shown.cut } : {};
         let draftText: string;
+        let toolCalls: ModelToolCall[] | undefined;
         try {
           if (shown.cut) options.events?.promptCut?.(turn, 'actor', shown.cut);
-          const drafted = await options.actor.draft({ history, messages: shown.messages, ...cut, ...(revision ? { revision } : {}) });
+          const offered = tools?.offer(turn);
+          const drafted = await options.actor.draft({
+            history,
+            messages: shown.messages,
+            ...cut,
+            ...(revision ? { revision } : {}),
+            ...(offered ? { tools: offered.tools, toolChoice: offered.toolChoice } : {}),
+            ...(turn.toolSteps?.length ? { toolSteps: turn.toolSteps } : {}),
+          });
           options.events?.modelCall?.('actor', drafted.latencyMs);
           draftText = drafted.text;
+          toolCalls = drafted.toolCalls;
         } catch (error) {
           await spend(1);
           return escalateFor(current, 'actor-failure', `the actor could not draft a reply: ${describeError(error)}`);
         }
         await spend(1);
+        // The actor called tools instead of replying: one step of the agent loop, then ask it again.
+        if (toolCalls?.length && tools) {
+          const ended = await tools.runStep(current, { text: draftText, toolCalls }, spend);
+          if (ended) return ended;
+          continue;
+        }
         const draft: Draft = { text: draftText, at: Date.now(), answers: turn.messages.length, ...(revision ? { feedback: revision.feedback } : {}) };
         turn.drafts = [...turn.drafts, draft];
 
@@ -76,7 +99,11 @@ export function createTurnDrafting(
         if (checked) return escalation.applyGate(current, checked);
 
         if (shown.cut) options.events?.promptCut?.(turn, 'critic', shown.cut);
-        const outcome = await options.critic.review({ history, messages: shown.messages, draft: draftText, ...cut }, (failure) => log.warn({ failure }, 'critic failed; retrying once'));
+        const toolResults = tools?.callsForCritic(turn) ?? [];
+        const outcome = await options.critic.review(
+          { history, messages: shown.messages, draft: draftText, ...cut, ...(toolResults.length ? { toolCalls: toolResults } : {}) },
+          (failure) => log.warn({ failure }, 'critic failed; retrying once'),
+        );
         await spend(outcome.attempts);
         options.events?.modelCall?.('critic', outcome.latencyMs);
         if (!outcome.ok) {

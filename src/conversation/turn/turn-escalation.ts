@@ -48,7 +48,17 @@ export function createTurnEscalation(
     const { turn, history, log } = current;
     const text = holdingText ?? options.holdingMessage;
     const holding = text.trim() ? approveOperatorText(turn, 'holding-message', text) : null;
-    const turnFields: Partial<Turn> = { escalation, drafts: turn.drafts, verdict: turn.verdict, revisions: turn.revisions, context: history, messages: turn.messages };
+    const turnFields: Partial<Turn> = {
+      escalation,
+      drafts: turn.drafts,
+      verdict: turn.verdict,
+      revisions: turn.revisions,
+      context: history,
+      messages: turn.messages,
+      ...(turn.toolSteps ? { toolSteps: turn.toolSteps } : {}),
+      // A turn escalated again (a tool call decided, then another held) is shown to reviewers again.
+      ...(turn.announced ? { announced: false } : {}),
+    };
     const done = await store.escalate({
       conversation: conversationKey(turn.conversation),
       turnId: turn.id,
