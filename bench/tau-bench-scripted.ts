@@ -56,7 +56,7 @@ const wallSeconds = (performance.now() - started) / 1000;
 // The figures the run must reproduce, computed apart from countersign: the replay, plain and gated.
 const data = await loadAirlineData(dataDirectory);
 const trajectories = (await loadTauTrajectories(trajectoriesFile)).filter((trajectory) => tasks === undefined || tasks.includes(trajectory.task_id));
-const expected = new Map(trajectories.map((trajectory) => [`${trajectory.task_id}/${trajectory.trial}`, { plain: trajectory.reward, gated: replayTauTrajectory(data, trajectory, { skip: stoppedByOracleGate(trajectory.info.task) }).reward.reward }]));
+const expected = new Map(trajectories.map((trajectory) => [`${trajectory.task_id}/${trajectory.trial}`, { plain: trajectory.reward, gated: replayTauTrajectory(data, trajectory, { skip: stoppedByOracleGate(trajectory.info.task), skipEndsTurn: true }).reward.reward }]));
 // The baseline is the configuration without a critic (it has no escalation rate).
 const baselineName = report.configurations.find((summary) => summary.escalations.rate === null)?.configuration;
 const baseline = report.episodes.filter((episode) => episode.configuration === baselineName);

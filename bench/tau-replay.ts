@@ -70,7 +70,7 @@ for (const trajectory of trajectories) {
 const replayMs = performance.now() - replayStarted;
 // What a gate that stops exactly the write calls outside the task's expected actions leaves:
 // the figure `bench tau --scripted --on-escalate oracle` must reproduce through countersign.
-const gated = trajectories.map((trajectory) => ({ trajectory, reward: replayTauTrajectory(data, trajectory, { skip: stoppedByOracleGate(trajectory.info.task) }).reward.reward }));
+const gated = trajectories.map((trajectory) => ({ trajectory, reward: replayTauTrajectory(data, trajectory, { skip: stoppedByOracleGate(trajectory.info.task), skipEndsTurn: true }).reward.reward }));
 const gatedSolved = gated.filter((entry) => entry.reward === 1).length;
 const lifted = gated.filter((entry) => entry.reward > entry.trajectory.reward);
 const lost = gated.filter((entry) => entry.reward < entry.trajectory.reward);

@@ -5,6 +5,8 @@
  * - the replaying actor answers with the recorded assistant messages of a conversation, in
  *   order: within the turn of the user's k-th message, its j-th answer is the j-th recorded
  *   assistant message after that user message (a tool call, or the reply that ends the turn);
+ *   told to reply now (`tool_choice: "none"`, as after a human refused a call), it skips to the
+ *   turn's recorded reply;
  * - the scripted critic approves, or (`escalate-unexpected`) escalates every write call that is
  *   not one of the task's expected actions and approves the rest.
  *
@@ -65,7 +67,14 @@ export function createReplayingActor(trajectory: TauTrajectory, turn: () => numb
   const turns = recordedTurns(trajectory);
   return {
     answer(request) {
-      const recorded = turns[turn()]?.[stepsIntoTurn(request.messages)];
+      const steps = turns[turn()] ?? [];
+      // Told to reply now (after a human refused a call, countersign's actor must finish its turn):
+      // the turn's recorded reply; its remaining recorded calls are never made.
+      if (request.tool_choice === 'none') {
+        const reply = steps.slice(stepsIntoTurn(request.messages)).find((message) => (message.tool_calls ?? []).length === 0);
+        return { content: reply?.content ?? REPLAY_END_TEXT };
+      }
+      const recorded = steps[stepsIntoTurn(request.messages)];
       if (recorded === undefined) return { content: REPLAY_END_TEXT };
       // τ-bench's agent ran only the first call of a message; so does its replay.
       const call = (recorded.tool_calls ?? [])[0];
@@ -111,20 +120,14 @@ export function oracleApproves(task: Pick<TauTask, 'actions'>, call: ProposedCal
   return matchesExpectedAction(task.actions, call);
 }
 
-function findCall(value: unknown, found: ProposedCall[]): void {
-  if (Array.isArray(value)) {
-    for (const item of value) findCall(item, found);
-    return;
-  }
-  if (value === null || typeof value !== 'object') return;
-  const record = value as Record<string, unknown>;
-  for (const entry of Object.values(record)) findCall(entry, found);
-  if (typeof record.tool === 'string' && record.arguments !== null && typeof record.arguments === 'object' && !Array.isArray(record.arguments)) found.push({ tool: record.tool, arguments: record.arguments });
-}
+const isCall = (value: unknown): value is ProposedCall =>
+  value !== null && typeof value === 'object' && typeof (value as { tool?: unknown }).tool === 'string' && typeof (value as { arguments?: unknown }).arguments === 'object' && (value as { arguments?: unknown }).arguments !== null;
 
 /**
- * The call an action critic's request reviews: the last `{tool, arguments}` object of the JSON
- * documents in its last message (the proposed call comes last; a `proposedCall` field wins).
+ * The call an action critic's request reviews: the `proposedCall` of the JSON document in its
+ * last message (between `<<<...-DATA boundary>>>` delimiters, or the whole message), or the
+ * document itself when it is a `{tool, arguments}` call. A reply review has none, even when its
+ * conversation shows earlier tool calls.
  */
 export function proposedCallOf(request: Pick<GatewayRequest, 'messages'>): ProposedCall | null {
   const text = textOf(request.messages.at(-1)?.content);
@@ -150,9 +153,8 @@ export function proposedCallOf(request: Pick<GatewayRequest, 'messages'>): Propo
   }
   for (const document of documents.reverse()) {
     const proposed = (document as { proposedCall?: unknown } | null)?.proposedCall;
-    const calls: ProposedCall[] = [];
-    findCall(proposed ?? document, calls);
-    if (calls.length) return calls.at(-1)!;
+    if (isCall(proposed)) return { tool: proposed.tool, arguments: proposed.arguments };
+    if (isCall(document)) return { tool: document.tool, arguments: document.arguments };
   }
   return null;
 }

@@ -3,7 +3,8 @@
  * loop over the wire (the real `openai` client against the bench's model gateway), with τ-bench's
  * airline tools run in process on the episode. A write call goes to the critic's route first,
  * in the shape of countersign's action critic (the proposed call last in a delimited JSON
- * document); an escalated call is decided as the bench's reviewer decides it. It proves the
+ * document); an escalated call is decided as the bench's reviewer decides it, and after a refused
+ * call the actor must reply (`tool_choice: "none"`), as in countersign. It proves the
  * harness (runner, gateway, scripted models, user, reward, report), not the pipeline: the
  * pipeline's own test runs the same episodes through countersign.
  */
@@ -40,8 +41,10 @@ export function startDirectTauAgent(options: { gateway: TauModelGateway; episode
     agent: {
       async send(text) {
         messages.push({ role: 'user', content: text });
+        // After a refused call the actor must reply (as countersign's turn runner asks it).
+        let refused = false;
         for (let step = 0; step < (options.maxSteps ?? 30); step++) {
-          const completion = await actor.chat.completions.create({ model: 'actor', messages, tools: TOOLS });
+          const completion = await actor.chat.completions.create({ model: 'actor', messages, tools: TOOLS, tool_choice: refused ? 'none' : 'auto' });
           const message = completion.choices[0]!.message;
           const call = message.tool_calls?.[0];
           if (call === undefined || call.type !== 'function') {
@@ -55,7 +58,9 @@ export function startDirectTauAgent(options: { gateway: TauModelGateway; episode
           } catch {
             // The environment answers malformed arguments itself.
           }
-          const output = (await gate(call.function.name, args)) ? options.episode.callWithArgumentsJson(call.function.name, call.function.arguments).output : 'A human reviewer refused this call.';
+          const allowed = await gate(call.function.name, args);
+          if (!allowed) refused = true;
+          const output = allowed ? options.episode.callWithArgumentsJson(call.function.name, call.function.arguments).output : 'A human reviewer refused this call.';
           messages.push({ role: 'tool', tool_call_id: call.id, content: output });
         }
         return [];

@@ -20,7 +20,7 @@ import { describeWithTauData, TAU_DATA_DIRECTORY, TAU_TRAJECTORIES_FILE } from '
 
 /** The reward of a recorded conversation with its write calls outside the expected actions left out (the replay, apart from the harness). */
 function gatedReward(data: AirlineData, trajectory: TauTrajectory): number {
-  return replayTauTrajectory(data, trajectory, { skip: stoppedByOracleGate(trajectory.info.task) }).reward.reward;
+  return replayTauTrajectory(data, trajectory, { skip: stoppedByOracleGate(trajectory.info.task), skipEndsTurn: true }).reward.reward;
 }
 
 describeWithTauData('the bench tau harness on recorded conversations (stand-in agent loop)', () => {

@@ -27,7 +27,12 @@ describe('a τ-bench episode', () => {
   it("ends on the user's stop token, which is not sent; the agent's replies are what the user got", async () => {
     const user = scriptedUser(['hello', 'thanks ###STOP###']);
     const sent: string[] = [];
-    const result = await runTauEpisode({ user, agent: { send: async (text) => (sent.push(text), ['Hi.', 'Anything else?']) }, episode: episode({ done: false }) });
+    const result = await runTauEpisode({ user, agent: {
+        send: async (text) => {
+          sent.push(text);
+          return ['Hi.', 'Anything else?'];
+        },
+      }, episode: episode({ done: false }) });
     expect(result).toMatchObject({ done: true, endedBy: 'stop', turns: 1, messagesToUser: ['Hi.', 'Anything else?'] });
     expect(sent).toEqual(['hello']);
     expect(user.heard).toEqual(['Hi.\n\nAnything else?']);
@@ -53,7 +58,12 @@ describe('a τ-bench episode', () => {
     expect(await runTauEpisode({ user: scriptedUser(['a']), agent, episode: episode({ done: false }) })).toMatchObject({ done: false, endedBy: 'user-exhausted', turns: 1 });
     expect(await runTauEpisode({ user: scriptedUser(['a', 'b', 'c']), agent, episode: episode({ done: false }), maxTurns: 2 })).toMatchObject({ done: false, endedBy: 'max-turns', turns: 2 });
     let steps = 0;
-    const counting = { send: async () => ((steps += 3), ['ok']) };
+    const counting = {
+      send: async () => {
+        steps += 3;
+        return ['ok'];
+      },
+    };
     expect(await runTauEpisode({ user: scriptedUser(['a', 'b', 'c', 'd']), agent: counting, episode: episode({ done: false }), stepLimitReached: () => steps >= 6 })).toMatchObject({ endedBy: 'step-limit', turns: 2 });
     // The answer to the last step still counts: a stop then is a finished episode.
     steps = 0;

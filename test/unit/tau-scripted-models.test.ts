@@ -46,6 +46,11 @@ describe('the replaying actor', () => {
     turn = 1;
     const namespaced = actor.answer(request([{ role: 'user', content: 'yes' }], ['airline_get_reservation_details', 'airline_cancel_reservation']));
     expect(namespaced.toolCalls?.[0]?.name).toBe('airline_cancel_reservation');
+    // Told to reply now (a human refused a call): the turn's recorded reply, its later calls skipped.
+    expect(actor.answer({ ...request([{ role: 'user', content: 'yes' }, { role: 'tool' }]), tool_choice: 'none' })).toEqual({ content: 'Done.' });
+    turn = 0;
+    expect(actor.answer({ ...request([{ role: 'user', content: 'Hi' }]), tool_choice: 'none' })).toEqual({ content: 'Shall I cancel ABC123?' });
+    turn = 1;
     // Past the recording (after a transfer, say): a fixed text.
     expect(actor.answer(request([{ role: 'user', content: 'yes' }, { role: 'tool' }, { role: 'tool' }]))).toEqual({ content: REPLAY_END_TEXT });
   });
@@ -72,8 +77,10 @@ describe('the scripted critic and the oracle', () => {
 
   it('finds the proposed call in the data block of an action review', () => {
     expect(proposedCallOf(actionRequest('cancel_reservation', cancel))).toEqual({ tool: 'cancel_reservation', arguments: cancel });
-    // A plain JSON document with the call last works too; a reply review has none.
-    expect(proposedCallOf(request([{ role: 'user', content: JSON.stringify({ calls: [{ tool: 'think', arguments: { thought: 'a' } }, { tool: 'send_certificate', arguments: { user_id: 'u', amount: 5 } }] }) }]))).toEqual({ tool: 'send_certificate', arguments: { user_id: 'u', amount: 5 } });
+    // A message that is a call itself works too; a reply review has none, even with tool calls in its conversation.
+    expect(proposedCallOf(request([{ role: 'user', content: JSON.stringify({ tool: 'send_certificate', arguments: { user_id: 'u', amount: 5 } }) }]))).toEqual({ tool: 'send_certificate', arguments: { user_id: 'u', amount: 5 } });
+    const replyReview = `<<<REVIEW-DATA b1>>>\n${JSON.stringify({ conversation: [{ role: 'tool', tool: 'cancel_reservation', arguments: cancel, text: 'ok' }], draft: 'Done.' })}\n<<<END REVIEW-DATA b1>>>`;
+    expect(proposedCallOf(request([{ role: 'user', content: replyReview }]))).toBeNull();
     expect(proposedCallOf(request([{ role: 'user', content: 'Review this reply: Hello' }]))).toBeNull();
   });
 
@@ -101,5 +108,32 @@ describe('the scripted critic and the oracle', () => {
     expect(oracleApproves(trajectory.info.task, { tool: 'book_reservation', arguments: { reservation_id: 'ABC123' } })).toBe(false);
     expect(airlineToolName('airline.cancel_reservation')).toBe('cancel_reservation');
     expect(airlineToolName('xcancel_reservation')).toBe('xcancel_reservation');
+  });
+});
+
+describe('the gated replay', () => {
+  it('a left-out call ends its turn with skipEndsTurn: the later calls of the turn are left out too', async () => {
+    const { replayTauTrajectory } = await import('../../src/tau-bench/replay.js');
+    const withTwo: TauTrajectory = {
+      ...trajectory,
+      traj: [
+        ...trajectory.traj.slice(0, 5),
+        { role: 'user', content: 'yes' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'send_certificate', arguments: '{"user_id": "u1", "amount": 5}' } }] },
+        { role: 'tool', content: 'x', tool_call_id: 'c1', name: 'send_certificate' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c2', type: 'function', function: { name: 'think', arguments: '{"thought": "a"}' } }] },
+        { role: 'tool', content: 'y', tool_call_id: 'c2', name: 'think' },
+        { role: 'assistant', content: 'Done.', tool_calls: null },
+        { role: 'user', content: 'and the other one' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c3', type: 'function', function: { name: 'think', arguments: '{"thought": "b"}' } }] },
+        { role: 'tool', content: 'z', tool_call_id: 'c3', name: 'think' },
+        { role: 'user', content: '###STOP###' },
+      ],
+    };
+    const data = { flights: new Map(), reservations: new Map(), users: new Map() } as never;
+    const skip = (call: { name: string }) => call.name === 'send_certificate';
+    const ran = (options: Parameters<typeof replayTauTrajectory>[2]) => replayTauTrajectory(data, withTwo, options).calls.map((call) => `${call.name}:${call.skipped ? 'skipped' : 'ran'}`);
+    expect(ran({ skip, skipEndsTurn: true })).toEqual(['get_reservation_details:ran', 'send_certificate:skipped', 'think:skipped', 'think:ran']);
+    expect(ran({ skip })).toEqual(['get_reservation_details:ran', 'send_certificate:skipped', 'think:ran', 'think:ran']);
   });
 });

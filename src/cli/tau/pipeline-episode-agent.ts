@@ -81,7 +81,8 @@ interface PresentedItem {
   id: string;
   conversation: string;
   kind?: string;
-  action?: { server?: string; tool?: string; arguments?: unknown; effect?: string };
+  /** Present (not null) on a held tool call. */
+  action?: { server?: string; tool?: string; arguments?: unknown; effect?: string } | null;
   messages?: Array<{ id: string }>;
 }
 
@@ -127,11 +128,11 @@ export async function startPipelineAgent(options: PipelineAgentOptions, context:
     const abandoned: string[] = [];
     for (const item of listed.turns ?? []) {
       if (decided.has(item.id)) continue;
-      const kind = item.kind === 'action' || item.action !== undefined ? 'action' : 'reply';
+      const kind = item.kind === 'action' || (item.kind === undefined && item.action) ? 'action' : 'reply';
       let approve: boolean;
       if (options.onEscalate === 'approve') approve = true;
       else if (options.onEscalate === 'reject') approve = false;
-      else approve = kind === 'reply' || (item.action?.tool !== undefined && oracleApproves(context.task, { tool: item.action.tool, arguments: item.action.arguments ?? {} }));
+      else approve = kind === 'reply' || (typeof item.action?.tool === 'string' && oracleApproves(context.task, { tool: item.action.tool, arguments: item.action.arguments ?? {} }));
       await reviewApi('POST', `/api/review/turns/${encodeURIComponent(item.id)}/${approve ? 'approve' : 'reject'}`, {});
       decided.add(item.id);
       escalations[kind][approve ? 'approved' : 'rejected'] += 1;
