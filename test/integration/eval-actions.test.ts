@@ -56,10 +56,13 @@ describeWithTauData('eval --actions on the labelled τ-bench write calls', () =>
 
   it('the configured critic model: the proposed call is what it reviews; a verdict it cannot read is a failed review, which counts as caught', async () => {
     const seen: string[] = [];
+    const documents: Array<{ conversation: Array<{ role: string }>; callsThisTurn: unknown[]; proposedCall: { tool: string; arguments: unknown } }> = [];
     const critic = await startModelServer({
       script: (request) => {
         const call = proposedCallOf({ messages: request.messages });
         seen.push(call?.tool ?? 'none');
+        const lines = (request.messages.at(-1)?.content ?? '').split('\n');
+        documents.push(JSON.parse(lines.slice(1, lines.findIndex((line) => line.startsWith('<<<END '))).join('\n')));
         if (call?.tool === 'send_certificate') return { content: 'I think this is fine.' };
         return { content: JSON.stringify({ decision: call?.tool === 'cancel_reservation' ? 'escalate' : 'approve', reason: 'scripted', categories: [], confidence: 1, revised_arguments: null, feedback: null }) };
       },
@@ -74,8 +77,13 @@ describeWithTauData('eval --actions on the labelled τ-bench write calls', () =>
       const certificates = set.items.filter((item) => item.call.name === 'send_certificate');
       expect(report.matrix.right.escalate + report.matrix.mistake.escalate).toBe(cancels.length);
       expect(report.failures).toBe(certificates.length);
-      expect(report.results.find((result) => result.decision === 'failed')?.error).toContain('not a verdict');
+      expect(report.results.find((result) => result.decision === 'failed')?.error).toContain('not JSON');
       expect(report.caught.mistakes + report.caught.right).toBe(cancels.length + certificates.length);
+      // The critic saw each labelled call as the proposed call, after the conversation and the calls before it.
+      const proposed = new Set(documents.map((document) => JSON.stringify([document.proposedCall.tool, document.proposedCall.arguments])));
+      for (const item of set.items) expect(proposed.has(JSON.stringify([item.call.name, item.call.arguments]))).toBe(true);
+      expect(documents.every((document) => document.conversation.some((entry) => entry.role === 'user'))).toBe(true);
+      expect(documents.some((document) => document.callsThisTurn.length > 0 || document.conversation.some((entry) => entry.role === 'tool'))).toBe(true);
     } finally {
       await critic.close();
     }
