@@ -17,6 +17,7 @@ import { buildActionLabels } from '../src/tau-bench/action-labels.js';
 import { loadAirlineData } from '../src/tau-bench/airline-data.js';
 import type { OutputMatch } from '../src/tau-bench/replay.js';
 import { replayTauTrajectory } from '../src/tau-bench/replay.js';
+import { stoppedByOracleGate } from '../src/tau-bench/scripted-models.js';
 import { loadTauTrajectories } from '../src/tau-bench/tau-trajectories.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,6 +68,12 @@ for (const trajectory of trajectories) {
   }
 }
 const replayMs = performance.now() - replayStarted;
+// What a gate that stops exactly the write calls outside the task's expected actions leaves:
+// the figure `bench tau --scripted --on-escalate oracle` must reproduce through countersign.
+const gated = trajectories.map((trajectory) => ({ trajectory, reward: replayTauTrajectory(data, trajectory, { skip: stoppedByOracleGate(trajectory.info.task), skipEndsTurn: true }).reward.reward }));
+const gatedSolved = gated.filter((entry) => entry.reward === 1).length;
+const lifted = gated.filter((entry) => entry.reward > entry.trajectory.reward);
+const lost = gated.filter((entry) => entry.reward < entry.trajectory.reward);
 const calls = Object.values(matches).reduce((sum, count) => sum + count, 0);
 const labels = buildActionLabels(trajectories);
 
@@ -82,6 +89,9 @@ for (const mismatch of rewardMismatches) console.log(`  - ${mismatch}`);
 console.log(`recorded verdicts reproduced (r_actions, or each required output): ${verdictsEqual}/${verdictsChecked}`);
 console.log(`recorded gt_data_hash reproduced byte for byte: ${hashesEqual}/${hashesRecorded}${hashesEqual < hashesRecorded && matches['revised-data'] > 0 ? ' (the recorded hashes are of the users.json before the province rename)' : ''}`);
 console.log(`labelled write calls: ${labels.counts.right} right, ${labels.counts.mistake} mistakes; excluded ${labels.counts.excluded.refused} refused, ${labels.counts.excluded['unmatched-in-solved']} unmatched in solved conversations (of ${labels.counts.writeCalls} write calls)`);
+console.log(
+  `with the write calls outside the expected actions left out (the scripted critic with the oracle reviewer): ${gatedSolved}/${trajectories.length} solved (recorded ${trajectories.filter((trajectory) => trajectory.reward === 1).length}; ${lifted.length} more solved, ${lost.length} fewer: ${lost.map((entry) => `task ${entry.trajectory.task_id} trial ${entry.trajectory.trial}`).join(', ') || 'none'})`,
+);
 console.log(`time: load ${(loadedMs / 1000).toFixed(1)} s, replay and rewards ${(replayMs / 1000).toFixed(1)} s`);
 
 // The only explained difference is the documented data revision, on get_user_details.

@@ -236,20 +236,42 @@ program
 program
   .command('eval')
   .description('run the configured critic over a labelled set and print a confusion matrix, escalation precision and recall, and latency')
-  .requiredOption('-d, --dataset <file>', 'the labelled JSONL (as countersign export writes it)')
+  .option('-d, --dataset <file>', 'the labelled JSONL of replies (as countersign export writes it)')
+  .option('--actions', "judge tool calls instead: the labelled write calls of τ-bench's recorded conversations (--trajectories)")
+  .option('--trajectories <file>', "with --actions: τ-bench's recorded runs (historical_trajectories/gpt-4o-airline.json)")
+  .option('--include-refused', 'with --actions: label the calls the environment refused, in failed conversations, as mistakes (left out by default)')
+  .option('--policy-from-config', "with --actions: the configuration's critic policy instead of the airline policy")
+  .option('--out <file>', 'with --actions: also write the report as JSON')
   .option('--concurrency <n>', 'critic calls at once', positiveInteger('--concurrency', 64), 4)
   .option('--json', 'print the report as JSON')
   .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
-  .action((options: { dataset: string; concurrency: number; json?: boolean; config?: string }) =>
+  .action((options: { dataset?: string; actions?: boolean; trajectories?: string; includeRefused?: boolean; policyFromConfig?: boolean; out?: string; concurrency: number; json?: boolean; config?: string }) =>
     runCommand(async () => {
-      const { evaluateCritic } = await import('./cli/eval-cli.js');
+      const { CliUsageError } = await import('./cli/review-cli.js');
+      if (options.actions ? options.dataset !== undefined || options.trajectories === undefined : options.dataset === undefined) {
+        throw new CliUsageError(options.actions ? 'eval --actions takes --trajectories FILE (and no --dataset)' : 'eval takes --dataset FILE, or --actions --trajectories FILE');
+      }
       // eval calls the critic only: the actor's key is not its business.
       const config = readConfig(options.config, ['critic']);
       const controller = new AbortController();
       // Ctrl-C stops taking new examples; calls in flight finish or time out.
       process.once('SIGINT', () => controller.abort());
       try {
-        await evaluateCritic(config, { dataset: options.dataset, concurrency: options.concurrency, json: options.json ?? false, signal: controller.signal });
+        if (options.actions) {
+          const { evaluateActionCritic } = await import('./cli/tau/eval-actions-command.js');
+          await evaluateActionCritic(config, {
+            trajectories: options.trajectories!,
+            includeRefused: options.includeRefused ?? false,
+            policyFromConfig: options.policyFromConfig ?? false,
+            concurrency: options.concurrency,
+            json: options.json ?? false,
+            ...(options.out ? { out: options.out } : {}),
+            signal: controller.signal,
+          });
+          return;
+        }
+        const { evaluateCritic } = await import('./cli/eval-cli.js');
+        await evaluateCritic(config, { dataset: options.dataset!, concurrency: options.concurrency, json: options.json ?? false, signal: controller.signal });
       } catch (error) {
         if (error instanceof CountersignError && error.code === 'eval.aborted') {
           process.stderr.write(`\ncountersign: ${error.message}\n`);
@@ -258,6 +280,93 @@ program
         throw error;
       }
     }),
+  );
+
+const bench = program.command('bench').description('benchmarks of an actor and its critic');
+bench
+  .command('tau')
+  .description("run τ-bench's airline tasks through countersign (simulated user, actor with the airline tools, critic) and report pass^k, the critic's interventions, escalations, tokens and time")
+  .option('--data <dir>', "the airline database (τ-bench's tau_bench/envs/airline/data; default: TAU_AIRLINE_DATA)")
+  .requiredOption('--trajectories <file>', "τ-bench's recorded runs (historical_trajectories/gpt-4o-airline.json): the tasks, and the conversations --scripted replays")
+  .option('--tasks <ids>', 'task ids, e.g. 0-9 or 3,5,8 (default: every task in the file)')
+  .option('--trials <n>', 'trials per task (pass^k is reported for k up to this)', positiveInteger('--trials', 100), 1)
+  .option('--concurrency <n>', 'episodes at once', positiveInteger('--concurrency', 64), 4)
+  .option('--seed <n>', 'orders and names the episodes', (value) => {
+    if (!/^\d+$/.test(value) || Number(value) > 2 ** 31) throw new InvalidArgumentError('--seed must be a whole number from 0 to 2147483648');
+    return Number(value);
+  }, 0)
+  .option('--no-critic', 'the baseline: the actor alone, every reply and tool call approved (a critic that approves without a model call)')
+  .option('--both', 'run the configuration with the critic and the baseline without it')
+  .addOption(new Option('--on-escalate <decision>', 'who stands in for the human reviewer: reject, approve, or oracle (approves exactly the calls matching an expected action of the task, and replies)').choices(['reject', 'approve', 'oracle']).default('reject'))
+  .option('--actor-url <url>', 'the actor\'s OpenAI-compatible base URL (default: the configuration: OPENAI_BASE_URL, actor.baseUrl)')
+  .option('--actor-model <name>', 'the actor model (default: ACTOR_MODEL, actor.model)')
+  .option('--critic-url <url>', "the critic's base URL (default: CRITIC_BASE_URL, critic.baseUrl)")
+  .option('--critic-model <name>', 'the critic model (default: CRITIC_MODEL, critic.model)')
+  .option('--user-url <url>', "the simulated user's base URL (default: USER_BASE_URL, else the actor's); its key: USER_API_KEY, else the actor's")
+  .option('--user-model <name>', 'the simulated user model (default: USER_MODEL)')
+  .option('--scripted [critic]', 'scripted models: the recorded actor and user replayed, and a critic that escalates calls outside the expected actions (escalate-unexpected, the default) or approves everything (approve)')
+  .option('--max-turns <n>', 'user messages per episode at most', positiveInteger('--max-turns', 1000), 30)
+  .option('--max-steps <n>', "actor calls per episode at most (τ-bench's step limit)", positiveInteger('--max-steps', 1000), 30)
+  .option('--turn-timeout <seconds>', 'longest wait for one reply', positiveInteger('--turn-timeout', 86_400), 600)
+  .option('--out <file>', 'write the report as JSON')
+  .option('--redis-prefix <prefix>', 'each episode uses <prefix>.<episode>; its keys are deleted when it ends', 'countersign-bench-tau')
+  .option('--keep-keys', "keep the episodes' Redis keys")
+  .option('--policy-from-config', "keep the configuration's actor prompt and critic policy (default: both are the airline policy)")
+  .addOption(new Option('--log-level <level>', "the episodes' services' log level (on stderr)").choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('error'))
+  .option('-c, --config <file>', 'configuration file (default: ./countersign.yaml if present)')
+  .action(
+    (options: {
+      logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+      data?: string; trajectories: string; tasks?: string; trials: number; concurrency: number; seed: number; critic: boolean; both?: boolean;
+      onEscalate: 'reject' | 'approve' | 'oracle'; actorUrl?: string; actorModel?: string; criticUrl?: string; criticModel?: string; userUrl?: string; userModel?: string;
+      scripted?: string | boolean; maxTurns: number; maxSteps: number; turnTimeout: number; out?: string; redisPrefix: string; keepKeys?: boolean; policyFromConfig?: boolean; config?: string;
+    }) =>
+      runCommand(async () => {
+        const { benchTau, parseTaskList } = await import('./cli/tau/bench-tau-command.js');
+        const { CliUsageError } = await import('./cli/review-cli.js');
+        const { airlineDataDirectoryFrom } = await import('./tau-bench/airline-data.js');
+        const scripted = options.scripted === undefined || options.scripted === false ? undefined : options.scripted === true ? 'escalate-unexpected' : options.scripted;
+        if (scripted !== undefined && scripted !== 'escalate-unexpected' && scripted !== 'approve') throw new CliUsageError(`--scripted: the critic is escalate-unexpected or approve, not ${JSON.stringify(scripted)}`);
+        const configurations: Array<'critic' | 'no-critic'> = options.both ? ['critic', 'no-critic'] : options.critic ? ['critic'] : ['no-critic'];
+        // Scripted models need no key; the baseline calls no critic.
+        const config = readConfig(options.config, scripted ? [] : configurations.includes('critic') ? ['actor', 'critic'] : ['actor']);
+        if (options.actorUrl) config.models.actor.baseUrl = options.actorUrl;
+        if (options.actorModel) config.models.actor.model = options.actorModel;
+        if (options.criticUrl) config.models.critic.baseUrl = options.criticUrl;
+        if (options.criticModel) config.models.critic.model = options.criticModel;
+        const userModel = options.userModel ?? process.env.USER_MODEL;
+        const data = airlineDataDirectoryFrom(options.data);
+        const controller = new AbortController();
+        // Ctrl-C stops starting episodes; those running finish.
+        process.once('SIGINT', () => controller.abort());
+        await benchTau(
+          config,
+          {
+            data,
+            trajectories: options.trajectories,
+            ...(options.tasks !== undefined ? { tasks: parseTaskList(options.tasks) } : {}),
+            trials: options.trials,
+            concurrency: options.concurrency,
+            seed: options.seed,
+            configurations,
+            onEscalate: options.onEscalate,
+            ...(scripted ? { scripted: { critic: scripted } } : {}),
+            ...(userModel && !scripted
+              ? { user: { baseUrl: options.userUrl ?? process.env.USER_BASE_URL ?? config.models.actor.baseUrl, apiKey: process.env.USER_API_KEY ?? config.models.actor.apiKey, model: userModel } }
+              : {}),
+            maxTurns: options.maxTurns,
+            maxSteps: options.maxSteps,
+            turnTimeoutMs: options.turnTimeout * 1000,
+            ...(options.out ? { out: options.out } : {}),
+            redisPrefix: options.redisPrefix,
+            ...(options.keepKeys ? { keepKeys: true } : {}),
+            logLevel: options.logLevel,
+            signal: controller.signal,
+          },
+          undefined,
+          options.policyFromConfig ?? false,
+        );
+      }),
   );
 
 await program.parseAsync(process.argv);

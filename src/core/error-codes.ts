@@ -86,6 +86,10 @@ export const ERROR_CODES = {
   'tau.value': { retryable: false },
   'tau.episode-exists': { retryable: false },
   'tau.episodes-full': { retryable: true },
+  'bench.refused': { retryable: false },
+  'bench.turn-timeout': { retryable: false },
+  'bench.review': { retryable: false },
+  'bench.aborted': { retryable: false },
 } as const satisfies Record<string, { retryable: boolean | 'per-error'; status?: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

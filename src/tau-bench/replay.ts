@@ -28,6 +28,8 @@ export interface ReplayedCall {
   readonly recorded: string;
   readonly actual: string;
   readonly match: OutputMatch;
+  /** Left out by `skip` (or its turn ended): nothing ran. */
+  readonly skipped?: true;
 }
 
 export interface ReplayResult {
@@ -84,11 +86,35 @@ export function recordedEpisodeDone(trajectory: TauTrajectory): boolean {
   return last?.role === 'tool' && previous?.role === 'assistant' && lastCall !== undefined && (AIRLINE_TERMINATE_TOOL_NAMES as readonly string[]).includes(lastCall.function.name);
 }
 
-export function replayTauTrajectory(data: AirlineData, trajectory: TauTrajectory): ReplayResult {
+export interface ReplayOptions {
+  /**
+   * Leave a recorded call out (it changes nothing; its `actual` output is empty): the replay
+   * of what a gate that stopped those calls would have left.
+   */
+  readonly skip?: (call: { name: string; arguments: unknown }) => boolean;
+  /**
+   * A skipped call also ends its turn: the turn's later calls are left out too (countersign's
+   * actor replies at once after a human refused a call). A transfer left out does not end the
+   * episode.
+   */
+  readonly skipEndsTurn?: boolean;
+}
+
+function parseArguments(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function replayTauTrajectory(data: AirlineData, trajectory: TauTrajectory, options: ReplayOptions = {}): ReplayResult {
   const episode = createAirlineEpisode(data, { id: `replay-${trajectory.task_id}-${trajectory.trial}` });
   const calls: ReplayedCall[] = [];
   let steps = 0;
+  let turnEnded = false;
   trajectory.traj.forEach((message, index) => {
+    if (message.role === 'user') turnEnded = false;
     if (message.role !== 'assistant') return;
     steps += 1;
     // τ-bench's agent runs only the first tool call of a message.
@@ -96,10 +122,18 @@ export function replayTauTrajectory(data: AirlineData, trajectory: TauTrajectory
     if (call === undefined) return;
     const next = trajectory.traj[index + 1];
     const recorded = next?.role === 'tool' ? next.content : '';
+    if (turnEnded || options.skip?.({ name: call.function.name, arguments: parseArguments(call.function.arguments) })) {
+      if (options.skipEndsTurn) turnEnded = true;
+      calls.push({ messageIndex: index, name: call.function.name, argumentsJson: call.function.arguments, recorded, actual: '', match: 'different', skipped: true });
+      return;
+    }
     const actual = episode.callWithArgumentsJson(call.function.name, call.function.arguments).output;
     calls.push({ messageIndex: index, name: call.function.name, argumentsJson: call.function.arguments, recorded, actual, match: compareToolOutput(recorded, actual) });
   });
-  const done = recordedEpisodeDone(trajectory);
+  // The recorded ending, unless it was a transfer that was left out.
+  const last = trajectory.traj.at(-1);
+  const stopped = last?.role === 'user' && last.content.includes(TAU_STOP_TOKEN);
+  const done = recordedEpisodeDone(trajectory) && (stopped || episode.done);
   const reward = calculateTauReward(data, { task: trajectory.info.task, episode, messagesToUser: messagesToUser(trajectory.traj), done });
   const info = trajectory.info.reward_info?.info;
   return {
