@@ -9,7 +9,8 @@
  * - A command is a line of such a block (with the lines a trailing `\` continues). Blank lines and
  *   lines that are only a comment are not commands. A block whose fence says `no-run` (```sh
  *   no-run) is skipped and listed: for commands that cannot run on a test machine, such as ones
- *   that need real Slack tokens or docker. README has none today.
+ *   that need real Slack tokens, docker, or models and data the user brings (README's τ-bench
+ *   command).
  * - Each command runs in bash in the clone, with the variables earlier commands exported (a
  *   terminal keeps them), starting from a fresh terminal's environment: PATH, HOME, TMPDIR,
  *   LANG, TERM, REDIS_URL when set; no OPENAI_API_KEY, no CI. Two settings are added, both ones
