@@ -75,11 +75,11 @@ export const VERDICT_JSON_SCHEMA = {
 export type VerdictParse = { ok: true; verdict: Verdict } | { ok: false; problem: string };
 
 /**
- * Parse the critic's answer. Only the critic's own message content is ever parsed; a verdict
- * quoted by a user inside the conversation never reaches this function. Tolerates a Markdown
- * code fence around the object (small models add one), nothing else.
+ * Parse one of the critic's answers against `schema`. Only the critic's own message content is
+ * ever parsed; a verdict quoted by a user inside the conversation never reaches this function.
+ * Tolerates a Markdown code fence around the object (small models add one), nothing else.
  */
-export function parseVerdict(content: string | null): VerdictParse {
+function parseCriticJson<T>(content: string | null, schema: z.ZodType<T>, what: string): { ok: true; value: T } | { ok: false; problem: string } {
   if (content === null || !content.trim()) return { ok: false, problem: 'the critic answered nothing' };
   let text = content.trim();
   const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/i.exec(text);
@@ -90,12 +90,18 @@ export function parseVerdict(content: string | null): VerdictParse {
   } catch {
     return { ok: false, problem: `the critic's answer is not JSON: ${JSON.stringify(content.slice(0, 120))}` };
   }
-  const result = verdictSchema.safeParse(value);
+  const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    return { ok: false, problem: `the critic's verdict is invalid: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
+    return { ok: false, problem: `${what} is invalid: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
   }
-  return { ok: true, verdict: result.data };
+  return { ok: true, value: result.data };
+}
+
+/** Parse the critic's answer on a reply. */
+export function parseVerdict(content: string | null): VerdictParse {
+  const parsed = parseCriticJson(content, verdictSchema, "the critic's verdict");
+  return parsed.ok ? { ok: true, verdict: parsed.value } : parsed;
 }
 
 /** The critic's verdict on a tool call at run time: `revised_arguments` (an object) for edit. */
@@ -135,20 +141,6 @@ export type ActionVerdictParse = { ok: true; verdict: ActionVerdict } | { ok: fa
 
 /** Parse the critic's answer on a tool call, as parseVerdict does a reply verdict. */
 export function parseActionVerdict(content: string | null): ActionVerdictParse {
-  if (content === null || !content.trim()) return { ok: false, problem: 'the critic answered nothing' };
-  let text = content.trim();
-  const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/i.exec(text);
-  if (fenced) text = fenced[1]!;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { ok: false, problem: `the critic's answer is not JSON: ${JSON.stringify(content.slice(0, 120))}` };
-  }
-  const result = actionVerdictSchema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    return { ok: false, problem: `the critic's verdict on the call is invalid: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
-  }
-  return { ok: true, verdict: result.data as ActionVerdict };
+  const parsed = parseCriticJson(content, actionVerdictSchema, "the critic's verdict on the call");
+  return parsed.ok ? { ok: true, verdict: parsed.value as ActionVerdict } : parsed;
 }
