@@ -36,6 +36,8 @@ export interface ModelServerAnswer {
   truncate?: boolean | 'clean';
   /** Never answer; the connection stays open until the client gives up. */
   hang?: boolean;
+  /** Call tools instead of (or beside) writing content: `tool_calls`, finish_reason `tool_calls`. */
+  toolCalls?: Array<{ id: string; name: string; arguments: string }>;
 }
 
 export type ModelScript = (request: ModelServerRequest) => ModelServerAnswer | Promise<ModelServerAnswer>;
@@ -70,9 +72,14 @@ function completionBody(model: string, answer: ModelServerAnswer) {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: answer.refusal ? null : (answer.content ?? ''), refusal: answer.refusal ?? null },
+        message: {
+          role: 'assistant',
+          content: answer.refusal ? null : answer.toolCalls?.length ? (answer.content ?? null) : (answer.content ?? ''),
+          refusal: answer.refusal ?? null,
+          ...(answer.toolCalls?.length ? { tool_calls: answer.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) } : {}),
+        },
         logprobs: null,
-        finish_reason: 'stop',
+        finish_reason: answer.toolCalls?.length ? 'tool_calls' : 'stop',
       },
     ],
     usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
@@ -91,6 +98,11 @@ function writeStream(response: http.ServerResponse, model: string, answer: Model
     const content = answer.content ?? '';
     const end = answer.truncate ? Math.floor(content.length / 2) : content.length;
     for (let i = 0; i < end; i += 16) response.write(chunk({ content: content.slice(i, Math.min(i + 16, end)) }));
+    // Tool calls in pieces, as OpenAI streams them: the first names the call, the rest add arguments.
+    (answer.toolCalls ?? []).forEach((call, index) => {
+      response.write(chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }));
+      for (let i = 0; i < call.arguments.length; i += 8) response.write(chunk({ tool_calls: [{ index, function: { arguments: call.arguments.slice(i, i + 8) } }] }));
+    });
     if (answer.truncate === 'clean') {
       response.end('data: [DONE]\n\n');
       return;
@@ -101,7 +113,7 @@ function writeStream(response: http.ServerResponse, model: string, answer: Model
       return;
     }
   }
-  response.write(chunk({}, 'stop'));
+  response.write(chunk({}, answer.toolCalls?.length ? 'tool_calls' : 'stop'));
   response.end('data: [DONE]\n\n');
 }
 

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
 import { createKeys } from '../../src/core/keys.js';
 import { createCountersign, type Countersign, type Role } from '../../src/main.js';
+import type { InProcessTool } from '../../src/tools/define-tool.js';
 import { type ModelScript, type ModelServer, type ModelServerRequest, startModelServer } from '../../src/demo/model-server.js';
 import { CONVERSATION_QUEUE } from '../../src/queue/conversation-queue.js';
 import { connectRedis, deletePrefix, REDIS_URL, randomPrefix } from './redis.js';
@@ -122,6 +123,8 @@ export interface PipelineOptions {
   noService?: boolean;
   /** The service's reconciler interval (a huge one keeps the reconciler out of a test). */
   reconcileIntervalMs?: number;
+  /** In-process tools for createCountersign (MCP servers go in the config, with `configure`). */
+  tools?: InProcessTool[];
 }
 
 export interface Pipeline {
@@ -211,7 +214,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const keys = createKeys(prefix);
   let service: Countersign | null = null;
   if (!options.noService) {
-    service = createCountersign({ config, role: options.role ?? 'all', ...(options.reconcileIntervalMs ? { reconcileIntervalMs: options.reconcileIntervalMs } : {}) });
+    service = createCountersign({
+      config,
+      role: options.role ?? 'all',
+      ...(options.reconcileIntervalMs ? { reconcileIntervalMs: options.reconcileIntervalMs } : {}),
+      ...(options.tools ? { tools: options.tools } : {}),
+    });
     await service.start();
   }
   const queue = new Queue(CONVERSATION_QUEUE, { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix });
