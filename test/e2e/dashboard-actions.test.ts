@@ -12,59 +12,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import type { ModelServerRequest } from '../../src/demo/model-server.js';
-import { defineTool } from '../../src/tools/define-tool.js';
+import { bookingActor, bookingCritic, bookingTools, HOLD_REASON } from '../helpers/booking-tools.js';
 import { CHROMIUM_ARGS } from '../helpers/chromium.js';
-import { HOLDING, type Pipeline, REVIEW_TOKEN, startPipeline, verdict, waitFor } from '../helpers/pipeline.js';
+import { HOLDING, type Pipeline, REVIEW_TOKEN, startPipeline, waitFor } from '../helpers/pipeline.js';
 
 // Found by the browser suite's setup (test/setup/chromium-setup.ts): this test is never skipped.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const REVIEWER = 'Grace Reviewer';
 
-/** Every run of the tool, with the arguments it ran with. */
-const cancelled: Array<{ bookingId: string }> = [];
-const cancelBooking = defineTool({
-  name: 'cancel_booking',
-  description: 'Cancel a booking by its six-character code.',
-  input: z.object({ bookingId: z.string().regex(/^[A-Z0-9]{6}$/, 'a booking code is six capital letters or digits') }),
-  effect: 'write',
-  idempotent: false,
-  execute: ({ bookingId }) => {
-    cancelled.push({ bookingId });
-    return `Booking ${bookingId} is cancelled.`;
-  },
-});
-/** A read the actor makes first, so the held call has an earlier call of its turn to show. */
-const lookUpBooking = defineTool({
-  name: 'look_up_booking',
-  description: 'Look up a booking by its code.',
-  input: z.object({ bookingId: z.string() }),
-  effect: 'read',
-  execute: ({ bookingId }) => `Booking ${bookingId}: Lisbon to Oslo, 12 May, refundable.`,
-});
-
-const toolMessages = (request: ModelServerRequest) => request.messages.filter((message) => message.role === 'tool');
-
-/**
- * The actor: for "cancel <CODE>", look the booking up, then cancel it, then say what the tool
- * answered. Each conversation here holds one such turn, so the tool messages are this turn's.
- */
-function actor(request: ModelServerRequest) {
-  const users = request.messages.filter((message) => message.role === 'user');
-  const code = /cancel ([A-Z0-9]{6})/.exec(users.at(-1)?.content ?? '')?.[1];
-  const results = toolMessages(request);
-  if (!code) return { content: 'How can I help?' };
-  if (results.length === 0) return { toolCalls: [{ id: 'call_look', name: 'look_up_booking', arguments: JSON.stringify({ bookingId: code }) }] };
-  if (results.length === 1) return { content: 'Cancelling it now.', toolCalls: [{ id: 'call_cancel', name: 'cancel_booking', arguments: JSON.stringify({ bookingId: code }) }] };
-  return { content: `Tool said: ${results.at(-1)!.content}` };
-}
-
-/** The critic: every cancellation waits for a human; replies are approved. */
-function critic(request: ModelServerRequest) {
-  if (request.messages[0]?.content.includes('can call tools')) return { content: verdict('escalate', { reason: 'cancellations are for a human to approve', categories: ['cancellation'], confidence: 0.8 }) };
-  return { content: verdict('approve') };
-}
+const { tools, cancelled } = bookingTools();
 
 let pipeline: Pipeline;
 let context: BrowserContext;
@@ -90,7 +46,7 @@ async function openHeldCall(conversation: string, code: string): Promise<string>
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the dashboard e2e test needs Chromium (apt-get install chromium). It is never skipped.`);
-  pipeline = await startPipeline({ actor, critic, tools: [cancelBooking, lookUpBooking] });
+  pipeline = await startPipeline({ actor: bookingActor, critic: bookingCritic, tools });
   userDataDir = mkdtempSync(path.join(tmpdir(), 'cs-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
   context.setDefaultTimeout(30_000);
@@ -119,7 +75,7 @@ describe('review of a tool call on the dashboard, in Chromium', { timeout: 120_0
     const row = page.locator('.row', { hasText: 'act-approve' });
     await row.waitFor();
     expect(await row.locator('.action-excerpt').textContent()).toBe('action wants to run cancel_booking { "bookingId": "ABC123" }');
-    await expect.poll(() => row.locator('.reason').textContent()).toBe('cancellations are for a human to approve');
+    await expect.poll(() => row.locator('.reason').textContent()).toBe(HOLD_REASON);
 
     await row.locator('a').click();
     await page.locator('#approve').waitFor();
@@ -128,7 +84,7 @@ describe('review of a tool call on the dashboard, in Chromium', { timeout: 120_0
     expect(await page.locator('.call-facts .effect').textContent()).toBe('write, not idempotent');
     expect(await page.locator('.call-facts .tool-description').textContent()).toBe('Cancel a booking by its six-character code.');
     expect(await page.locator('#proposed-arguments').textContent()).toBe('{\n  "bookingId": "ABC123"\n}');
-    expect(await page.locator('.verdict .verdict-reason').textContent()).toBe('cancellations are for a human to approve');
+    expect(await page.locator('.verdict .verdict-reason').textContent()).toBe(HOLD_REASON);
     expect(await page.locator('.verdict .badge').textContent()).toBe('escalate');
     expect(await page.locator('.msg.current .msg-text').textContent()).toBe('Please cancel ABC123, I cannot travel.');
     // This turn's calls: the lookup that ran, then the held cancellation.
