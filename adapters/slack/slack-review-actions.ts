@@ -99,7 +99,7 @@ export function registerSlackReviewActions(app: App, options: SlackReviewActions
       await tell({ channel: click.channel, user: click.user }, 'This call may already have run: say whether it took effect (Approve) or not (Reject); it takes no new arguments.');
       return;
     }
-    await api.call('views.open', { trigger_id: click.triggerId, view: action ? buildEditArgumentsModal(turn, action, metadata) : buildEditModal(turn, metadata) });
+    await api.call('views.open', { trigger_id: click.triggerId, view: action ? buildEditArgumentsModal(action, metadata) : buildEditModal(turn, metadata) });
   }
 
   const onButton =

@@ -293,7 +293,7 @@ export function buildEditModal(turn: ReviewTurn, metadata: EditModalMetadata): S
  * comes back is parsed and checked against the tool's input schema before anything runs; a
  * refusal is shown on the input, and the modal stays open.
  */
-export function buildEditArgumentsModal(turn: ReviewTurn, action: PendingAction, metadata: EditModalMetadata): SlackBlock {
+export function buildEditArgumentsModal(action: PendingAction, metadata: EditModalMetadata): SlackBlock {
   const json = formatToolArguments(action.arguments);
   const blocks: SlackBlock[] = [
     section(`*${escapeMrkdwn(actionHeadline(action))}* on \`${escapeMrkdwn(action.server)}\` · ${actionEffectWords(action)}`),

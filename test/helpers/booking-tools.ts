@@ -45,13 +45,14 @@ const textOf = (message: ModelServerRequest['messages'][number]) => (typeof mess
 
 /**
  * The actor: for "cancel <CODE>", look the booking up, then cancel it, then say what the tool
- * answered ("Tool said: ..."). Each test conversation holds one such turn, so the tool messages
- * of the request are this turn's.
+ * answered ("Tool said: ...").
  */
 export const bookingActor: ModelScript = (request) => {
-  const users = request.messages.filter((message) => message.role === 'user');
-  const code = /cancel ([A-Z0-9]{6})/.exec(textOf(users.at(-1) ?? { role: 'user', content: '' }))?.[1];
-  const results = request.messages.filter((message) => message.role === 'tool');
+  // This turn's tool results are those after the newest user message (a Discord channel is one
+  // conversation: earlier turns' calls are in the history before it).
+  const lastUser = request.messages.findLastIndex((message) => message.role === 'user');
+  const code = /cancel ([A-Z0-9]{6})/.exec(lastUser < 0 ? '' : textOf(request.messages[lastUser]!))?.[1];
+  const results = request.messages.slice(lastUser + 1).filter((message) => message.role === 'tool');
   if (!code) return { content: 'How can I help?' };
   if (results.length === 0) return { toolCalls: [{ id: 'call_look', name: 'look_up_booking', arguments: JSON.stringify({ bookingId: code }) }] };
   if (results.length === 1) return { content: 'Cancelling it now.', toolCalls: [{ id: 'call_cancel', name: 'cancel_booking', arguments: JSON.stringify({ bookingId: code }) }] };

@@ -53,13 +53,13 @@ describe('Slack review of a held tool call', () => {
   });
 
   it('the arguments modal prefills indented JSON, or says where to go when it does not fit', () => {
-    const modal = buildEditArgumentsModal(heldCall(), heldCall().escalation!.action!, { turnId: 'turn1', channel: 'C0REVIEW', ts: '1.1' }) as { blocks: Array<Record<string, unknown>> };
+    const modal = buildEditArgumentsModal(heldCall().escalation!.action!, { turnId: 'turn1', channel: 'C0REVIEW', ts: '1.1' }) as { blocks: Array<Record<string, unknown>> };
     const input = modal.blocks.find((block) => block.block_id === EDIT_ARGUMENTS_BLOCK_ID) as { element: { initial_value?: string } };
     expect(JSON.parse(input.element.initial_value!)).toEqual(heldCall().escalation!.action!.arguments);
     expect(input.element.initial_value).toContain('\n  "amount": 120');
 
     const huge = heldCall({ arguments: { text: 'x'.repeat(4000) } });
-    const big = buildEditArgumentsModal(huge, huge.escalation!.action!, { turnId: 'turn1', channel: 'C0REVIEW', ts: '1.1' }) as { blocks: Array<Record<string, unknown>> };
+    const big = buildEditArgumentsModal(huge.escalation!.action!, { turnId: 'turn1', channel: 'C0REVIEW', ts: '1.1' }) as { blocks: Array<Record<string, unknown>> };
     expect((big.blocks.find((block) => block.block_id === EDIT_ARGUMENTS_BLOCK_ID) as { element: Record<string, unknown> }).element.initial_value).toBeUndefined();
     expect(JSON.stringify(big.blocks)).toContain('Use the review dashboard or API for this call.');
   });
