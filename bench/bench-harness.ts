@@ -4,6 +4,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import type { ChatAdapter, Completion, CompletionRequest, ModelClient, OutboundPart, SentPart } from '../src/core/ports.js';
 import { createCountersign, type Countersign } from '../src/main.js';
 import { createLogger } from '../src/observability/logger.js';
+import type { InProcessTool } from '../src/tools/define-tool.js';
 import { deletePrefix as deleteKeysUnder } from '../test/helpers/redis.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -55,8 +56,8 @@ export interface BenchService {
   close(): Promise<void>;
 }
 
-export async function startBenchService(options: { adapter: ChatAdapter; actor: ModelClient; critic: ModelClient; concurrency: number }): Promise<BenchService> {
-  const prefix = `cs-bench-${randomBytes(4).toString('hex')}`;
+export async function startBenchService(options: { adapter: ChatAdapter; actor: ModelClient; critic: ModelClient; concurrency: number; tools?: InProcessTool[]; prefix?: string }): Promise<BenchService> {
+  const prefix = options.prefix ?? `cs-bench-${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
     file: '/nonexistent/countersign.yaml',
     env: { REDIS_URL, REDIS_PREFIX: prefix, PORT: '0', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_API_KEY: 'bench', LOG_LEVEL: 'silent', WORKER_CONCURRENCY: String(options.concurrency) },
@@ -66,6 +67,7 @@ export async function startBenchService(options: { adapter: ChatAdapter; actor: 
     adapters: [options.adapter],
     models: { actor: options.actor, critic: options.critic },
     logger: createLogger({ level: 'silent' }),
+    ...(options.tools ? { tools: options.tools } : {}),
   });
   await service.start();
   return {

@@ -19,6 +19,37 @@ describe('the OpenAI-compatible model client', () => {
     expect(completion.finishReason).toBe('stop');
   });
 
+  for (const stream of [false, true]) {
+    it(`tools: sends the tools and the calls and results so far in the wire shape, and reads tool_calls back (${stream ? 'streamed' : 'plain'})`, async () => {
+      const bodies: Array<Record<string, unknown>> = [];
+      server = await startModelServer({
+        script: (request) => {
+          bodies.push(request.body);
+          return { toolCalls: [{ id: 'call_a', name: 'lookup', arguments: '{"account":"acct-1","note":"a longer argument text"}' }, { id: 'call_b', name: 'charge', arguments: '{"amount":5}' }] };
+        },
+      });
+      const completion = await client(server.url, stream).complete({
+        messages: [
+          { role: 'user', content: 'look it up' },
+          { role: 'assistant', content: '', toolCalls: [{ id: 'call_0', name: 'lookup', arguments: '{"account":"acct-0"}' }] },
+          { role: 'tool', toolCallId: 'call_0', content: 'Account acct-0: 1 charge.' },
+        ],
+        tools: [{ name: 'lookup', description: 'Look up an account.', parameters: { type: 'object', properties: { account: { type: 'string' } } } }],
+      });
+      expect(completion.toolCalls).toEqual([
+        { id: 'call_a', name: 'lookup', arguments: '{"account":"acct-1","note":"a longer argument text"}' },
+        { id: 'call_b', name: 'charge', arguments: '{"amount":5}' },
+      ]);
+      expect(completion.finishReason).toBe('tool_calls');
+      expect(bodies[0]!.tools).toEqual([{ type: 'function', function: { name: 'lookup', description: 'Look up an account.', parameters: { type: 'object', properties: { account: { type: 'string' } } } } }]);
+      expect(bodies[0]!.messages).toEqual([
+        { role: 'user', content: 'look it up' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'lookup', arguments: '{"account":"acct-0"}' } }] },
+        { role: 'tool', tool_call_id: 'call_0', content: 'Account acct-0: 1 charge.' },
+      ]);
+    });
+  }
+
   it('a stream that ends without a finish_reason is model.truncated, never a partial answer', async () => {
     server = await startModelServer({ script: () => ({ content: '{"decision": "approve", "reason": "fine"}', truncate: 'clean' }) });
     const error = await client(server.url, true).complete({ messages: [{ role: 'user', content: 'hi' }] }).catch((caught: unknown) => caught);

@@ -3,7 +3,8 @@
   waits for the decision, otherwise it goes on (and the decision is delivered later through the
   ready list). The escalated turn never expires while it waits (it gets its expiry when it closes).
   A turn can be escalated again after a human resolved a tool call of it and it went on: the
-  earlier resolution is dropped, so the turn is pending again, and only pending.
+  earlier resolution is dropped, so the turn is pending again, and only pending; its holding
+  message was posted the first time and is not written again.
 
   KEYS[1] state    HASH the conversation's state
   KEYS[2] turn     HASH the turn
@@ -33,7 +34,8 @@ redis.call('HDEL', turnKey, 'resolution')
 redis.call('HSET', turnKey, 'status', 'escalated', 'updatedAt', now, unpack(cjson.decode(turnFields)))
 redis.call('ZREM', resolvedKey, turnId)
 redis.call('ZADD', reviewKey, now, turnId)
-if hasHolding == '1' then redis.call('HSET', holdingKey, unpack(ARGV, 8)) end
+-- One holding message per turn: a turn escalated again keeps the record (and the post) it has.
+if hasHolding == '1' and redis.call('EXISTS', holdingKey) == 0 then redis.call('HSET', holdingKey, unpack(ARGV, 8)) end
 if hold == '1' then
   redis.call('HSET', stateKey, 'held', turnId)
 else
