@@ -35,7 +35,7 @@ import { createIngest, type Ingest } from './service/ingest.js';
 import { createModels } from './service/models.js';
 import { createReconciler } from './service/reconciler.js';
 import { registerReviewSurfaces } from './service/review-surfaces.js';
-import { createTurnObserver } from './service/turn-observer.js';
+import { createLedgerObserver, createTurnObserver } from './service/turn-observer.js';
 import { createActionLedger } from './tools/action-ledger.js';
 import type { InProcessTool } from './tools/define-tool.js';
 import { createToolRegistryFromConfig, type ToolRegistry } from './tools/tool-registry.js';
@@ -151,6 +151,7 @@ export function createCountersign(options: CountersignOptions): Countersign {
     resolvedRetentionSeconds: config.retention.reviewedTurnSeconds,
     callTimeoutMs: config.tools.callTimeoutMs,
     maxResultBytes: config.tools.maxResultBytes,
+    onTransition: createLedgerObserver({ metrics, audit }),
   });
   // The review service shows resolutions through whichever adapters start() puts in the map.
   const review = createReviewService({

@@ -105,6 +105,15 @@ describe('review of a tool call on the dashboard, in Chromium', { timeout: 120_0
     expect(await pipeline.waitForBot('act-approve', 2)).toEqual([HOLDING, 'Tool said: Booking ABC123 is cancelled.']);
     await pipeline.waitIdle('act-approve');
     expect(cancelled).toEqual([{ bookingId: 'ABC123' }]);
+    // The ledger's executions are audited with who let each call run: the read by policy, the
+    // cancellation by the reviewer.
+    const executions = (await pipeline.service!.audit.read()).filter((entry) => entry.type === 'tool-execution');
+    expect(executions.map((entry) => [entry.decision, entry.actor, entry.reason?.split(' ')[0]])).toEqual([
+      ['started', 'policy', 'look_up_booking'],
+      ['done', 'policy', 'look_up_booking'],
+      ['started', 'reviewer:dashboard:shared-token', 'cancel_booking'],
+      ['done', 'reviewer:dashboard:shared-token', 'cancel_booking'],
+    ]);
   });
 
   it('edits the arguments: JSON that does not parse and arguments the schema refuses are shown and run nothing; valid ones run', async () => {
