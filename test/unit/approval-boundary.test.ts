@@ -185,6 +185,18 @@ describe('the approval boundary for tool calls', () => {
     expect([...new Set(sites.map(fileOf))]).toEqual(['src/tools/mcp-tool-server.ts']);
   });
 
+  it("only the agent loop runs calls through the ledger (execute, resume), and only the review service records a reviewer's approval", () => {
+    // The ledger, or any part of it (`Pick<ActionLedger, ...>`), by its declared type.
+    const isActionLedger = (type: ts.Type) => checker.typeToString(type).includes('ActionLedger');
+    const runs = [...callSites('execute', isActionLedger), ...callSites('resume', isActionLedger), ...callSites('resolveUnknown', isActionLedger)];
+    expect(runs.length).toBeGreaterThan(0);
+    expect([...new Set(runs.map(fileOf))]).toEqual(['src/conversation/turn/turn-tools.ts']);
+    const records = callSites('record', isActionLedger);
+    expect(records.length).toBeGreaterThan(0);
+    expect([...new Set(records.map(fileOf))]).toEqual(['src/review/review-service.ts']);
+    expect([...aliasesOf('execute', isActionLedger), ...aliasesOf('resume', isActionLedger), ...aliasesOf('record', isActionLedger)]).toEqual([]);
+  });
+
   it('nothing takes call, execute or callTool off those values to call it under another name', () => {
     expect([...aliasesOf('call', isToolRegistry), ...aliasesOf('call', isToolServer), ...aliasesOf('execute', isInProcessTool), ...aliasesOf('callTool', isMcpClient)]).toEqual([]);
   });
