@@ -32,7 +32,7 @@ import { createIngest, type Ingest } from './service/ingest.js';
 import { createModels } from './service/models.js';
 import { createReconciler } from './service/reconciler.js';
 import { registerReviewSurfaces } from './service/review-surfaces.js';
-import { createTurnObserver } from './service/turn-observer.js';
+import { createLedgerObserver, createTurnObserver } from './service/turn-observer.js';
 import { startConversationWorker, stopConversationWorker } from './service/worker-lifecycle.js';
 import type { InProcessTool } from './tools/define-tool.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
@@ -135,8 +135,14 @@ export function createCountersign(options: CountersignOptions): Countersign {
   });
   // One gate for the models' texts and the reviewers': every check and rule applies to what is posted.
   const gate = options.gate ?? createEscalationGate({ rules: config.escalation.rules, checks: config.escalation.checks, reviewerText: config.review.checkReviewerText });
-  // The actor's tools and the ledger every approved call runs through.
-  const { registry: tools, ledger } = createConfiguredTools(config, { redis, keys, logger, ...(options.tools ? { inProcess: options.tools } : {}) });
+  // The actor's tools and the ledger every approved call runs through (its transitions counted and audited).
+  const { registry: tools, ledger } = createConfiguredTools(config, {
+    redis,
+    keys,
+    logger,
+    onTransition: createLedgerObserver({ metrics, audit }),
+    ...(options.tools ? { inProcess: options.tools } : {}),
+  });
   // The review service shows resolutions through whichever adapters start() puts in the map.
   const review = createReviewService({
     redis,

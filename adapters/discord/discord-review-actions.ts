@@ -1,5 +1,7 @@
 /**
- * The review buttons (Approve, Edit, Reject) and the Edit modal of Discord review messages.
+ * The review buttons (Approve, Edit, Reject) and the Edit modals of Discord review messages (a
+ * reply's text; a held tool call's arguments as JSON: text that is not a JSON object, or that the
+ * tool's schema refuses, is told to the reviewer alone and nothing runs).
  * Every decision goes through the review service; a decision that comes too late (the turn
  * resolved elsewhere) brings the review message up to date and tells the reviewer, and only
  * them, who was first, in the words every platform uses.
@@ -8,10 +10,10 @@ import { type ButtonInteraction, GuildMember, type Interaction, MessageFlags, ty
 import type { Logger } from 'pino';
 import { describeError, isCountersignError } from '../../src/core/errors.js';
 import type { ReviewActions, ReviewTurn } from '../../src/core/ports.js';
-import { alreadyResolvedNotice } from '../../src/core/review-notices.js';
+import { alreadyResolvedNotice, parseReviewerArguments } from '../../src/core/review-notices.js';
 import type { Reviewer } from '../../src/core/types.js';
 import { translateDiscordError } from './discord-errors.js';
-import { DISCORD_MODAL_TEXT_LIMIT, EDIT_FIELD_ID, editModal, isDiscordReviewer, parseReviewCustomId, resolutionMessage } from './discord-review-ui.js';
+import { DISCORD_MODAL_TEXT_LIMIT, EDIT_FIELD_ID, editArgumentsModal, editModal, isDiscordReviewer, parseReviewCustomId, resolutionMessage } from './discord-review-ui.js';
 
 export interface DiscordReviewActionsOptions {
   review: ReviewActions;
@@ -63,6 +65,18 @@ export function createDiscordReviewActions(options: DiscordReviewActionsOptions)
       await interaction.followUp(ephemeral(alreadyResolvedNotice(turn)));
       return;
     }
+    const action = turn.escalation?.action;
+    if (action) {
+      if (action.outcomeUnknown) return void (await interaction.reply(ephemeral('This call may already have run: say whether it took effect (Approve) or not (Reject); it takes no new arguments.')));
+      const modal = editArgumentsModal(turn, action);
+      const json = (modal.components[0] as { component: { value: string } }).component.value;
+      if (json.length > DISCORD_MODAL_TEXT_LIMIT) {
+        await interaction.reply(ephemeral(`The arguments are longer than Discord's ${DISCORD_MODAL_TEXT_LIMIT}-character edit box; edit them in the dashboard or the review API.`));
+        return;
+      }
+      await interaction.showModal({ toJSON: () => modal });
+      return;
+    }
     const draft = turn.drafts.at(-1)?.text ?? '';
     if (draft.length > DISCORD_MODAL_TEXT_LIMIT) {
       await interaction.reply(ephemeral(`The draft is longer than Discord's ${DISCORD_MODAL_TEXT_LIMIT}-character edit box; edit it in the dashboard or the review API.`));
@@ -72,7 +86,11 @@ export function createDiscordReviewActions(options: DiscordReviewActionsOptions)
   }
 
   /** Approve (as drafted or with the modal's text) or reject, through the review service. */
-  async function decide(interaction: ReviewInteraction, decision: { turnId: string; reviewer: Reviewer; decision: 'approve' | 'reject'; text?: string }, log: Logger): Promise<void> {
+  async function decide(
+    interaction: ReviewInteraction,
+    decision: { turnId: string; reviewer: Reviewer; decision: 'approve' | 'reject'; text?: string; arguments?: Record<string, unknown> },
+    log: Logger,
+  ): Promise<void> {
     // Discord wants an answer within 3 s; the decision may take longer (Redis, the outbox).
     await interaction.deferUpdate();
     let turn: ReviewTurn;
@@ -80,8 +98,17 @@ export function createDiscordReviewActions(options: DiscordReviewActionsOptions)
       turn =
         decision.decision === 'reject'
           ? await review.reject(decision.turnId, { reviewer: decision.reviewer })
-          : await review.approve(decision.turnId, { reviewer: decision.reviewer, ...(decision.text !== undefined ? { text: decision.text } : {}) });
+          : await review.approve(decision.turnId, {
+              reviewer: decision.reviewer,
+              ...(decision.text !== undefined ? { text: decision.text } : {}),
+              ...(decision.arguments !== undefined ? { arguments: decision.arguments } : {}),
+            });
     } catch (error) {
+      // Arguments the tool's schema refuses: nothing ran, the call still waits; only the reviewer is told.
+      if (isCountersignError(error, 'review.invalid')) {
+        await interaction.followUp(ephemeral(`Not run: ${error.message}. Edit the arguments again, or approve or reject the call as proposed.`));
+        return;
+      }
       if (isCountersignError(error, 'review.conflict')) {
         const current = await review.get(decision.turnId);
         if (current) await interaction.editReply(forInteraction(resolutionMessage(current)));
@@ -109,6 +136,12 @@ export function createDiscordReviewActions(options: DiscordReviewActionsOptions)
         return;
       }
       if (parsed.action === 'edit') return await openEditor(interaction, parsed.turnId);
+      if (parsed.action === 'edit-arguments') {
+        if (!interaction.isModalSubmit()) return;
+        const args = parseReviewerArguments(interaction.fields.getTextInputValue(EDIT_FIELD_ID));
+        if (!args.ok) return void (await interaction.reply(ephemeral(`${args.error} Edit the arguments again, or approve or reject the call as proposed.`)));
+        return await decide(interaction, { turnId: parsed.turnId, reviewer, decision: 'approve', arguments: args.value }, log);
+      }
       let text: string | undefined;
       if (parsed.action === 'edit-submit') {
         if (!interaction.isModalSubmit()) return;

@@ -2,8 +2,10 @@
  * The review UI of Discord, as raw API payloads: the escalation message (an embed with the
  * recent conversation, the draft, the critic's decision, reason and categories, and buttons
  * Approve / Edit / Reject), the Edit modal with the draft prefilled, and the resolved message
- * (who decided what and when, buttons removed). Pure: no I/O, easy to test, and the same
- * functions serve the gateway process and worker processes.
+ * (who decided what and when, buttons removed). A held tool call gets the same message with the
+ * call instead of a draft (the tool, its server and effect, the arguments in a code block, this
+ * turn's earlier calls) and an Edit arguments modal with the JSON prefilled. Pure: no I/O, easy
+ * to test, and the same functions serve the gateway process and worker processes.
  */
 import {
   type APIActionRowComponent,
@@ -15,8 +17,8 @@ import {
   TextInputStyle,
 } from 'discord.js';
 import type { ReviewSummary, ReviewTurn } from '../../src/core/ports.js';
-import { DECISION_WORDS } from '../../src/core/review-notices.js';
-import { currentDraft } from '../../src/core/types.js';
+import { actionEffectWords, actionHeadline, DECISION_WORDS, formatToolArguments, OUTCOME_UNKNOWN_NOTE } from '../../src/core/review-notices.js';
+import { currentDraft, type PendingAction } from '../../src/core/types.js';
 
 /** Embed limits Discord enforces (characters). */
 const LIMITS = { title: 256, description: 4096, fieldValue: 1024, total: 6000 } as const;
@@ -25,7 +27,8 @@ export const DISCORD_MODAL_TEXT_LIMIT = 4000;
 
 const COLORS = { escalated: 0xf0a020, approved: 0x2ecc71, edited: 0x3498db, rejected: 0xe74c3c } as const;
 
-export type ReviewAction = 'approve' | 'edit' | 'reject' | 'edit-submit';
+/** `edit-arguments`: the submission of a held tool call's Edit arguments modal. */
+export type ReviewAction = 'approve' | 'edit' | 'reject' | 'edit-submit' | 'edit-arguments';
 
 const PREFIX = 'countersign';
 /** The id of the modal's text input. */
@@ -37,7 +40,7 @@ export function reviewCustomId(action: ReviewAction, turnId: string): string {
 }
 
 export function parseReviewCustomId(customId: string): { action: ReviewAction; turnId: string } | null {
-  const match = customId.match(/^countersign:(approve|edit|reject|edit-submit):(.+)$/);
+  const match = customId.match(/^countersign:(approve|edit|reject|edit-submit|edit-arguments):(.+)$/);
   return match ? { action: match[1] as ReviewAction, turnId: match[2]! } : null;
 }
 
@@ -59,7 +62,7 @@ function quote(text: string, max: number): string {
 function recentConversation(turn: ReviewTurn): string {
   const entries =
     turn.context && turn.context.length > 0
-      ? turn.context.map((entry) => ({ who: entry.role === 'assistant' ? 'bot' : (entry.user ?? 'user'), text: entry.text }))
+      ? turn.context.map((entry) => ({ who: entry.role === 'assistant' ? 'bot' : entry.role === 'tool' ? `tool ${entry.tool ?? '?'}` : (entry.user ?? 'user'), text: entry.text }))
       : turn.messages.map((message) => ({ who: message.user.name ?? message.user.id, text: message.text }));
   const lines: string[] = [];
   let size = 0;
@@ -75,9 +78,32 @@ function recentConversation(turn: ReviewTurn): string {
 
 const unix = (at: number) => Math.floor(at / 1000);
 
+/** JSON in a code block that nothing inside can close early. */
+function codeBlock(json: string, max: number): string {
+  return `\`\`\`json\n${quote(json, max - 12)}\n\`\`\``;
+}
+
+/** The held call, as the embed's description: what would run, and its arguments. */
+function actionDescription(action: PendingAction): string {
+  const head = `**${actionHeadline(action)}** on \`${action.server}\` · ${actionEffectWords(action)}`;
+  const description = action.description ? `\n*${clip(action.description.replace(/\s+/g, ' '), 300)}*` : '';
+  const unknown = action.outcomeUnknown ? `\n⚠️ ${OUTCOME_UNKNOWN_NOTE}` : '';
+  return `${head}${description}${unknown}\n**Arguments**\n${codeBlock(formatToolArguments(action.arguments), 3000)}`;
+}
+
+/** The calls the actor made before the held one in this turn, and what became of each. */
+function earlierCalls(turn: ReviewTurn): string | null {
+  const calls = (turn.toolSteps ?? []).flatMap((step) => step.calls.filter((call) => call.outcome));
+  if (!calls.length) return null;
+  const per = Math.floor(LIMITS.fieldValue / calls.length) - 1;
+  return calls.map((call) => clip(`\`${call.name}\` ${call.arguments.replace(/\s+/g, ' ')} → ${call.outcome!.status}: ${call.outcome!.result.replace(/\s+/g, ' ')}`, per)).join('\n');
+}
+
 function baseEmbed(turn: ReviewTurn): APIEmbed {
+  const action = turn.escalation?.action;
   const draft = currentDraft(turn);
-  const verdict = turn.verdict;
+  // An action's critic verdict is the one on the call, not on a reply.
+  const verdict = action ? action.verdict : turn.verdict;
   const fields: NonNullable<APIEmbed['fields']> = [
     { name: 'Recent conversation', value: recentConversation(turn) },
     {
@@ -92,9 +118,11 @@ function baseEmbed(turn: ReviewTurn): APIEmbed {
     },
   ];
   if (turn.escalation?.rule) fields.push({ name: 'Rule', value: clip(turn.escalation.rule, 200), inline: true });
+  const calls = action ? earlierCalls(turn) : null;
+  if (calls) fields.splice(1, 0, { name: 'Calls before it in this turn', value: calls });
   return {
-    title: clip(`Reply waiting for review · ${turn.conversation.platform}:${turn.conversation.id}`, LIMITS.title),
-    description: draft ? `**Draft**\n${quote(draft, 2800)}` : '*The actor produced no draft.*',
+    title: clip(`${action ? 'Tool call' : 'Reply'} waiting for review · ${turn.conversation.platform}:${turn.conversation.id}`, LIMITS.title),
+    description: action ? actionDescription(action) : draft ? `**Draft**\n${quote(draft, 2800)}` : '*The actor produced no draft.*',
     fields,
     footer: { text: `turn ${turn.id}` },
     timestamp: new Date(turn.escalation?.at ?? turn.updatedAt).toISOString(),
@@ -104,15 +132,26 @@ function baseEmbed(turn: ReviewTurn): APIEmbed {
 
 /** The message posted to the review channel for an escalated turn. */
 export function escalationMessage(turn: ReviewTurn, options: { reviewerRole?: string } = {}) {
+  const action = turn.escalation?.action;
   const hasDraft = currentDraft(turn) !== null;
-  const buttons: APIButtonComponent[] = [
-    { type: ComponentType.Button, style: ButtonStyle.Success, label: 'Approve', custom_id: reviewCustomId('approve', turn.id), disabled: !hasDraft },
-    { type: ComponentType.Button, style: ButtonStyle.Primary, label: 'Edit', custom_id: reviewCustomId('edit', turn.id) },
-    { type: ComponentType.Button, style: ButtonStyle.Danger, label: 'Reject', custom_id: reviewCustomId('reject', turn.id) },
-  ];
+  const unknown = action?.outcomeUnknown === true;
+  // A held call: Approve runs it, Edit arguments opens the JSON, Reject refuses it; a call of
+  // unknown outcome is only told whether it took effect.
+  const buttons: APIButtonComponent[] = action
+    ? [
+        { type: ComponentType.Button, style: ButtonStyle.Success, label: unknown ? 'It took effect' : 'Approve', custom_id: reviewCustomId('approve', turn.id) },
+        ...(unknown ? [] : [{ type: ComponentType.Button, style: ButtonStyle.Primary, label: 'Edit arguments', custom_id: reviewCustomId('edit', turn.id) } as const]),
+        { type: ComponentType.Button, style: ButtonStyle.Danger, label: unknown ? 'It did not' : 'Reject', custom_id: reviewCustomId('reject', turn.id) },
+      ]
+    : [
+        { type: ComponentType.Button, style: ButtonStyle.Success, label: 'Approve', custom_id: reviewCustomId('approve', turn.id), disabled: !hasDraft },
+        { type: ComponentType.Button, style: ButtonStyle.Primary, label: 'Edit', custom_id: reviewCustomId('edit', turn.id) },
+        { type: ComponentType.Button, style: ButtonStyle.Danger, label: 'Reject', custom_id: reviewCustomId('reject', turn.id) },
+      ];
   const row: APIActionRowComponent<APIButtonComponent> = { type: ComponentType.ActionRow, components: buttons };
+  const what = action ? `a tool call needs review (${actionHeadline(action)})` : 'a reply needs review';
   return {
-    content: options.reviewerRole ? `<@&${options.reviewerRole}> a reply needs review` : 'A reply needs review',
+    content: options.reviewerRole ? `<@&${options.reviewerRole}> ${what}` : `${what[0]!.toUpperCase()}${what.slice(1)}`,
     embeds: [baseEmbed(turn)],
     components: [row],
     // Ping the reviewer role, nothing in the draft: embeds never ping, content might.
@@ -133,6 +172,7 @@ export function resolutionMessage(turn: ReviewTurn) {
       { name: 'Decision', value: clip(`${DECISION_WORDS[resolution.decision]} by ${who} (via ${resolution.reviewer.via}) <t:${unix(resolution.at)}:f>`, LIMITS.fieldValue) },
     ];
     if (resolution.decision === 'edited' && resolution.text) embed.fields.push({ name: 'Posted instead', value: quote(resolution.text, LIMITS.fieldValue) });
+    if (resolution.decision === 'edited' && resolution.arguments) embed.fields.push({ name: "Runs with the reviewer's arguments", value: codeBlock(formatToolArguments(resolution.arguments), LIMITS.fieldValue) });
   } else {
     embed.title = clip(`Resolved (${turn.status}) · ${turn.conversation.platform}:${turn.conversation.id}`, LIMITS.title);
   }
@@ -191,6 +231,35 @@ export function editModal(turn: ReviewTurn): APIModalInteractionResponseCallback
           min_length: 1,
           max_length: DISCORD_MODAL_TEXT_LIMIT,
           ...(draft ? { value: draft.slice(0, DISCORD_MODAL_TEXT_LIMIT) } : {}),
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * The Edit arguments modal of a held tool call: its arguments as indented JSON. Discord shows no
+ * errors on a modal, so what comes back is checked (JSON, then the tool's schema, by the review
+ * service) and a refusal is told to the reviewer alone; nothing runs then.
+ */
+export function editArgumentsModal(turn: ReviewTurn, action: PendingAction): APIModalInteractionResponseCallbackData {
+  const json = formatToolArguments(action.arguments);
+  return {
+    custom_id: reviewCustomId('edit-arguments', turn.id),
+    title: clip(`Edit the arguments of ${action.tool}`, 45),
+    components: [
+      {
+        type: ComponentType.Label,
+        label: 'Arguments (a JSON object)',
+        description: "Checked against the tool's input schema before anything runs.",
+        component: {
+          type: ComponentType.TextInput,
+          custom_id: EDIT_FIELD_ID,
+          style: TextInputStyle.Paragraph,
+          required: true,
+          min_length: 2,
+          max_length: DISCORD_MODAL_TEXT_LIMIT,
+          value: json,
         },
       },
     ],

@@ -1,5 +1,7 @@
 /**
- * The review buttons (Approve, Edit, Reject) and the Edit modal of Slack review messages. Every
+ * The review buttons (Approve, Edit, Reject) and the Edit modals of Slack review messages (a
+ * reply's text; a held tool call's arguments as JSON, checked against the tool's schema by the
+ * review service before the modal closes, so a refusal shows on the input and nothing runs). Every
  * decision goes through the review service, which shows the resolution on every platform; a
  * decision that comes too late (the turn resolved elsewhere) brings the review message up to
  * date and tells the reviewer who was first, in the words every platform uses.
@@ -8,12 +10,16 @@ import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMidd
 import type { Logger } from 'pino';
 import { isCountersignError } from '../../src/core/errors.js';
 import type { ReviewActions } from '../../src/core/ports.js';
-import { alreadyResolvedNotice } from '../../src/core/review-notices.js';
+import { alreadyResolvedNotice, parseReviewerArguments } from '../../src/core/review-notices.js';
 import type { Reviewer } from '../../src/core/types.js';
 import type { SlackReviewerCheck } from './slack-reviewer-check.js';
 import {
+  buildEditArgumentsModal,
   buildEditModal,
   EDIT_ACTION_ID,
+  EDIT_ARGUMENTS_ACTION_ID,
+  EDIT_ARGUMENTS_BLOCK_ID,
+  EDIT_ARGUMENTS_CALLBACK_ID,
   EDIT_BLOCK_ID,
   EDIT_MODAL_CALLBACK_ID,
   type EditModalMetadata,
@@ -57,6 +63,13 @@ export function registerSlackReviewActions(app: App, options: SlackReviewActions
     await api.call('chat.postEphemeral', { channel: to.channel, user: to.user, text }).catch((error: unknown) => logger.warn({ err: error }, 'slack ephemeral notice failed'));
   }
 
+  /** A decision that came too late (resolved elsewhere, or gone): the message brought up to date, the reviewer told. */
+  async function tooLate(turnId: string, reviewer: Reviewer, where: SlackMessageLocation | undefined): Promise<void> {
+    const current = await review.get(turnId);
+    if (current) await options.messages.presentResolution(current, where);
+    await tell({ channel: where?.channel, user: reviewer.id }, escapeMrkdwn(alreadyResolvedNotice(current)));
+  }
+
   /** Approve or reject through the review service; a turn resolved elsewhere is shown as such here. */
   async function decide({ turnId, reviewer, decision, where, text }: Decision): Promise<void> {
     try {
@@ -68,9 +81,7 @@ export function registerSlackReviewActions(app: App, options: SlackReviewActions
         return;
       }
       if (!isCountersignError(error, 'review.conflict') && !isCountersignError(error, 'review.not-found')) throw error;
-      const current = await review.get(turnId);
-      if (current) await options.messages.presentResolution(current, where);
-      await tell({ channel: where?.channel, user: reviewer.id }, escapeMrkdwn(alreadyResolvedNotice(current)));
+      await tooLate(turnId, reviewer, where);
     }
   }
 
@@ -83,7 +94,12 @@ export function registerSlackReviewActions(app: App, options: SlackReviewActions
       return;
     }
     const metadata: EditModalMetadata = { turnId, channel: where?.channel ?? '', ts: where?.ts ?? '' };
-    await api.call('views.open', { trigger_id: click.triggerId, view: buildEditModal(turn, metadata) });
+    const action = turn.escalation?.action;
+    if (action?.outcomeUnknown) {
+      await tell({ channel: click.channel, user: click.user }, 'This call may already have run: say whether it took effect (Approve) or not (Reject); it takes no new arguments.');
+      return;
+    }
+    await api.call('views.open', { trigger_id: click.triggerId, view: action ? buildEditArgumentsModal(action, metadata) : buildEditModal(turn, metadata) });
   }
 
   const onButton =
@@ -125,5 +141,34 @@ export function registerSlackReviewActions(app: App, options: SlackReviewActions
     }
     const where = metadata.channel && metadata.ts ? { channel: metadata.channel, ts: metadata.ts } : undefined;
     await decide({ turnId: metadata.turnId, reviewer: reviewerOf(body.user), decision: 'approve', where, text });
+  });
+
+  // A held tool call's new arguments. The review service checks them against the tool's schema
+  // and records the approval in one step, before the modal is answered: arguments it refuses are
+  // shown on the input (the modal stays open, nothing runs), and a closed modal means the call
+  // was approved as typed. The service answers in milliseconds, well within Slack's 3 seconds.
+  app.view(EDIT_ARGUMENTS_CALLBACK_ID, async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
+    const refuse = (message: string) => ack({ response_action: 'errors', errors: { [EDIT_ARGUMENTS_BLOCK_ID]: message.slice(0, 1000) } });
+    const parsed = parseReviewerArguments(view.state.values[EDIT_ARGUMENTS_BLOCK_ID]?.[EDIT_ARGUMENTS_ACTION_ID]?.value ?? '');
+    if (!parsed.ok) return refuse(parsed.error);
+    if (!(await options.isReviewer(body.user.id))) return refuse('Only configured reviewers can approve tool calls.');
+    let metadata: EditModalMetadata;
+    try {
+      metadata = JSON.parse(view.private_metadata) as EditModalMetadata;
+    } catch {
+      return refuse('This form is damaged; open it again from the review message.');
+    }
+    const where = metadata.channel && metadata.ts ? { channel: metadata.channel, ts: metadata.ts } : undefined;
+    const reviewer = reviewerOf(body.user);
+    try {
+      await review.approve(metadata.turnId, { reviewer, arguments: parsed.value });
+    } catch (error) {
+      if (isCountersignError(error, 'review.invalid') || isCountersignError(error, 'review.forbidden')) return refuse(error.message);
+      await ack();
+      if (!isCountersignError(error, 'review.conflict') && !isCountersignError(error, 'review.not-found')) throw error;
+      await tooLate(metadata.turnId, reviewer, where);
+      return;
+    }
+    await ack();
   });
 }

@@ -1,11 +1,12 @@
 /**
  * The Block Kit of review in Slack: the escalation message with its buttons, the message after a
- * decision (no buttons), and the Edit modal. Pure builders; Slack's limits are applied here
- * (section text 3,000 characters, header 150, plain_text_input 3,000).
+ * decision (no buttons), and the Edit modals (a reply's text; a held tool call's arguments, as
+ * JSON). Pure builders; Slack's limits are applied here (section text 3,000 characters, header
+ * 150, plain_text_input 3,000).
  */
 import type { ReviewSummary, ReviewTurn } from '../../src/core/ports.js';
-import { DECISION_WORDS } from '../../src/core/review-notices.js';
-import type { HistoryEntry } from '../../src/core/types.js';
+import { actionEffectWords, actionHeadline, DECISION_WORDS, formatToolArguments, OUTCOME_UNKNOWN_NOTE } from '../../src/core/review-notices.js';
+import type { HistoryEntry, PendingAction } from '../../src/core/types.js';
 import { currentDraft } from '../../src/core/types.js';
 
 export const REVIEW_ACTION_APPROVE = 'countersign_review_approve';
@@ -14,6 +15,10 @@ export const REVIEW_ACTION_REJECT = 'countersign_review_reject';
 export const EDIT_MODAL_CALLBACK_ID = 'countersign_review_edit';
 export const EDIT_BLOCK_ID = 'reply';
 export const EDIT_ACTION_ID = 'text';
+/** The modal that edits a held tool call's arguments. */
+export const EDIT_ARGUMENTS_CALLBACK_ID = 'countersign_review_edit_arguments';
+export const EDIT_ARGUMENTS_BLOCK_ID = 'arguments';
+export const EDIT_ARGUMENTS_ACTION_ID = 'json';
 
 const SECTION_LIMIT = 3_000;
 const INPUT_LIMIT = 3_000;
@@ -59,26 +64,62 @@ function recentConversation(turn: ReviewTurn): HistoryEntry[] {
   return history.slice(-RECENT_ENTRIES);
 }
 
+/**
+ * JSON in a code block: Slack's escapes apply there too, and a ``` inside a string would close
+ * the block early (a zero-width space keeps it apart).
+ */
+function codeBlock(json: string, limit: number): string {
+  const body = escapeMrkdwn(json).replace(/```/g, '`\u200b``');
+  return `\`\`\`${clip(body, limit - 8)}\`\`\``;
+}
+
 function conversationLine(turn: ReviewTurn): string {
   const route = turn.conversation.route;
   const where = turn.conversation.platform === 'slack' && route?.channel ? `<#${route.channel}>` : `${turn.conversation.platform}`;
   return `*Conversation* ${where} \`${escapeMrkdwn(turn.conversation.id)}\` · turn \`${escapeMrkdwn(turn.id)}\``;
 }
 
+/** The held call: what would run, its arguments, and the calls before it in this turn. */
+function actionBlocks(turn: ReviewTurn, action: PendingAction): SlackBlock[] {
+  const blocks: SlackBlock[] = [
+    section(
+      `*${escapeMrkdwn(actionHeadline(action))}* on \`${escapeMrkdwn(action.server)}\` · ${actionEffectWords(action)}` +
+        (action.description ? `\n_${escapeMrkdwn(action.description.replace(/\s+/g, ' '))}_` : ''),
+    ),
+    section(`*Arguments*\n${codeBlock(formatToolArguments(action.arguments), SECTION_LIMIT - 20)}`),
+  ];
+  const earlier = (turn.toolSteps ?? []).flatMap((step) => step.calls.filter((call) => call.outcome).map((call) => ({ step: step.step, call })));
+  if (earlier.length) {
+    const perCall = Math.floor((SECTION_LIMIT - 60) / earlier.length);
+    const lines = earlier.map(({ call }) => clip(`• \`${escapeMrkdwn(call.name)}\` ${escapeMrkdwn(call.arguments.replace(/\s+/g, ' '))} → ${call.outcome!.status}: ${escapeMrkdwn(call.outcome!.result.replace(/\s+/g, ' '))}`, perCall));
+    blocks.push(section(`*Calls before it in this turn*\n${lines.join('\n')}`));
+  }
+  if (action.outcomeUnknown) blocks.push(context(`:warning: ${OUTCOME_UNKNOWN_NOTE}`));
+  return blocks;
+}
+
 function summaryBlocks(turn: ReviewTurn): SlackBlock[] {
-  const blocks: SlackBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'Reply waiting for review', emoji: true } }, context(conversationLine(turn))];
+  const action = turn.escalation?.action;
+  const title = action ? 'Tool call waiting for review' : 'Reply waiting for review';
+  const blocks: SlackBlock[] = [{ type: 'header', text: { type: 'plain_text', text: title, emoji: true } }, context(conversationLine(turn))];
   const entries = recentConversation(turn);
   if (entries.length) {
     const perEntry = Math.floor((SECTION_LIMIT - 40) / entries.length);
     const lines = entries.map((entry) => {
+      if (entry.role === 'tool') return clip(`*tool \`${escapeMrkdwn(entry.tool ?? '?')}\`:* ${escapeMrkdwn(entry.text.replace(/\s+/g, ' '))}`, perEntry);
       const who = entry.role === 'user' ? escapeMrkdwn(entry.user ?? 'user') : 'bot';
       return clip(`*${who}:* ${escapeMrkdwn(entry.text.replace(/\s+/g, ' '))}`, perEntry);
     });
     blocks.push(section(`*Recent conversation*\n${lines.join('\n')}`));
   }
-  const draft = currentDraft(turn);
-  blocks.push(section(`*Draft*\n${draft ? quote(draft, SECTION_LIMIT - 20) : '_The actor produced no draft._'}`));
-  const verdict = turn.verdict;
+  if (action) {
+    blocks.push(...actionBlocks(turn, action));
+  } else {
+    const draft = currentDraft(turn);
+    blocks.push(section(`*Draft*\n${draft ? quote(draft, SECTION_LIMIT - 20) : '_The actor produced no draft._'}`));
+  }
+  // An action's critic verdict is the one on the call, not on a reply.
+  const verdict = action ? action.verdict : turn.verdict;
   const critic: string[] = [];
   if (verdict) {
     critic.push(`*Critic:* ${verdict.decision} (confidence ${verdict.confidence.toFixed(2)})`);
@@ -93,8 +134,49 @@ function summaryBlocks(turn: ReviewTurn): SlackBlock[] {
   return blocks;
 }
 
+/** The buttons of a held tool call: approve (run it), edit its arguments, reject (refuse it). */
+function actionButtons(turn: ReviewTurn, action: PendingAction): SlackBlock[] {
+  const unknown = action.outcomeUnknown === true;
+  const confirm = (title: string, text: string, button: string, style?: 'danger') => ({
+    title: { type: 'plain_text', text: clip(title, 100) },
+    text: { type: 'mrkdwn', text: clip(text, 300) },
+    confirm: { type: 'plain_text', text: button },
+    deny: { type: 'plain_text', text: 'Cancel' },
+    ...(style ? { style } : {}),
+  });
+  const buttons: SlackBlock[] = [
+    {
+      type: 'button',
+      action_id: REVIEW_ACTION_APPROVE,
+      style: 'primary',
+      text: { type: 'plain_text', text: unknown ? 'It took effect' : 'Approve' },
+      value: turn.id,
+      confirm: unknown ? confirm('Record that it took effect?', 'It is not run again.', 'Record') : confirm(`Run ${action.tool}?`, 'It runs with the arguments shown.', 'Run'),
+    },
+  ];
+  if (!unknown) buttons.push({ type: 'button', action_id: REVIEW_ACTION_EDIT, text: { type: 'plain_text', text: 'Edit arguments' }, value: turn.id });
+  buttons.push({
+    type: 'button',
+    action_id: REVIEW_ACTION_REJECT,
+    style: 'danger',
+    text: { type: 'plain_text', text: unknown ? 'It did not' : 'Reject' },
+    value: turn.id,
+    confirm: unknown
+      ? confirm('Record that it did not take effect?', 'It is not run again.', 'Record', 'danger')
+      : confirm('Refuse this call?', 'It does not run; the actor is told a human refused it.', 'Reject', 'danger'),
+  });
+  return buttons;
+}
+
 /** The escalation message: summary, then Approve / Edit / Reject. */
 export function buildReviewMessage(turn: ReviewTurn): SlackMessageContent {
+  const action = turn.escalation?.action;
+  if (action) {
+    return {
+      text: `Tool call waiting for review: ${actionHeadline(action)} (turn ${turn.id})`,
+      blocks: [...summaryBlocks(turn), { type: 'actions', block_id: `countersign_review:${turn.id}`.slice(0, 255), elements: actionButtons(turn, action) }],
+    };
+  }
   const hasDraft = currentDraft(turn) !== null;
   const buttons: SlackBlock[] = [];
   if (hasDraft) {
@@ -141,6 +223,7 @@ export function buildResolutionMessage(turn: ReviewTurn): SlackMessageContent {
   }
   const blocks = [...summaryBlocks(turn), section(line)];
   if (resolution?.decision === 'edited' && resolution.text) blocks.push(section(`*Posted instead*\n${quote(resolution.text, SECTION_LIMIT - 30)}`));
+  if (resolution?.decision === 'edited' && resolution.arguments) blocks.push(section(`*Runs with the reviewer's arguments*\n${codeBlock(formatToolArguments(resolution.arguments), SECTION_LIMIT - 40)}`));
   // The header no longer asks for anything.
   blocks[0] = { type: 'header', text: { type: 'plain_text', text: `Review: ${decisionWords(turn).toLowerCase()}`, emoji: true } };
   return { text: `${decisionWords(turn)}: turn ${turn.id}`, blocks };
@@ -200,6 +283,41 @@ export function buildEditModal(turn: ReviewTurn, metadata: EditModalMetadata): S
     private_metadata: JSON.stringify(metadata),
     title: { type: 'plain_text', text: 'Edit reply' },
     submit: { type: 'plain_text', text: 'Approve edited' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks,
+  };
+}
+
+/**
+ * The Edit modal of a held tool call: its arguments as indented JSON, to change and run. What
+ * comes back is parsed and checked against the tool's input schema before anything runs; a
+ * refusal is shown on the input, and the modal stays open.
+ */
+export function buildEditArgumentsModal(action: PendingAction, metadata: EditModalMetadata): SlackBlock {
+  const json = formatToolArguments(action.arguments);
+  const blocks: SlackBlock[] = [
+    section(`*${escapeMrkdwn(actionHeadline(action))}* on \`${escapeMrkdwn(action.server)}\` · ${actionEffectWords(action)}`),
+    {
+      type: 'input',
+      block_id: EDIT_ARGUMENTS_BLOCK_ID,
+      label: { type: 'plain_text', text: 'Arguments (a JSON object)' },
+      hint: { type: 'plain_text', text: "Checked against the tool's input schema before anything runs." },
+      element: {
+        type: 'plain_text_input',
+        action_id: EDIT_ARGUMENTS_ACTION_ID,
+        multiline: true,
+        max_length: INPUT_LIMIT,
+        ...(json.length <= INPUT_LIMIT ? { initial_value: json } : {}),
+      },
+    },
+  ];
+  if (json.length > INPUT_LIMIT) blocks.push(context(`The arguments are ${json.length} characters; Slack's input holds ${INPUT_LIMIT}. Use the review dashboard or API for this call.`));
+  return {
+    type: 'modal',
+    callback_id: EDIT_ARGUMENTS_CALLBACK_ID,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: 'Edit arguments' },
+    submit: { type: 'plain_text', text: 'Run with these' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks,
   };

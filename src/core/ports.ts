@@ -111,8 +111,12 @@ export type ReviewTurn = Turn;
 /** What an adapter may do with escalated turns (Slack and Discord review buttons). */
 export interface ReviewActions {
   get(turnId: string): Promise<ReviewTurn | null>;
-  /** Approve as drafted (no text) or with the reviewer's text. Throws `review.conflict` if resolved. */
-  approve(turnId: string, options: { reviewer: Reviewer; text?: string }): Promise<ReviewTurn>;
+  /**
+   * Approve as drafted (no text) or with the reviewer's text; a held tool call as proposed or with
+   * the reviewer's `arguments` (checked against the tool's input schema first: `review.invalid`,
+   * and nothing runs, when they do not fit). Throws `review.conflict` if resolved.
+   */
+  approve(turnId: string, options: { reviewer: Reviewer; text?: string; arguments?: Record<string, unknown> }): Promise<ReviewTurn>;
   reject(turnId: string, options: { reviewer: Reviewer }): Promise<ReviewTurn>;
 }
 

@@ -93,9 +93,9 @@ export function renderShell(options: { view: DashboardView; turnId?: string; csr
   <dl>
     <dt><kbd>j</kbd> / <kbd>k</kbd></dt><dd>next / previous turn</dd>
     <dt><kbd>o</kbd> or <kbd>Enter</kbd></dt><dd>open the selected turn</dd>
-    <dt><kbd>a</kbd></dt><dd>approve the draft as written (asks to confirm)</dd>
-    <dt><kbd>e</kbd></dt><dd>edit the reply, then <kbd>Ctrl</kbd>+<kbd>Enter</kbd> to send</dd>
-    <dt><kbd>r</kbd></dt><dd>reject: post nothing more (asks to confirm)</dd>
+    <dt><kbd>a</kbd></dt><dd>approve the draft as written, or a held tool call as proposed (asks to confirm)</dd>
+    <dt><kbd>e</kbd></dt><dd>edit the reply, or a tool call's arguments, then <kbd>Ctrl</kbd>+<kbd>Enter</kbd> to send</dd>
+    <dt><kbd>r</kbd></dt><dd>reject: post nothing more, or refuse the tool call (asks to confirm)</dd>
     <dt><kbd>u</kbd> or <kbd>Esc</kbd></dt><dd>back to the list</dd>
     <dt><kbd>?</kbd></dt><dd>show or hide this help</dd>
   </dl>

@@ -1,14 +1,27 @@
 /**
- * The dashboard's chart data: the critic's decisions and the reviewers' outcomes per time
- * bucket, counted from the audit log stream.
+ * The dashboard's chart data: the critic's decisions on replies, the reviewers' outcomes, what
+ * became of the actor's tool calls and the action gate's decisions on them, per time bucket,
+ * counted from the audit log stream.
  */
-import { type AuditEntry, type AuditLog, type AuditStream, compareStreamIds } from '../review/audit-log.js';
-import type { Activity, ActivityBucket, CriticCounts, CriticDecision, ReviewCounts, ReviewOutcome } from './dashboard-api-types.js';
+import { type AuditEntry, type AuditEventType, type AuditLog, type AuditStream, compareStreamIds } from '../review/audit-log.js';
+import type { ActionCounts, ActionDecision, Activity, ActivityBucket, CriticCounts, CriticDecision, ReviewCounts, ReviewOutcome, ToolCallCounts, ToolCallOutcome } from './dashboard-api-types.js';
 
 export const CRITIC_DECISIONS = ['approve', 'edit', 'revise', 'escalate'] as const satisfies readonly CriticDecision[];
 export const REVIEW_OUTCOMES = ['approved', 'edited', 'rejected'] as const satisfies readonly ReviewOutcome[];
+export const TOOL_CALL_OUTCOMES = ['done', 'failed', 'escalated', 'refused', 'revised', 'invalid', 'skipped', 'unknown'] as const satisfies readonly ToolCallOutcome[];
+export const ACTION_DECISIONS = ['approve', 'edit', 'revise', 'escalate', 'critic-failure', 'rule-escalate', 'rule-block', 'read'] as const satisfies readonly ActionDecision[];
 
-export type { Activity, ActivityBucket, CriticCounts, ReviewCounts };
+export type { Activity, ActivityBucket, CriticCounts, ReviewCounts, ToolCallCounts, ActionCounts };
+
+type Series = 'critic' | 'review' | 'tools' | 'actions';
+/** Which audit event each series counts, and the decisions it knows (others are left out). */
+const SERIES: Record<Series, { type: AuditEventType; keys: readonly string[] }> = {
+  critic: { type: 'verdict', keys: CRITIC_DECISIONS },
+  review: { type: 'review', keys: REVIEW_OUTCOMES },
+  tools: { type: 'tool-call', keys: TOOL_CALL_OUTCOMES },
+  actions: { type: 'action-verdict', keys: ACTION_DECISIONS },
+};
+const SERIES_OF_TYPE = new Map(Object.entries(SERIES).map(([name, series]) => [series.type, name as Series]));
 
 /** The ranges the dashboard offers, with their bucket sizes. */
 export const ACTIVITY_RANGES = {
@@ -19,29 +32,23 @@ export const ACTIVITY_RANGES = {
 
 export type ActivityRange = keyof typeof ACTIVITY_RANGES;
 
-const emptyCritic = (): CriticCounts => ({ approve: 0, edit: 0, revise: 0, escalate: 0 });
-const emptyReview = (): ReviewCounts => ({ approved: 0, edited: 0, rejected: 0 });
+const zeros = <K extends string>(keys: readonly K[]): Record<K, number> => Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
+const emptyCounts = () => ({ critic: zeros(CRITIC_DECISIONS), review: zeros(REVIEW_OUTCOMES), tools: zeros(TOOL_CALL_OUTCOMES), actions: zeros(ACTION_DECISIONS) });
 
 /** Count audit entries into buckets of `bucketMs` covering [since, until). Pure. */
 export function bucketActivity(entries: readonly AuditEntry[], range: { since: number; until: number; bucketMs: number }): Omit<Activity, 'truncated'> {
   // Buckets are aligned to whole bucket sizes (UTC hours or days) so a refresh does not shift them.
   const first = Math.floor(range.since / range.bucketMs) * range.bucketMs;
   const buckets: ActivityBucket[] = [];
-  for (let start = first; start < range.until; start += range.bucketMs) buckets.push({ start, critic: emptyCritic(), review: emptyReview() });
-  const totals = { critic: emptyCritic(), review: emptyReview() };
+  for (let start = first; start < range.until; start += range.bucketMs) buckets.push({ start, ...emptyCounts() });
+  const totals = emptyCounts();
   for (const entry of entries) {
     if (entry.at < first || entry.at >= range.until) continue;
     const bucket = buckets[Math.floor((entry.at - first) / range.bucketMs)];
-    if (!bucket) continue;
-    if (entry.type === 'verdict' && entry.decision in bucket.critic) {
-      const decision = entry.decision as keyof CriticCounts;
-      bucket.critic[decision] += 1;
-      totals.critic[decision] += 1;
-    } else if (entry.type === 'review' && entry.decision in bucket.review) {
-      const outcome = entry.decision as keyof ReviewCounts;
-      bucket.review[outcome] += 1;
-      totals.review[outcome] += 1;
-    }
+    const series = SERIES_OF_TYPE.get(entry.type);
+    if (!bucket || !series || !SERIES[series].keys.includes(entry.decision)) continue;
+    (bucket[series] as Record<string, number>)[entry.decision]! += 1;
+    (totals[series] as Record<string, number>)[entry.decision]! += 1;
   }
   return { since: first, until: range.until, bucketMs: range.bucketMs, buckets, totals };
 }

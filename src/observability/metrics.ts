@@ -73,7 +73,13 @@ export function createMetrics() {
     labelNames: ['decision'] as const,
     registers: [registry],
   });
-  return { registry, toolCalls, actionVerdicts, turns, verdicts, ingested, turnSeconds, modelSeconds, inboxRefused, reviewNotifications, limitRefusals, promptCuts, promptCutMessages, budgetSpent, handBacks };
+  const toolExecutions = new Counter({
+    name: 'countersign_tool_executions_total',
+    help: 'What the action ledger did with approved calls, by tool, effect and event (started, rerun: started again after a crash with the same idempotency key, done, failed, reused: a recorded result given back instead of a run, unknown: started before a crash, not safe to run again)',
+    labelNames: ['tool', 'effect', 'event'] as const,
+    registers: [registry],
+  });
+  return { registry, toolCalls, actionVerdicts, toolExecutions, turns, verdicts, ingested, turnSeconds, modelSeconds, inboxRefused, reviewNotifications, limitRefusals, promptCuts, promptCutMessages, budgetSpent, handBacks };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -2,8 +2,12 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Keys } from '../core/keys.js';
 
-/** `action-verdict`: the action gate's decision on a tool call; `tool-call`: what became of one (ran, reused, refused, held...). */
-export type AuditEventType = 'verdict' | 'critic-failure' | 'rule' | 'check' | 'escalated' | 'posted' | 'review' | 'action-verdict' | 'tool-call';
+/**
+ * `action-verdict`: the action gate's decision on a tool call; `tool-call`: what became of one
+ * (ran, reused, refused, held...); `tool-execution`: what the action ledger did with an approved
+ * call (started, run again after a crash, finished, its recorded result reused, outcome unknown).
+ */
+export type AuditEventType = 'verdict' | 'critic-failure' | 'rule' | 'check' | 'escalated' | 'posted' | 'review' | 'action-verdict' | 'tool-call' | 'tool-execution';
 
 export interface AuditEvent {
   type: AuditEventType;

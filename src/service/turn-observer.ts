@@ -8,6 +8,8 @@ import type { Keys } from '../core/keys.js';
 import { conversationKey } from '../core/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuditLog } from '../review/audit-log.js';
+import type { ActionApprovalSource } from '../tools/action-approval.js';
+import type { LedgerTransition } from '../tools/action-ledger.js';
 
 export function createTurnObserver(options: { metrics: Metrics; audit: AuditLog; redis: Redis; keys: Keys }): TurnEvents {
   const { metrics, audit, redis, keys } = options;
@@ -44,5 +46,29 @@ export function createTurnObserver(options: { metrics: Metrics; audit: AuditLog;
       audit.record({ type: 'action-verdict', turnId: turn.id, conversation: conversationKey(turn.conversation), actor: verdict.rule ? `rule:${verdict.rule}` : verdict.decision === 'read' ? 'policy' : 'critic', decision: verdict.decision, reason: `${verdict.tool}: ${verdict.reason}` });
     },
     handedBack: () => metrics.handBacks.inc(),
+  };
+}
+
+/** Who let an executed call run, as the audit log names it. */
+function approvedByActor(source: ActionApprovalSource): string {
+  if (source.kind === 'reviewer') return `reviewer:${source.reviewer.via}:${source.reviewer.id}`;
+  return source.kind === 'critic' ? 'critic' : 'policy';
+}
+
+/**
+ * What the action ledger does with approved calls, as metrics and audit events: each start (a
+ * run again after a crash marked `rerun`), each outcome, each recorded result given back instead
+ * of a run, each call found started with no outcome. The ledger knows the turn, not the
+ * conversation: the audit entry's `turnId` ties it to one. Recording an approval (the review
+ * service's side) and the tool's raw answer are left out: the outcome says it.
+ */
+export function createLedgerObserver(options: { metrics: Metrics; audit: AuditLog }): (transition: LedgerTransition) => void {
+  const { metrics, audit } = options;
+  return (transition) => {
+    if (transition.type === 'recorded' || transition.type === 'called') return;
+    const record = transition.record;
+    const event = transition.type === 'started' ? (transition.rerun ? 'rerun' : 'started') : transition.type === 'finished' ? transition.state : transition.type;
+    metrics.toolExecutions.inc({ tool: record.tool, effect: record.effect, event });
+    audit.record({ type: 'tool-execution', turnId: record.turnId, conversation: '', actor: approvedByActor(record.approvedBy), decision: event, reason: `${record.tool} (${record.source}) call ${transition.callId}, attempt ${record.attempts}` });
   };
 }

@@ -18,7 +18,8 @@
  *   message is brought up to date (the decision and who made it, no buttons), no second
  *   decision is recorded, and the reviewer who clicked, and only they, gets one notice in the
  *   words of `alreadyResolvedNotice` (src/core/review-notices.ts), e.g. "Already resolved:
- *   rejected by Ops (via api).".
+ *   rejected by Ops (via api).". A held tool call is shown with the call ("wants to run
+ *   <tool>"), its arguments and the reason, and a late edit of its arguments is shown the same way.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isCountersignError } from '../../src/core/errors.js';
@@ -121,6 +122,39 @@ function renderCorpus(): Record<string, { text: string; keeps: string[] }> {
       keeps: ['Before the code.', 'word0', 'word250', 'word499', 'After the code.'],
     },
     'Windows line ends': { text: Array.from({ length: 600 }, (_, index) => `line ${index} of a long answer`).join('\r\n'), keeps: ['line 0 of', 'line 599 of'] },
+  };
+}
+
+/** A turn the critic escalated (a reply review item). */
+function escalatedTurn(conversation: ConversationRef, replyTo: InboundMessage[]): ReviewTurn {
+  return escalatedReviewTurn(replyTo, { conversation });
+}
+
+/** A turn whose tool call waits for a human (an action review item). */
+function heldCallTurn(conversation: ConversationRef, replyTo: InboundMessage[]): ReviewTurn {
+  const turn = escalatedTurn(conversation, replyTo);
+  return {
+    ...turn,
+    drafts: [],
+    verdict: undefined,
+    escalation: {
+      source: 'critic',
+      reason: 'Cancellations need a human.',
+      at: turn.createdAt,
+      action: {
+        server: 'airline',
+        tool: 'cancel_booking',
+        sourceName: 'cancel_booking',
+        arguments: { bookingId: 'ABC123' },
+        effect: 'write',
+        idempotent: false,
+        description: 'Cancel a booking.',
+        inputSchema: { type: 'object', properties: { bookingId: { type: 'string' } }, required: ['bookingId'] },
+        step: 0,
+        index: 0,
+        verdict: { decision: 'escalate', reason: 'Cancellations need a human.', categories: ['cancellation'], confidence: 0.8, revised_arguments: null, feedback: null },
+      },
+    },
   };
 }
 
@@ -238,9 +272,9 @@ export function chatAdapterContract(options: ChatAdapterContractOptions): void {
     describe('review', () => {
       const review = () => harness.review!;
 
-      async function presentTurn(): Promise<ReviewTurn> {
+      async function presentTurn(make = escalatedTurn): Promise<ReviewTurn> {
         const { conversation, replyTo } = await harness.openConversation('I want a refund');
-        const turn = escalatedReviewTurn(replyTo, { conversation });
+        const turn = make(conversation, replyTo);
         context.review.turns.set(turn.id, turn);
         await adapter.presentEscalation!(turn);
         return turn;
@@ -309,6 +343,17 @@ export function chatAdapterContract(options: ChatAdapterContractOptions): void {
         await review().click(turn.id, 'edit');
         await expectShownAsResolved(turn.id, 1, { decision: 'Edited and approved', who: 'Ops' });
         expect(await review().editBoxesOpened()).toBe(0);
+      });
+
+      it('a held tool call shows the call, its arguments and the reason; an edit of its arguments submitted after the turn was resolved elsewhere is shown the same way', async () => {
+        const turn = await presentTurn(heldCallTurn);
+        const [message] = await review().reviewMessages(turn.id);
+        expect(message!.actionable).toBe(true);
+        for (const shown of ['wants to run cancel_booking', 'bookingId', 'ABC123', 'Cancellations need a human.', 'write, not idempotent']) expect(message!.text).toContain(shown);
+        const edit = await review().openEdit(turn.id);
+        await context.review.reject(turn.id, { reviewer: { via: 'cli', id: 'root', name: 'Root' } });
+        await edit.submit('{ "bookingId": "ABC124" }');
+        await expectShownAsResolved(turn.id, 1, { decision: 'Rejected', who: 'Root' });
       });
 
       it('an edit submitted after the turn was resolved elsewhere is shown the same way', async () => {

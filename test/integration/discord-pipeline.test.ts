@@ -7,6 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { splitDiscordMessage } from '../../adapters/discord/discord-render.js';
 import type { ModelScript } from '../../src/demo/model-server.js';
+import type { InProcessTool } from '../../src/tools/define-tool.js';
+import { bookingActor, bookingCritic, bookingTools, HOLD_REASON } from '../helpers/booking-tools.js';
 import { type FakeDiscord, type FakeMessage, type FakeUser, startFakeDiscord } from '../fakes/fake-discord.js';
 import { ann, GENERAL, GUILD, REVIEW, REVIEWER_ROLE, rita } from '../fakes/discord-test-guild.js';
 import { criticInput, deferred, HOLDING, type Pipeline, startPipeline, turnMessages, verdict, waitFor } from '../helpers/pipeline.js';
@@ -23,7 +25,7 @@ afterEach(async () => {
   discord = undefined;
 });
 
-async function start(options: { actor?: ModelScript; critic?: ModelScript } = {}) {
+async function start(options: { actor?: ModelScript; critic?: ModelScript; tools?: InProcessTool[] } = {}) {
   discord = await startFakeDiscord({ heartbeatIntervalMs: 2000 });
   discord.addGuild({
     id: GUILD,
@@ -45,6 +47,7 @@ async function start(options: { actor?: ModelScript; critic?: ModelScript } = {}
     },
     ...(options.actor ? { actor: options.actor } : {}),
     ...(options.critic ? { critic: options.critic } : {}),
+    ...(options.tools ? { tools: options.tools } : {}),
   });
   return { discord, pipeline };
 }
@@ -178,6 +181,78 @@ describe('Discord through the whole pipeline', () => {
     // The review API sees the Discord decisions, with the reviewer.
     const rejected = await pipeline.reviewApi('GET', '/api/review/turns?status=rejected');
     expect(JSON.stringify(rejected.body)).toContain(rita.id);
+  });
+
+  it('reviews a held tool call: tool, arguments and reason shown; approve runs it, the arguments modal refuses bad JSON and arguments the schema refuses (told to the reviewer alone, nothing run), then runs valid ones; reject refuses it', async () => {
+    const { tools, cancelled } = bookingTools();
+    const { discord, pipeline } = await start({ actor: bookingActor, critic: bookingCritic, tools });
+    const reviewFor = async (question: FakeMessage, code: string) => {
+      await waitFor(() => repliesTo(discord, question).some((post) => post.content === HOLDING), 'the holding message');
+      return waitFor(() => botPosts(discord, REVIEW).find((post) => JSON.stringify(post.embeds).includes(`\\"bookingId\\": \\"${code}\\"`)), 'the review message');
+    };
+    const labels = (review: FakeMessage) => ((review.components as Array<{ components: Array<{ label: string }> }>)[0]?.components ?? []).map((button) => button.label);
+    const customId = (review: FakeMessage, label: string) =>
+      (review.components as Array<{ components: Array<{ label: string; custom_id: string }> }>)[0]!.components.find((button) => button.label === label)!.custom_id;
+    const conversationPosts = (question: FakeMessage) => botPosts(discord, GENERAL).filter((post) => post.id > question.id).map((post) => post.content);
+    type Embed = { title: string; description: string; fields: Array<{ name: string; value: string }> };
+
+    // Approve: the call runs once, with the proposed arguments.
+    const first = discord.userMessage({ channelId: GENERAL, author: ann, content: 'please cancel ABC123', mentionBot: true });
+    const firstReview = await reviewFor(first, 'ABC123');
+    const embed = (firstReview.embeds as Embed[])[0]!;
+    expect(firstReview.content).toContain('a tool call needs review (wants to run cancel_booking)');
+    expect(embed.title).toBe(`Tool call waiting for review · discord:${GUILD}:${GENERAL}`);
+    expect(embed.description).toContain('**wants to run cancel_booking** on `in-process` · write, not idempotent');
+    expect(embed.description).toContain('**Arguments**\n```json\n{\n  "bookingId": "ABC123"\n}\n```');
+    expect(embed.fields.find((field) => field.name === 'Reason')?.value).toBe(HOLD_REASON);
+    expect(embed.fields.find((field) => field.name === 'Calls before it in this turn')?.value).toMatch(/^`look_up_booking` \{"bookingId":"ABC123"\} → done: Booking ABC123/);
+    expect(labels(firstReview)).toEqual(['Approve', 'Edit arguments', 'Reject']);
+    discord.clickButton({ messageId: firstReview.id, customId: customId(firstReview, 'Approve'), user: rita });
+    await waitFor(() => conversationPosts(first).length === 2, 'the reply after the call ran');
+    expect(conversationPosts(first)).toEqual([HOLDING, 'Tool said: Booking ABC123 is cancelled.']);
+    expect(cancelled).toEqual([{ bookingId: 'ABC123' }]);
+    await waitFor(() => firstReview.components.length === 0, 'the buttons to go');
+    expect(JSON.stringify(firstReview.embeds)).toContain(`Approved by <@${rita.id}> (via discord)`);
+
+    // Edit arguments: refused twice, to the reviewer alone, nothing run; then run.
+    const second = discord.userMessage({ channelId: GENERAL, author: ann, content: 'please cancel XYZ789', mentionBot: true });
+    const secondReview = await reviewFor(second, 'XYZ789');
+    const submitArguments = async (text: string) => {
+      const edit = discord.clickButton({ messageId: secondReview.id, customId: customId(secondReview, 'Edit arguments'), user: rita });
+      const modal = await waitFor(() => discord.modalOf(edit), 'the arguments modal');
+      expect(JSON.parse(modal.fields[0]!.value!)).toEqual({ bookingId: 'XYZ789' });
+      return discord.submitModal({ after: edit, values: { [modal.fields[0]!.custom_id]: text } });
+    };
+    const badJson = await submitArguments('{ "bookingId": ');
+    const badJsonNotice = await waitFor(() => discord.ephemeralReplies(badJson)[0], 'the bad JSON notice');
+    expect(badJsonNotice.content).toMatch(/^The arguments are not valid JSON .*; nothing was run\. Edit the arguments again/);
+    const badSchema = await submitArguments('{ "bookingId": "xyz" }');
+    const badSchemaNotice = await waitFor(() => discord.ephemeralReplies(badSchema)[0], 'the schema notice');
+    expect(badSchemaNotice.content).toMatch(/^Not run: the arguments do not fit cancel_booking's input schema: .*nothing was run\. Edit the arguments again/);
+    expect(cancelled).toEqual([{ bookingId: 'ABC123' }]);
+    expect(labels(secondReview)).toEqual(['Approve', 'Edit arguments', 'Reject']);
+    expect((await pipeline.reviewApi('GET', '/api/review/turns?status=pending')).body.turns).toHaveLength(1);
+    await submitArguments('{ "bookingId": "XYZ780" }');
+    await waitFor(() => conversationPosts(second).length === 2, 'the reply after the edited call ran');
+    expect(conversationPosts(second)).toEqual([HOLDING, 'Tool said: Booking XYZ780 is cancelled.']);
+    expect(cancelled).toEqual([{ bookingId: 'ABC123' }, { bookingId: 'XYZ780' }]);
+    await waitFor(() => JSON.stringify(secondReview.embeds).includes('Edited and approved'), 'the review message update');
+    expect((secondReview.embeds as Embed[])[0]!.fields.find((field) => field.name === "Runs with the reviewer's arguments")?.value).toBe('```json\n{\n  "bookingId": "XYZ780"\n}\n```');
+
+    // Reject: the call never runs; the actor is told, and says so.
+    const third = discord.userMessage({ channelId: GENERAL, author: ann, content: 'please cancel QRS456', mentionBot: true });
+    const thirdReview = await reviewFor(third, 'QRS456');
+    const rejectId = customId(thirdReview, 'Reject');
+    discord.clickButton({ messageId: thirdReview.id, customId: rejectId, user: rita });
+    await waitFor(() => conversationPosts(third).length === 2, 'the reply after the refusal');
+    expect(conversationPosts(third)[1]).toMatch(/^Tool said: .*refused/i);
+    await waitFor(() => JSON.stringify(thirdReview.embeds).includes('Rejected by'), 'the rejection on the review message');
+    // A late click: the conflict is shown as for replies.
+    const late = discord.clickButton({ messageId: thirdReview.id, customId: rejectId.replace(':reject:', ':approve:'), user: rita });
+    await waitFor(() => discord.ephemeralReplies(late).length === 1, 'the already-resolved notice');
+    expect(discord.ephemeralReplies(late)[0]!.content).toContain('Already resolved');
+    await pipeline.waitIdle();
+    expect(cancelled.map((call) => call.bookingId)).toEqual(['ABC123', 'XYZ780']);
   });
 
   it('shows a turn resolved through the review API as resolved in Discord', async () => {

@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderSlackReply } from '../../adapters/slack/slack-render.js';
 import { REVIEW_ACTION_APPROVE, REVIEW_ACTION_EDIT, REVIEW_ACTION_REJECT } from '../../adapters/slack/slack-review-blocks.js';
 import type { ModelScript } from '../../src/demo/model-server.js';
+import type { InProcessTool } from '../../src/tools/define-tool.js';
+import { bookingActor, bookingCritic, bookingTools, HOLD_REASON } from '../helpers/booking-tools.js';
 import { type FakeSlack, type FakeSlackTarget, startFakeSlack } from '../fakes/fake-slack.js';
 import { criticInput, HOLDING, type Pipeline, startPipeline, turnMessages, verdict, waitFor } from '../helpers/pipeline.js';
 
@@ -25,7 +27,7 @@ afterEach(async () => {
   slack = undefined;
 });
 
-async function start(options: { socket?: boolean; actor?: ModelScript; critic?: ModelScript } = {}) {
+async function start(options: { socket?: boolean; actor?: ModelScript; critic?: ModelScript; tools?: InProcessTool[] } = {}) {
   slack = await startFakeSlack();
   const env: Record<string, string> = {
     ADAPTERS: 'slack',
@@ -37,7 +39,7 @@ async function start(options: { socket?: boolean; actor?: ModelScript; critic?: 
   };
   if (options.socket) env.SLACK_APP_TOKEN = slack.appToken;
   else env.SLACK_SIGNING_SECRET = slack.signingSecret;
-  pipeline = await startPipeline({ env, ...(options.actor ? { actor: options.actor } : {}), ...(options.critic ? { critic: options.critic } : {}) });
+  pipeline = await startPipeline({ env, ...(options.actor ? { actor: options.actor } : {}), ...(options.critic ? { critic: options.critic } : {}), ...(options.tools ? { tools: options.tools } : {}) });
   const target: FakeSlackTarget = options.socket ? 'socket' : { url: `${pipeline.url()}/slack/events` };
   if (options.socket) await slack.waitForSocket(1);
   return { slack, pipeline, target };
@@ -175,6 +177,70 @@ describe('Slack through the whole pipeline', () => {
     // The review API sees the Slack decisions, with the reviewer.
     const rejected = await pipeline.reviewApi('GET', '/api/review/turns?status=rejected');
     expect(JSON.stringify(rejected.body)).toContain(REVIEWER);
+  });
+
+  it('reviews a held tool call: tool, arguments and reason shown; approve runs it, the arguments modal refuses bad JSON and arguments the schema refuses, then runs valid ones; reject refuses it', async () => {
+    const { tools, cancelled } = bookingTools();
+    const { slack, pipeline, target } = await start({ actor: bookingActor, critic: bookingCritic, tools });
+    const reviewFor = async (threadTs: string) => {
+      await waitFor(() => postsIn(slack, 'C0GENERAL', threadTs).includes(HOLDING), 'the holding message');
+      return waitFor(() => slack.botPosts({ channel: REVIEW_CHANNEL }).find((post) => JSON.stringify(post.blocks).includes(threadTs)), 'the review message');
+    };
+    const sectionTexts = (blocks: unknown[] | undefined) => (blocks ?? []).map((block) => (block as { text?: { text?: string } }).text?.text ?? '').join('\n');
+    const buttonTexts = (blocks: unknown[] | undefined) =>
+      (blocks ?? []).flatMap((block) => ((block as { type: string }).type === 'actions' ? (block as { elements: Array<{ text: { text: string } }> }).elements.map((button) => button.text.text) : []));
+
+    // Approve: the call runs once, with the proposed arguments.
+    const first = await mention(slack, target, 'please cancel ABC123');
+    const firstReview = await reviewFor(first.threadTs);
+    expect(firstReview.text).toContain('Tool call waiting for review: wants to run cancel_booking');
+    const shown = sectionTexts(firstReview.blocks);
+    expect(shown).toContain('*wants to run cancel_booking* on `in-process` · write, not idempotent');
+    expect(shown).toContain('*Arguments*\n```{\n  "bookingId": "ABC123"\n}```');
+    expect(shown).toContain(`*Reason:* ${HOLD_REASON}`);
+    expect(shown).toMatch(/\*Calls before it in this turn\*\n• `look_up_booking` \{"bookingId":"ABC123"\} → done: Booking ABC123: Lisbon/);
+    expect(buttonTexts(firstReview.blocks)).toEqual(['Approve', 'Edit arguments', 'Reject']);
+    await slack.clickButton(target, { user: REVIEWER, userName: 'rita', actionId: REVIEW_ACTION_APPROVE, message: { channel: REVIEW_CHANNEL, ts: firstReview.ts } });
+    await waitFor(() => postsIn(slack, 'C0GENERAL', first.threadTs).length === 2, 'the reply after the call ran');
+    expect(postsIn(slack, 'C0GENERAL', first.threadTs)).toEqual([HOLDING, 'Tool said: Booking ABC123 is cancelled.']);
+    expect(cancelled).toEqual([{ bookingId: 'ABC123' }]);
+    await waitFor(() => JSON.stringify(firstReview.blocks).includes(`Approved* by <@${REVIEWER}>`), 'the review message update');
+    expect(buttonTexts(firstReview.blocks)).toEqual([]);
+
+    // Edit arguments through the modal: refused twice (nothing runs, the modal stays), then run.
+    const second = await mention(slack, target, 'please cancel XYZ789');
+    const secondReview = await reviewFor(second.threadTs);
+    await slack.clickButton(target, { user: REVIEWER, actionId: REVIEW_ACTION_EDIT, message: { channel: REVIEW_CHANNEL, ts: secondReview.ts } });
+    const view = await waitFor(() => slack.views.at(-1), 'the arguments modal');
+    expect(JSON.stringify(view.view)).toContain(JSON.stringify('{\n  "bookingId": "XYZ789"\n}'));
+    const badJson = await slack.submitView(target, { user: REVIEWER, view, text: '{ "bookingId": ' });
+    expect(badJson.json()).toEqual({ response_action: 'errors', errors: { arguments: expect.stringMatching(/^The arguments are not valid JSON .*; nothing was run\.$/) } });
+    const badSchema = await slack.submitView(target, { user: REVIEWER, view, text: '{ "bookingId": "xyz" }' });
+    expect(badSchema.json()).toEqual({ response_action: 'errors', errors: { arguments: expect.stringMatching(/^the arguments do not fit cancel_booking's input schema: .*; nothing was run$/) } });
+    expect(cancelled).toEqual([{ bookingId: 'ABC123' }]);
+    expect((await pipeline.reviewApi('GET', '/api/review/turns?status=pending')).body.turns).toHaveLength(1);
+    const good = await slack.submitView(target, { user: REVIEWER, view, text: '{ "bookingId": "XYZ780" }' });
+    expect(good.status).toBe(200);
+    expect(good.body).toBe('');
+    await waitFor(() => postsIn(slack, 'C0GENERAL', second.threadTs).length === 2, 'the reply after the edited call ran');
+    expect(postsIn(slack, 'C0GENERAL', second.threadTs)).toEqual([HOLDING, 'Tool said: Booking XYZ780 is cancelled.']);
+    expect(cancelled).toEqual([{ bookingId: 'ABC123' }, { bookingId: 'XYZ780' }]);
+    await waitFor(() => JSON.stringify(secondReview.blocks).includes('Edited and approved'), 'the review message update');
+    expect(sectionTexts(secondReview.blocks)).toContain("*Runs with the reviewer's arguments*\n```{\n  \"bookingId\": \"XYZ780\"\n}```");
+
+    // Reject: the call never runs; the actor is told, and says so.
+    const third = await mention(slack, target, 'please cancel QRS456');
+    const thirdReview = await reviewFor(third.threadTs);
+    const thirdShown = structuredClone(thirdReview.blocks);
+    await slack.clickButton(target, { user: REVIEWER, actionId: REVIEW_ACTION_REJECT, message: { channel: REVIEW_CHANNEL, ts: thirdReview.ts } });
+    await waitFor(() => postsIn(slack, 'C0GENERAL', third.threadTs).length === 2, 'the reply after the refusal');
+    expect(postsIn(slack, 'C0GENERAL', third.threadTs)[1]).toMatch(/^Tool said: .*refused/i);
+    await waitFor(() => JSON.stringify(thirdReview.blocks).includes('Rejected* by'), 'the rejection on the review message');
+    // A late click on the rejected call, as a reviewer's client still showed it: the conflict is shown as for replies.
+    await slack.clickButton(target, { user: REVIEWER, actionId: REVIEW_ACTION_APPROVE, message: { channel: REVIEW_CHANNEL, ts: thirdReview.ts }, shownBlocks: thirdShown });
+    await waitFor(() => slack.ephemerals.find((item) => item.user === REVIEWER && item.text.startsWith('Already resolved')), 'the already-resolved notice');
+    await pipeline.waitIdle();
+    expect(cancelled.map((call) => call.bookingId)).toEqual(['ABC123', 'XYZ780']);
   });
 
   it('a turn approved through the review API shows as resolved in Slack', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  editArgumentsModal,
   editModal,
   escalationMessage,
   isDiscordReviewer,
@@ -100,5 +101,52 @@ describe('custom ids and reviewers', () => {
     expect(isDiscordReviewer({ userId: '1', roleIds: [] }, { reviewers: ['1'] })).toBe(true);
     expect(isDiscordReviewer({ userId: '2', roleIds: ['8'] }, { reviewerRole: '9', reviewers: ['1'] })).toBe(false);
     expect(isDiscordReviewer({ userId: '1', roleIds: ['9'] }, {})).toBe(false);
+  });
+});
+
+describe('a held tool call', () => {
+  const action = {
+    server: 'airline',
+    tool: 'issue_voucher',
+    sourceName: 'issue_voucher',
+    arguments: { userId: 'u1', amount: 120, note: 'closes ``` early?' },
+    effect: 'write' as const,
+    idempotent: true,
+    description: 'Issue a travel voucher.',
+    inputSchema: { type: 'object' },
+    step: 1,
+    index: 0,
+    verdict: { decision: 'escalate' as const, reason: 'over the voucher limit', categories: ['money'], confidence: 0.7, revised_arguments: null, feedback: null },
+  };
+  const held: ReviewTurn = { ...turn, drafts: [], escalation: { source: 'critic', reason: 'over the voucher limit', at: now, action } };
+
+  it('shows the call and its arguments in a code block nothing inside can close, and the critic verdict on the call', () => {
+    const message = escalationMessage(held);
+    const embed = message.embeds[0]!;
+    expect(message.content).toBe('A tool call needs review (wants to run issue_voucher)');
+    expect(embed.title).toContain('Tool call waiting for review');
+    expect(embed.description).toContain('**wants to run issue_voucher** on `airline` · write, idempotent');
+    expect(embed.description).toContain('"note": "closes \'\'\' early?"');
+    expect(embed.description!.match(/```/g)).toHaveLength(2);
+    expect(embed.fields?.find((field) => field.name === 'Reason')?.value).toBe('over the voucher limit');
+    // The reply verdict of the turn is not the call's.
+    expect(embed.fields?.find((field) => field.name === 'Critic decision')?.value).toBe('escalate (confidence 0.70)');
+    expect(message.components[0]!.components.map((button) => ('label' in button ? button.label : null))).toEqual(['Approve', 'Edit arguments', 'Reject']);
+  });
+
+  it('a call of unknown outcome asks whether it took effect, with no edit', () => {
+    const unknown: ReviewTurn = { ...held, escalation: { ...held.escalation!, action: { ...action, outcomeUnknown: true } } };
+    const message = escalationMessage(unknown);
+    expect(message.components[0]!.components.map((button) => ('label' in button ? button.label : null))).toEqual(['It took effect', 'It did not']);
+    expect(message.embeds[0]!.description).toContain('may already have run issue_voucher');
+  });
+
+  it('the arguments modal is prefilled with indented JSON and answers to its own custom id', () => {
+    const modal = editArgumentsModal(held, action);
+    expect(parseReviewCustomId(modal.custom_id)).toEqual({ action: 'edit-arguments', turnId: 'turn-abc' });
+    const input = (modal.components[0] as unknown as { component: { value: string } }).component;
+    expect(JSON.parse(input.value)).toEqual(action.arguments);
+    expect(input.value).toContain('\n  "amount": 120');
+    expect(modal.title.length).toBeLessThanOrEqual(45);
   });
 });

@@ -1,12 +1,22 @@
-/** The activity view: the critic's decisions and the reviewers' outcomes per hour or day, as stacked bars. */
+/**
+ * The activity view: the critic's decisions on replies, the reviewers' outcomes, what became of
+ * the actor's tool calls and the action gate's decisions on them, per hour or day, as stacked bars.
+ */
 import { el, svg } from '../../core/browser/dom.js';
-import type { Activity, CriticDecision, ReviewOutcome } from '../dashboard-api-types.js';
+import type { ActionDecision, Activity, CriticDecision, ReviewOutcome, ToolCallOutcome } from '../dashboard-api-types.js';
 
-type SeriesName = 'critic' | 'review';
+export type SeriesName = 'critic' | 'review' | 'tools' | 'actions';
 
-const SERIES: { critic: { title: string; keys: CriticDecision[] }; review: { title: string; keys: ReviewOutcome[] } } = {
-  critic: { title: "Critic's decisions", keys: ['approve', 'edit', 'revise', 'escalate'] },
+const SERIES: {
+  critic: { title: string; keys: CriticDecision[] };
+  review: { title: string; keys: ReviewOutcome[] };
+  tools: { title: string; keys: ToolCallOutcome[] };
+  actions: { title: string; keys: ActionDecision[] };
+} = {
+  critic: { title: "Critic's decisions on replies", keys: ['approve', 'edit', 'revise', 'escalate'] },
   review: { title: 'Review outcomes', keys: ['approved', 'edited', 'rejected'] },
+  tools: { title: 'Tool calls, by outcome', keys: ['done', 'failed', 'escalated', 'refused', 'revised', 'invalid', 'skipped', 'unknown'] },
+  actions: { title: 'Action verdicts on tool calls', keys: ['read', 'approve', 'edit', 'revise', 'escalate', 'critic-failure', 'rule-escalate', 'rule-block'] },
 };
 
 export const ACTIVITY_RANGES = ['24h', '7d', '30d'] as const;

@@ -36,7 +36,8 @@ export const dashboardApi = {
   turns: (status: 'pending' | 'resolved', limit?: number) =>
     call<{ turns: DashboardTurn[] }>('GET', `/review/api/turns?status=${status}${limit ? `&limit=${limit}` : ''}`).then((data) => data.turns),
   turn: (id: string) => call<{ turn: DashboardTurn }>('GET', `/review/api/turns/${encodeURIComponent(id)}`).then((data) => data.turn),
-  decide: (id: string, decision: Decision, payload: { text?: string } = {}) =>
+  /** `text`: the reviewer's reply; `arguments`: a held tool call's arguments (the server checks them against the tool's schema). */
+  decide: (id: string, decision: Decision, payload: { text?: string; arguments?: Record<string, unknown> } = {}) =>
     call<{ turn: DashboardTurn }>('POST', `/review/api/turns/${encodeURIComponent(id)}/${decision}`, payload).then((data) => data.turn),
   activity: (range: string) => call<Activity>('GET', `/review/api/activity?range=${encodeURIComponent(range)}`),
   session: () => call<DashboardSessionView>('GET', '/review/api/session'),

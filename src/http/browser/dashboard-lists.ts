@@ -1,6 +1,7 @@
 /** The pending queue and the resolved list: one row per turn, moved through with j/k. */
 import { clear, el } from '../../core/browser/dom.js';
 import type { DashboardTurn } from '../dashboard-api-types.js';
+import { formatArguments, wantsToRun } from './dashboard-action.js';
 import { ageNode, channelNode, reviewerLabel, when, whyLabel } from './dashboard-format.js';
 
 export interface ListState {
@@ -36,8 +37,15 @@ function pendingLines(turn: DashboardTurn): HTMLElement[] {
   return [
     el('div', { class: 'line' }, [el('span', { class: 'badge why', text: whyLabel(turn.escalation) }), ' ', el('span', { class: 'reason', text: turn.escalation ? turn.escalation.reason : '' })]),
     el('div', { class: 'excerpt user-said', text: userSaid(turn) }),
-    el('div', { class: 'excerpt', text: turn.draft !== null ? `Draft: ${turn.draft}` : 'No draft' }),
+    turn.action
+      ? el('div', { class: 'excerpt action-excerpt' }, [el('span', { class: 'badge kind-action', text: 'action' }), ' ', `${wantsToRun(turn.action)} ${compactArguments(turn.action.arguments)}`])
+      : el('div', { class: 'excerpt', text: turn.draft !== null ? `Draft: ${turn.draft}` : 'No draft' }),
   ];
+}
+
+/** Arguments on one line, for an excerpt. */
+function compactArguments(args: unknown): string {
+  return formatArguments(args).replace(/\s*\n\s*/g, ' ');
 }
 
 function resolvedLines(turn: DashboardTurn): HTMLElement[] {
@@ -50,7 +58,9 @@ function resolvedLines(turn: DashboardTurn): HTMLElement[] {
       ' · ',
       el('span', { class: 'muted', text: resolution ? when(resolution.at) : '' }),
     ]),
-    el('div', { class: 'excerpt', text: turn.reply !== null ? `Posted: ${turn.reply}` : 'Nothing posted' }),
+    turn.action
+      ? el('div', { class: 'excerpt action-excerpt', text: `${turn.resolution?.decision === 'rejected' ? 'Refused' : 'Ran'}: ${turn.action.tool} ${compactArguments(turn.resolution?.arguments ?? turn.action.arguments)}` })
+      : el('div', { class: 'excerpt', text: turn.reply !== null ? `Posted: ${turn.reply}` : 'Nothing posted' }),
   ];
 }
 

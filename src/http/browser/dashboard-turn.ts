@@ -1,6 +1,12 @@
-/** One turn's page: the conversation with the holding message and what came since, the draft, why it is here, the critic's verdict, and the decision. */
+/**
+ * One turn's page: the conversation with the holding message and what came since, the draft (or,
+ * for a held tool call, the call and this turn's earlier calls: dashboard-action.ts), why it is
+ * here, the critic's verdict, and the decision.
+ */
 import { type Child, clear, el } from '../../core/browser/dom.js';
+import type { HistoryEntry } from '../../core/types.js';
 import type { DashboardTurn } from '../dashboard-api-types.js';
+import { ARGUMENTS_EDITOR, actionVerdictCard, decidedActionCard, decideActionCard, formatArguments, toolStepsCard, wantsToRun } from './dashboard-action.js';
 import { ageNode, channelNode, reviewerLabel, statusLabel, when, whyLabel } from './dashboard-format.js';
 
 export interface TurnActions {
@@ -20,9 +26,26 @@ function messageNode(role: string, who: string, text: string, at: number | undef
   ]);
 }
 
+/** A tool call of an earlier turn, with its arguments and result. */
+function toolEntryNode(entry: HistoryEntry): HTMLLIElement {
+  let args = entry.arguments ?? '';
+  try {
+    args = formatArguments(JSON.parse(args));
+  } catch {
+    // shown as written
+  }
+  return el('li', { class: 'msg tool' }, [
+    el('div', { class: 'msg-meta' }, [el('strong', { text: 'tool ' }), el('code', { class: 'tool-name', text: entry.tool ?? '?' }), entry.at ? ` · ${when(entry.at)}` : '']),
+    args ? el('pre', { class: 'json', text: args }) : null,
+    el('div', { class: 'msg-text', text: entry.text }),
+  ]);
+}
+
 function conversationList(turn: DashboardTurn): HTMLOListElement {
   const conversation = el('ol', { class: 'conversation' });
-  for (const entry of turn.context ?? []) conversation.appendChild(messageNode(entry.role, entry.role === 'assistant' ? 'bot' : entry.user || 'user', entry.text, entry.at, false));
+  for (const entry of turn.context ?? []) {
+    conversation.appendChild(entry.role === 'tool' ? toolEntryNode(entry) : messageNode(entry.role, entry.role === 'assistant' ? 'bot' : entry.user || 'user', entry.text, entry.at, false));
+  }
   for (const message of turn.messages) conversation.appendChild(messageNode('user', message.user, message.text, message.at, true));
   // After the escalation: the holding message the user got, and what they wrote since.
   if (turn.holding) {
@@ -112,7 +135,7 @@ function decisionCard(turn: DashboardTurn): HTMLElement {
 
 /** Put the editor's caret at the end of its text. */
 export function focusEditor(): void {
-  const editor = document.getElementById('edit-text') as HTMLTextAreaElement | null;
+  const editor = (document.getElementById('edit-text') ?? document.getElementById(ARGUMENTS_EDITOR)) as HTMLTextAreaElement | null;
   if (!editor) return;
   editor.focus();
   editor.setSelectionRange(editor.value.length, editor.value.length);
@@ -123,7 +146,8 @@ export function focusEditor(): void {
  * where); `focusEdit` puts the caret in the editor (the queue's `e`).
  */
 export function renderTurn(app: HTMLElement, turn: DashboardTurn, previous: DashboardTurn | null, actions: TurnActions, focusEdit: boolean): void {
-  const typing = document.getElementById('edit-text') as HTMLTextAreaElement | null;
+  const editorId = turn.action ? ARGUMENTS_EDITOR : 'edit-text';
+  const typing = document.getElementById(editorId) as HTMLTextAreaElement | null;
   const kept =
     typing && previous && previous.id === turn.id
       ? { value: typing.value, focused: document.activeElement === typing, start: typing.selectionStart, end: typing.selectionEnd }
@@ -134,6 +158,7 @@ export function renderTurn(app: HTMLElement, turn: DashboardTurn, previous: Dash
   const header = el('div', { class: 'turn-head' }, [
     el('a', { href: '/review', class: 'back', text: '← list' }),
     el('h1', {}, [el('span', { class: `badge s-${turn.status} d-${statusLabel(turn)}`, text: statusLabel(turn) }), ' ', el('span', { text: turn.conversation })]),
+    turn.action ? el('p', { class: 'action-title' }, [el('span', { class: 'badge kind-action', text: 'action' }), ' ', el('strong', { text: wantsToRun(turn.action) })]) : null,
     el('div', { class: 'meta' }, [el('span', { class: 'platform', text: turn.platform }), channelNode(turn), 'escalated ', ageNode(escalation?.at || turn.createdAt), ' ago']),
   ]);
   const why = section('Why it is here', [el('p', {}, [el('span', { class: 'badge why', text: whyLabel(escalation) }), ' ', el('span', { class: 'reason', text: escalation?.reason || '' })])], 'why');
@@ -145,10 +170,14 @@ export function renderTurn(app: HTMLElement, turn: DashboardTurn, previous: Dash
     ],
     'draft-card',
   );
-  const side = [pending ? decideCard(turn, actions) : decisionCard(turn), draft, why, verdictCard(turn)];
+  const action = turn.action;
+  const held = turn.escalation?.action ? { step: turn.escalation.action.step, index: turn.escalation.action.index } : null;
+  const side = action
+    ? [pending ? decideActionCard(turn, action, actions) : decidedActionCard(turn, action), why, actionVerdictCard(action.verdict), toolStepsCard(turn.toolSteps ?? [], pending ? held : null)]
+    : [pending ? decideCard(turn, actions) : decisionCard(turn), draft, why, verdictCard(turn)];
   app.appendChild(header);
   app.appendChild(el('div', { class: 'turn-grid' }, [section('Conversation', [conversationList(turn)], 'conv'), el('div', { class: 'side' }, side)]));
-  const editor = document.getElementById('edit-text') as HTMLTextAreaElement | null;
+  const editor = document.getElementById(editorId) as HTMLTextAreaElement | null;
   if (pending && editor && kept) {
     editor.value = kept.value;
     if (kept.focused) {

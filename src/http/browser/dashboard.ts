@@ -8,7 +8,8 @@
 import { byId, clear, el } from '../../core/browser/dom.js';
 import type { DashboardTurn } from '../dashboard-api-types.js';
 import { ACTIVITY_RANGES, chart } from './dashboard-activity.js';
-import { dashboardApi, type Decision, SIGNED_OUT } from './dashboard-api.js';
+import { ARGUMENTS_EDITOR, parseEditedArguments, showArgumentsError } from './dashboard-action.js';
+import { ApiError, dashboardApi, type Decision, SIGNED_OUT } from './dashboard-api.js';
 import { carryToast, confirmAction, showCarriedToast, toast } from './dashboard-dialogs.js';
 import { refreshAges } from './dashboard-format.js';
 import { type ListState, renderList, selectedPosition, selectIndex } from './dashboard-lists.js';
@@ -86,7 +87,7 @@ async function refreshActivity(): Promise<void> {
     ),
   );
   app.appendChild(el('div', { class: 'turn-head' }, [el('h1', { text: 'Activity' }), ranges]));
-  app.appendChild(el('div', { class: 'charts' }, [chart('critic', activity), chart('review', activity)]));
+  app.appendChild(el('div', { class: 'charts' }, [chart('critic', activity), chart('review', activity), chart('actions', activity), chart('tools', activity)]));
   if (activity.truncated) app.appendChild(el('p', { class: 'muted', text: 'The audit log is long: these counts cover its first entries in the range only.' }));
 }
 
@@ -137,13 +138,20 @@ async function afterDecision(message: string, decidedId: string): Promise<void> 
   location.assign(next ? turnPath(next.id) : '/review');
 }
 
-async function decide(id: string, decision: Decision, payload: { text?: string }, message: string): Promise<void> {
+async function decide(id: string, decision: Decision, payload: { text?: string; arguments?: Record<string, unknown> }, message: string): Promise<void> {
   if (state.busy) return;
   state.busy = true;
   try {
     await dashboardApi.decide(id, decision, payload);
     await afterDecision(message, id);
   } catch (error) {
+    // Edited arguments the server refused (400: not an object, or not the tool's schema): the
+    // reason stays under the editor, with the reviewer's text, so it can be fixed and sent again.
+    if (payload.arguments !== undefined && error instanceof ApiError && error.status === 400) {
+      showArgumentsError(`Refused: ${error.message}`);
+      toast('The arguments were refused; nothing was run.', 'error');
+      return;
+    }
     toast((error as Error).message, 'error');
     await (view === 'turn' ? refreshTurn() : refreshQueue()).catch(() => {});
   } finally {
@@ -151,15 +159,52 @@ async function decide(id: string, decision: Decision, payload: { text?: string }
   }
 }
 
+/** What approve and reject ask and then say, for a reply or a held tool call. */
+function decisionWords(decision: Decision, turn: DashboardTurn | undefined): { question: string; done: string } {
+  const action = turn?.action;
+  if (action?.outcomeUnknown) {
+    return decision === 'approve'
+      ? { question: `Record that ${action.tool} took effect? It is not run again.`, done: `Recorded: ${action.tool} took effect.` }
+      : { question: `Record that ${action.tool} did not take effect? It is not run again.`, done: `Recorded: ${action.tool} did not take effect.` };
+  }
+  if (action) {
+    return decision === 'approve'
+      ? { question: `Run ${action.tool} with the proposed arguments?`, done: `Approved: ${action.tool} will run.` }
+      : { question: `Refuse this call of ${action.tool}? The actor is told a human refused it.`, done: `Rejected: ${action.tool} will not run.` };
+  }
+  return decision === 'approve'
+    ? { question: 'Approve and post the draft as written?', done: 'Approved: the draft will be posted.' }
+    : { question: 'Reject this turn? Nothing more will be posted for it.', done: 'Rejected: nothing more will be posted.' };
+}
+
 function act(decision: Decision, id = state.turn?.id): void {
   if (!id) return;
-  const question = decision === 'approve' ? 'Approve and post the draft as written?' : 'Reject this turn? Nothing more will be posted for it.';
-  void confirmAction(question).then((ok) => {
-    if (ok) void decide(id, decision, {}, decision === 'approve' ? 'Approved: the draft will be posted.' : 'Rejected: nothing more will be posted.');
+  // From the queue the turn is a row of the list; on its page, the turn shown.
+  const turn = state.turn?.id === id ? state.turn : list.items.find((item) => item.id === id);
+  const words = decisionWords(decision, turn ?? undefined);
+  void confirmAction(words.question).then((ok) => {
+    if (ok) void decide(id, decision, {}, words.done);
   });
 }
 
+/** Run a held tool call with the reviewer's arguments: JSON that does not parse is refused here, the rest by the server. */
+function sendEditedArguments(turn: DashboardTurn): void {
+  const editor = document.getElementById(ARGUMENTS_EDITOR) as HTMLTextAreaElement | null;
+  if (!editor) return;
+  const parsed = parseEditedArguments(editor.value);
+  if (!parsed.ok) {
+    showArgumentsError(parsed.error);
+    return;
+  }
+  showArgumentsError(null);
+  void decide(turn.id, 'approve', { arguments: parsed.value }, `Approved with your arguments: ${turn.action!.tool} will run.`);
+}
+
 function sendEdit(): void {
+  if (state.turn?.action) {
+    sendEditedArguments(state.turn);
+    return;
+  }
   const editor = document.getElementById('edit-text') as HTMLTextAreaElement | null;
   if (!editor || !state.turn) return;
   const text = editor.value.trim();
