@@ -26,8 +26,8 @@ export interface ConversationScripts {
     keys: { state: string; inbox: string; history: string; pending: string; turnPrefix: string; ready: string },
     args: { newTurnId: string; now: number; maxMessages: number; conversation: string; conversationJson: string; keep: number; historyBudgetChars: number; conversationTtl: number },
   ): Promise<string[]>;
-  /** approve-if-fresh.lua -> ['approved'] | ['stale', messagesJson] | ['gone'] */
-  approveIfFresh(keys: { state: string; inbox: string; turn: string; outbox: string }, args: { turnId: string; maxFolds: number; now: number; turnFields: string[]; outboxFields: string[] }): Promise<string[]>;
+  /** approve-if-fresh.lua -> ['approved'] | ['stale', messagesJson] | ['behind', storedMessagesJson] | ['gone'] */
+  approveIfFresh(keys: { state: string; inbox: string; turn: string; outbox: string }, args: { turnId: string; maxFolds: number; now: number; turnFields: string[]; answered: number; outboxFields: string[] }): Promise<string[]>;
   /** escalate.lua -> 1 escalated, 0 not the conversation's turn */
   escalate(
     keys: { state: string; turn: string; review: string; holding: string; pending: string; history: string; resolved: string },
@@ -60,7 +60,7 @@ export function createConversationScripts(redis: Redis): ConversationScripts {
         [args.newTurnId, args.now, args.maxMessages, args.conversation, args.conversationJson, args.keep, args.historyBudgetChars, args.conversationTtl],
       ),
     approveIfFresh: (keys, args) =>
-      runScript(redis, 'csApproveIfFresh', [keys.state, keys.inbox, keys.turn, keys.outbox], [args.turnId, args.maxFolds, args.now, JSON.stringify(args.turnFields), ...args.outboxFields]),
+      runScript(redis, 'csApproveIfFresh', [keys.state, keys.inbox, keys.turn, keys.outbox], [args.turnId, args.maxFolds, args.now, JSON.stringify(args.turnFields), args.answered, ...args.outboxFields]),
     escalate: (keys, args) =>
       runScript(
         redis,

@@ -152,13 +152,15 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
       await redis.hset(keys.turn(turnId), ...serializeTurnFields({ ...fields, updatedAt: Date.now() }));
     },
 
-    async approveIfFresh({ conversation, turnId, maxFolds, turnFields, approval }): Promise<ApproveResult> {
+    async approveIfFresh({ conversation, turnId, maxFolds, answered, turnFields, approval }): Promise<ApproveResult> {
       const { state, inbox: inboxKey } = conversationKeys(conversation);
       const [kind, messages] = await scripts.approveIfFresh(
         { state, inbox: inboxKey, turn: keys.turn(turnId), outbox: keys.outbox(approval.deliveryId) },
-        { turnId, maxFolds, now: Date.now(), turnFields: serializeTurnFields(turnFields), outboxFields: approval.fields },
+        { turnId, maxFolds, now: Date.now(), turnFields: serializeTurnFields(turnFields), answered, outboxFields: approval.fields },
       );
       if (kind === 'stale') return { kind, messages: JSON.parse(messages!) as InboundMessage[] };
+      // Another run of this turn folded these in: the draft must answer them too.
+      if (kind === 'behind') return { kind: 'stale', messages: (JSON.parse(messages!) as InboundMessage[]).slice(answered), folded: false };
       return { kind: kind as 'approved' | 'gone' };
     },
 

@@ -25,7 +25,11 @@ export type BeginTurnResult =
   | { kind: 'resume'; turnId: string; history: HistoryEntry[]; turns: number }
   | { kind: 'new'; turnId: string; messages: InboundMessage[]; history: HistoryEntry[]; turns: number };
 
-export type ApproveResult = { kind: 'approved' } | { kind: 'stale'; messages: InboundMessage[] } | { kind: 'gone' };
+/**
+ * `stale`: the turn holds messages the draft did not answer (`messages`, to append): late ones
+ * folded in now, or (`folded: false`) ones another run of the same turn folded in earlier.
+ */
+export type ApproveResult = { kind: 'approved' } | { kind: 'stale'; messages: InboundMessage[]; folded?: false } | { kind: 'gone' };
 
 export type ResolveResult = { kind: 'resolved' } | { kind: 'missing' } | { kind: 'conflict'; status: TurnStatus };
 
@@ -57,8 +61,11 @@ export interface ConversationStore {
   /** Several turns at once (missing ones left out), in the order asked. */
   loadTurns(turnIds: readonly string[]): Promise<Turn[]>;
   updateTurn(turnId: string, fields: Partial<Turn>): Promise<void>;
-  /** Record an approval of the turn's reply, unless messages arrived meanwhile (they are folded in). */
-  approveIfFresh(options: { conversation: string; turnId: string; maxFolds: number; turnFields: Partial<Turn>; approval: ApprovalRecord }): Promise<ApproveResult>;
+  /**
+   * Record an approval of the turn's reply, unless messages arrived meanwhile (they are folded in)
+   * or the stored turn holds more than the `answered` messages the draft answered.
+   */
+  approveIfFresh(options: { conversation: string; turnId: string; maxFolds: number; answered: number; turnFields: Partial<Turn>; approval: ApprovalRecord }): Promise<ApproveResult>;
   /** Hold the turn for a human, with the holding message's delivery record if there is one. */
   escalate(options: { conversation: string; turnId: string; hold: boolean; turnFields: Partial<Turn>; holding: ApprovalRecord | null }): Promise<boolean>;
   /** Close the turn ('drained': nothing else waits); `detached` for a resolved turn of a conversation that was not held. */

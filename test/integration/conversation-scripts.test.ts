@@ -94,7 +94,7 @@ describe('begin-turn.lua', () => {
 
 describe('approve-if-fresh.lua', () => {
   it('gone: the turn is no longer the conversation’s', async () => {
-    expect(await store.approveIfFresh({ conversation: CONVERSATION, turnId: 'nobody', maxFolds: 2, turnFields: {}, approval: approval('nobody') })).toEqual({ kind: 'gone' });
+    expect(await store.approveIfFresh({ conversation: CONVERSATION, turnId: 'nobody', maxFolds: 2, answered: 0, turnFields: {}, approval: approval('nobody') })).toEqual({ kind: 'gone' });
     expect(await redis.exists(keys.outbox('nobody'))).toBe(0);
   });
 
@@ -102,7 +102,7 @@ describe('approve-if-fresh.lua', () => {
     await accept('a');
     await begin('t1');
     await accept('late');
-    const result = await store.approveIfFresh({ conversation: CONVERSATION, turnId: 't1', maxFolds: 2, turnFields: {}, approval: approval('t1') });
+    const result = await store.approveIfFresh({ conversation: CONVERSATION, turnId: 't1', maxFolds: 2, answered: 1, turnFields: {}, approval: approval('t1') });
     expect(result.kind).toBe('stale');
     expect(result.kind === 'stale' && result.messages.map((entry) => entry.text)).toEqual(['late']);
     const turn = await sampleTurn('t1');
@@ -117,7 +117,7 @@ describe('approve-if-fresh.lua', () => {
     await accept('a');
     await begin('t1');
     await accept('late');
-    const result = await store.approveIfFresh({ conversation: CONVERSATION, turnId: 't1', maxFolds: 0, turnFields: { revisions: 1 }, approval: approval('t1') });
+    const result = await store.approveIfFresh({ conversation: CONVERSATION, turnId: 't1', maxFolds: 0, answered: 1, turnFields: { revisions: 1 }, approval: approval('t1') });
     expect(result).toEqual({ kind: 'approved' });
     expect(await redis.llen(keys.inbox(CONVERSATION))).toBe(1);
   });
@@ -126,9 +126,31 @@ describe('approve-if-fresh.lua', () => {
     await accept('a');
     await begin('t1');
     const reply = { text: 'hello', source: { kind: 'critic' as const, decision: 'approve' as const } };
-    expect(await store.approveIfFresh({ conversation: CONVERSATION, turnId: 't1', maxFolds: 2, turnFields: { reply, revisions: 1 }, approval: approval('t1') })).toEqual({ kind: 'approved' });
+    expect(await store.approveIfFresh({ conversation: CONVERSATION, turnId: 't1', maxFolds: 2, answered: 1, turnFields: { reply, revisions: 1 }, approval: approval('t1') })).toEqual({ kind: 'approved' });
     expect(await sampleTurn('t1')).toMatchObject({ status: 'approved', reply, revisions: 1 });
     expect(await redis.hgetall(keys.outbox('t1'))).toMatchObject({ state: 'approved', text: 'hello' });
+  });
+
+  it('behind: a draft that answered fewer messages than the stored turn holds (another run folded some in) is not approved', async () => {
+    await accept('a');
+    await begin('t1');
+    await accept('late');
+    // One run folds 'late' in; the other run's draft answered only 'a'.
+    expect((await store.approveIfFresh({ conversation: CONVERSATION, turnId: 't1', maxFolds: 2, answered: 1, turnFields: {}, approval: approval('t1') })).kind).toBe('stale');
+    const result = await store.approveIfFresh({ conversation: CONVERSATION, turnId: 't1', maxFolds: 2, answered: 1, turnFields: {}, approval: approval('t1') });
+    expect(result).toEqual({ kind: 'stale', folded: false, messages: [expect.objectContaining({ text: 'late' })] });
+    expect(await sampleTurn('t1')).toMatchObject({ status: 'drafting', folds: 1 });
+    expect(await redis.exists(keys.outbox('t1'))).toBe(0);
+    expect(await store.approveIfFresh({ conversation: CONVERSATION, turnId: 't1', maxFolds: 2, answered: 2, turnFields: {}, approval: approval('t1') })).toEqual({ kind: 'approved' });
+  });
+
+  it('gone: a turn already approved (by another run of it) is not approved again, and its delivery record stays as it was', async () => {
+    await accept('a');
+    await begin('t1');
+    expect(await store.approveIfFresh({ conversation: CONVERSATION, turnId: 't1', maxFolds: 2, answered: 1, turnFields: {}, approval: approval('t1') })).toEqual({ kind: 'approved' });
+    await redis.hset(keys.outbox('t1'), 'state', 'sent', 'sent', '1');
+    expect(await store.approveIfFresh({ conversation: CONVERSATION, turnId: 't1', maxFolds: 2, answered: 1, turnFields: {}, approval: approval('t1') })).toEqual({ kind: 'gone' });
+    expect(await redis.hgetall(keys.outbox('t1'))).toMatchObject({ state: 'sent', sent: '1' });
   });
 });
 

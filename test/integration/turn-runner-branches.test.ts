@@ -20,7 +20,7 @@ import type { InboundMessage, Platform, Reviewer, Turn } from '../../src/core/ty
 import { createOutbox } from '../../src/delivery/outbox.js';
 import { createReviewService } from '../../src/review/review-service.js';
 import { createMockModelClient, type MockModelClient, type MockModelScript } from '../fakes/mock-model-client.js';
-import { criticInput, verdict } from '../helpers/pipeline.js';
+import { criticInput, deferred, verdict } from '../helpers/pipeline.js';
 import { connectRedis, deletePrefix, randomPrefix } from '../helpers/redis.js';
 
 const redis: Redis = connectRedis();
@@ -260,5 +260,66 @@ describe('the turn runner, branch by branch (no HTTP)', () => {
     expect(await setup.worker().runConversation(CONVERSATION)).toEqual({ handled: 2 });
     expect(setup.logs.some((line) => line.msg === 'the conversation points at a turn that does not exist; releasing it')).toBe(true);
     expect(setup.posts()).toEqual(['reply to: second']);
+  });
+});
+
+/**
+ * A turn handed back at shutdown is taken over by another worker as a stalled job while the old
+ * worker's run of it is still going (its process is still closing): two runs of one drafting
+ * turn. Each knows only the messages it folded in itself; whichever approves must answer every
+ * message the stored turn holds, or the ones the other folded in are closed into the history
+ * unanswered (a fault run lost whole ranges of messages this way).
+ */
+describe('two workers on one handed-back turn', () => {
+  /** The actor answers with the user messages it saw; `hold` keeps the given calls (1-based) waiting. */
+  function heldActor(hold: Map<number, Promise<void>>) {
+    return async (request: { messages: Array<{ role: string; content?: unknown }> }, call: number) => {
+      await hold.get(call);
+      const texts = request.messages.filter((message) => message.role === 'user').map((message) => String(message.content));
+      return `saw: ${texts.join(' | ')}`;
+    };
+  }
+  const never = new Promise<void>(() => {});
+  const historyTexts = async () => (await redis.lrange(setup.keys.history(CONVERSATION), 0, -1)).map((entry) => (JSON.parse(entry) as { role: string; text: string }).text);
+
+  it('the old worker folds in a late message, then the new one approves: the reply answers it too', async () => {
+    const oldDraft = deferred();
+    const newDraft = deferred();
+    // Call 1: the old worker's draft; 2: the new worker's; 3: the old worker's redraft after its
+    // fold, which never comes back (its process exits).
+    setup = start({ actor: heldActor(new Map([[1, oldDraft.promise], [2, newDraft.promise], [3, never]])) as MockModelScript, critic: verdict('approve') });
+    await setup.say('first');
+    void setup.worker().runConversation(CONVERSATION).catch(() => {});
+    await expect.poll(() => setup.actor.calls.length, { timeout: 30_000 }).toBe(1);
+    const taken = setup.worker().runConversation(CONVERSATION);
+    await expect.poll(() => setup.actor.calls.length, { timeout: 30_000 }).toBe(2);
+    await setup.say('second');
+    oldDraft.resolve();
+    // The old worker's approval found 'second' waiting and folded it into the stored turn.
+    await expect.poll(() => setup.actor.calls.length, { timeout: 30_000 }).toBe(3);
+    newDraft.resolve();
+    await taken;
+    expect(setup.posts()).toEqual(['saw: first | second']);
+    expect(await historyTexts()).toEqual(['first', 'second', 'saw: first | second']);
+  });
+
+  it('the new worker folds in a late message, then the old one approves: the reply answers it too, posted once', async () => {
+    const oldDraft = deferred();
+    const newRedraft = deferred();
+    // Call 1: the old worker's draft; 2: the new worker's (answered at once); 3: the new worker's
+    // redraft after its fold.
+    setup = start({ actor: heldActor(new Map([[1, oldDraft.promise], [3, newRedraft.promise]])) as MockModelScript, critic: verdict('approve') });
+    await setup.say('first');
+    const old = setup.worker().runConversation(CONVERSATION);
+    await expect.poll(() => setup.actor.calls.length, { timeout: 30_000 }).toBe(1);
+    await setup.say('second');
+    const taken = setup.worker().runConversation(CONVERSATION);
+    await expect.poll(() => setup.actor.calls.length, { timeout: 30_000 }).toBe(3);
+    oldDraft.resolve();
+    await old;
+    newRedraft.resolve();
+    await taken;
+    expect(setup.posts()).toEqual(['saw: first | second']);
+    expect(await historyTexts()).toEqual(['first', 'second', 'saw: first | second']);
   });
 });

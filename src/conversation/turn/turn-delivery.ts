@@ -77,6 +77,7 @@ export function createTurnDelivery(options: Pick<TurnRunnerOptions, 'store' | 'o
       conversation: conversationKey(turn.conversation),
       turnId: turn.id,
       maxFolds,
+      answered: turn.messages.length,
       turnFields: { drafts: turn.drafts, verdict: turn.verdict, revisions: turn.revisions, reply },
       approval: { deliveryId: approval.deliveryId, fields },
     });
@@ -99,7 +100,7 @@ export function createTurnDelivery(options: Pick<TurnRunnerOptions, 'store' | 'o
       const result = await record(turn, approval, options.maxFolds);
       if (result.kind === 'stale') {
         turn.messages = [...turn.messages, ...result.messages];
-        turn.folds += 1;
+        if (result.folded !== false) turn.folds += 1;
         return 'stale';
       }
       if (result.kind === 'gone') return 'gone';
