@@ -7,8 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { conversationHeaders } from '../helpers/pipeline.js';
-import { randomPrefix } from '../helpers/redis.js';
-import { actorTurnTexts, answeredIn, armed, chance, cleanupAfterAll, processEnv, processesKilledAtEnd, queueTimersEnv, randomInt, redoAllowance, replyLatencies, report, reseed, type ServiceProcess, sleep, startProcess, startTrackedModels, TALLY_ENV, tallyScripts, tallyWebReplies, type TrackedModel, waitForProgress, webTranscript } from './harness.js';
+import { actorTurnTexts, answeredIn, armed, chance, cleanupAfterAll, processEnv, processesKilledAtEnd, queueTimersEnv, randomInt, redoAllowance, replyLatencies, report, reseed, scenarioRedis, type ServiceProcess, sleep, startProcess, startTrackedModels, TALLY_ENV, tallyScripts, tallyWebReplies, type TrackedModel, waitForProgress, webTranscript } from './harness.js';
 
 reseed('graceful-shutdown');
 
@@ -54,7 +53,8 @@ describe('graceful shutdown', () => {
     // In time order across the workers: "the next call of a conversation" is the earliest one,
     // whichever worker made it (a conversation's turns move between workers).
     const allActorCalls = () => Object.values(models).flatMap((model) => model.actor.calls).sort((a, b) => a.at - b.at);
-    const prefix = randomPrefix('fault-term');
+    // Its keys are deleted when the scenario ends (some 5,000 of them per run).
+    const { prefix } = scenarioRedis(cleanups, 'fault-term');
     const envOf = (name: string) => ({
       ...processEnv({ prefix, ...models[name]! }),
       ADAPTERS: 'web',
