@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { waitFor } from '../helpers/pipeline.js';
-import { REDIS_URL } from '../helpers/redis.js';
+import { connectRedis, deletePrefix, REDIS_URL } from '../helpers/redis.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -87,6 +87,10 @@ describe('a busy port', () => {
       expect(said).toContain(`PORT=${port + 1}`);
     } finally {
       server.close();
+      // The service made its queue before it found the port taken: its keys go too.
+      const redis = connectRedis();
+      await deletePrefix(redis, `cs-busy-${port}`);
+      await redis.quit();
     }
   });
 });
