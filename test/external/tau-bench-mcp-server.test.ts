@@ -9,10 +9,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AirlineServer } from '../../src/tau-bench/airline-mcp-server.js';
 import { IDEMPOTENCY_KEY_META, POLICY_RESOURCE_URI, REPLAYED_META, startAirlineServer } from '../../src/tau-bench/airline-mcp-server.js';
-import { describeWithTauData, TAU_DATA_DIRECTORY } from '../helpers/tau-bench-data.js';
+import {TAU_DATA_DIRECTORY } from '../helpers/external-files.js';
 
 const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
 
@@ -23,7 +23,7 @@ async function connect(url: string): Promise<{ client: Client; transport: Stream
   return { client, transport };
 }
 
-describeWithTauData('τ-bench airline MCP server', () => {
+describe('τ-bench airline MCP server', () => {
   let server: AirlineServer;
   const clients: Client[] = [];
 

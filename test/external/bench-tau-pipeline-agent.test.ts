@@ -6,7 +6,7 @@
  * from ../shared/data/tau-bench-airline (the episode's tool server is the airline MCP server).
  */
 import pino from 'pino';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OnEscalate, startPipelineAgent } from '../../src/cli/tau/pipeline-episode-agent.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
@@ -14,9 +14,9 @@ import { type AirlineServer, startAirlineServer } from '../../src/tau-bench/airl
 import type { EpisodeContext } from '../../src/tau-bench/tau-bench-runner.js';
 import { type GatewayRequest, startTauModelGateway, type TauModelGateway } from '../../src/tau-bench/tau-model-gateway.js';
 import { connectRedis, REDIS_URL, randomPrefix } from '../helpers/redis.js';
-import { describeWithTauData, TAU_DATA_DIRECTORY } from '../helpers/tau-bench-data.js';
+import {TAU_DATA_DIRECTORY } from '../helpers/external-files.js';
 
-describeWithTauData('bench tau: the pipeline agent of an episode', () => {
+describe('bench tau: the pipeline agent of an episode', () => {
   let airline: AirlineServer;
   let gateway: TauModelGateway;
   let base: Config;

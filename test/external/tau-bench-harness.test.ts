@@ -5,7 +5,7 @@
  * the expected actions, with the oracle reviewer, gives the reward of the conversation with
  * exactly those calls left out. Reads τ-bench's data from ../shared/data/tau-bench-airline.
  */
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createAirlineEnvironment } from '../../src/tau-bench/airline-environment.js';
 import { loadAirlineData } from '../../src/tau-bench/airline-data.js';
 import type { AirlineData } from '../../src/tau-bench/airline-database.js';
@@ -16,14 +16,14 @@ import { startTauModelGateway } from '../../src/tau-bench/tau-model-gateway.js';
 import { loadTauTrajectories, type TauTrajectory } from '../../src/tau-bench/tau-trajectories.js';
 import { createReplayingUser } from '../../src/tau-bench/tau-user-simulator.js';
 import { startDirectTauAgent } from '../fakes/direct-tau-agent.js';
-import { describeWithTauData, TAU_DATA_DIRECTORY, TAU_TRAJECTORIES_FILE } from '../helpers/tau-bench-data.js';
+import {TAU_DATA_DIRECTORY, TAU_TRAJECTORIES_FILE } from '../helpers/external-files.js';
 
 /** The reward of a recorded conversation with its write calls outside the expected actions left out (the replay, apart from the harness). */
 function gatedReward(data: AirlineData, trajectory: TauTrajectory): number {
   return replayTauTrajectory(data, trajectory, { skip: stoppedByOracleGate(trajectory.info.task), skipEndsTurn: true }).reward.reward;
 }
 
-describeWithTauData('the bench tau harness on recorded conversations (stand-in agent loop)', () => {
+describe('the bench tau harness on recorded conversations (stand-in agent loop)', () => {
   let data: AirlineData;
   let trajectories: TauTrajectory[];
 

@@ -2,7 +2,7 @@
  * The airline environment on τ-bench's real data (read from ../shared/data/tau-bench-airline):
  * isolation of episodes, the truth of the tool annotations, idempotency keys, bad calls.
  */
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AirlineData } from '../../src/tau-bench/airline-database.js';
 import { loadAirlineData } from '../../src/tau-bench/airline-data.js';
 import { createAirlineEnvironment } from '../../src/tau-bench/airline-environment.js';
@@ -10,9 +10,9 @@ import { createAirlineEpisode } from '../../src/tau-bench/airline-episode.js';
 import { AIRLINE_TOOLS, AIRLINE_WRITE_TOOL_NAMES } from '../../src/tau-bench/airline-tool-definitions.js';
 import type { TauTrajectory } from '../../src/tau-bench/tau-trajectories.js';
 import { loadTauTrajectories } from '../../src/tau-bench/tau-trajectories.js';
-import { describeWithTauData, TAU_DATA_DIRECTORY, TAU_TRAJECTORIES_FILE } from '../helpers/tau-bench-data.js';
+import {TAU_DATA_DIRECTORY, TAU_TRAJECTORIES_FILE } from '../helpers/external-files.js';
 
-describeWithTauData('τ-bench airline environment', () => {
+describe('τ-bench airline environment', () => {
   let data: AirlineData;
   let trajectories: TauTrajectory[];
   let initialHash: string;
@@ -127,7 +127,7 @@ describeWithTauData('τ-bench airline environment', () => {
   });
 });
 
-describeWithTauData('τ-bench airline episodes kept in memory', () => {
+describe('τ-bench airline episodes kept in memory', () => {
   it('drops the oldest episode not in use past maxEpisodes, and refuses when all are in use', async () => {
     const environment = createAirlineEnvironment({ data: await loadAirlineData(TAU_DATA_DIRECTORY), maxEpisodes: 2 });
     environment.createEpisode('a');

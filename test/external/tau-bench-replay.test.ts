@@ -3,16 +3,16 @@
  * tool calls give the recorded outputs, and the reward the recorded reward. Reads τ-bench's data
  * from ../shared/data/tau-bench-airline.
  */
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildActionLabels } from '../../src/tau-bench/action-labels.js';
 import type { AirlineData } from '../../src/tau-bench/airline-database.js';
 import { loadAirlineData } from '../../src/tau-bench/airline-data.js';
 import { replayTauTrajectory } from '../../src/tau-bench/replay.js';
 import type { TauTrajectory } from '../../src/tau-bench/tau-trajectories.js';
 import { loadTauTrajectories } from '../../src/tau-bench/tau-trajectories.js';
-import { describeWithTauData, TAU_DATA_DIRECTORY, TAU_TRAJECTORIES_FILE } from '../helpers/tau-bench-data.js';
+import {TAU_DATA_DIRECTORY, TAU_TRAJECTORIES_FILE } from '../helpers/external-files.js';
 
-describeWithTauData('τ-bench replay (sample)', () => {
+describe('τ-bench replay (sample)', () => {
   let data: AirlineData;
   let trajectories: TauTrajectory[];
 

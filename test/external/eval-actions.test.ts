@@ -5,7 +5,7 @@
  * real `openai` client checks the request it is sent and the verdicts it returns, a failed review
  * included; the command checks its usage. Reads τ-bench's data from ../shared/data/tau-bench-airline.
  */
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateActionCritic } from '../../src/cli/tau/eval-actions-command.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { startModelServer } from '../../src/demo/model-server.js';
@@ -14,11 +14,11 @@ import { buildActionLabels } from '../../src/tau-bench/action-labels.js';
 import { proposedCallOf } from '../../src/tau-bench/scripted-models.js';
 import { loadTauTrajectories, type TauTrajectory } from '../../src/tau-bench/tau-trajectories.js';
 import { runCli } from '../helpers/cli.js';
-import { describeWithTauData, TAU_TRAJECTORIES_FILE } from '../helpers/tau-bench-data.js';
+import {TAU_TRAJECTORIES_FILE } from '../helpers/external-files.js';
 
 const silent = { stdout: () => {}, stderr: () => {} };
 
-describeWithTauData('eval --actions on the labelled τ-bench write calls', () => {
+describe('eval --actions on the labelled τ-bench write calls', () => {
   let trajectories: TauTrajectory[];
   const config = loadConfig({ file: '/nonexistent-countersign.yaml', env: { OPENAI_API_KEY: 'unused' } });
 

@@ -7,7 +7,7 @@
  * of the replay with those calls left out. The full 200: npm run bench:tau. Reads τ-bench's data
  * from ../shared/data/tau-bench-airline.
  */
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { benchTau } from '../../src/cli/tau/bench-tau-command.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { loadAirlineData } from '../../src/tau-bench/airline-data.js';
@@ -16,9 +16,9 @@ import { replayTauTrajectory } from '../../src/tau-bench/replay.js';
 import { stoppedByOracleGate } from '../../src/tau-bench/scripted-models.js';
 import { loadTauTrajectories, type TauTrajectory } from '../../src/tau-bench/tau-trajectories.js';
 import { REDIS_URL, randomPrefix } from '../helpers/redis.js';
-import { describeWithTauData, TAU_DATA_DIRECTORY, TAU_TRAJECTORIES_FILE } from '../helpers/tau-bench-data.js';
+import {TAU_DATA_DIRECTORY, TAU_TRAJECTORIES_FILE } from '../helpers/external-files.js';
 
-describeWithTauData('bench tau --scripted through the pipeline (sample)', () => {
+describe('bench tau --scripted through the pipeline (sample)', () => {
   let data: AirlineData;
   let trajectories: TauTrajectory[];
   beforeAll(async () => {

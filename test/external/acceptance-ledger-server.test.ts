@@ -2,10 +2,11 @@
  * The registry and the action ledger with the MCP server of the project's acceptance run of the
  * tools contract: it reads ../shared/acceptance/ledger-mcp-server.mjs (a ledger of credits that
  * writes every execution, with its idempotency key, to a file), over stdio and over Streamable
- * HTTP with a bearer token. Outside CI the test is skipped when that file is absent.
+ * HTTP with a bearer token. vitest.config.ts leaves test/external/ out when that file is absent
+ * outside CI.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -14,14 +15,11 @@ import { createKeys } from '../../src/core/keys.js';
 import { approveActionByCritic } from '../../src/tools/action-approval.js';
 import { createActionLedger } from '../../src/tools/action-ledger.js';
 import { createToolRegistry, type ToolRegistry } from '../../src/tools/tool-registry.js';
+import { ACCEPTANCE_LEDGER_SERVER as SERVER } from '../helpers/external-files.js';
 import { connectRedis, deletePrefix, randomPrefix } from '../helpers/redis.js';
 import { PROJECT_ROOT } from '../helpers/worker-process.js';
 
-const SERVER = path.resolve(PROJECT_ROOT, '../shared/acceptance/ledger-mcp-server.mjs');
-const available = existsSync(SERVER);
-const describeWithServer = available || process.env.CI !== undefined ? describe : describe.skip;
-
-describeWithServer('the acceptance ledger MCP server', () => {
+describe('the acceptance ledger MCP server', () => {
   const directory = mkdtempSync(path.join(tmpdir(), 'countersign-acceptance-ledger-'));
   const ledgerFile = path.join(directory, 'ledger.jsonl');
   const hqFile = path.join(directory, 'hq.jsonl');

@@ -7,14 +7,14 @@
 import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { REDIS_URL, randomPrefix } from '../helpers/redis.js';
-import { describeWithTauData, TAU_DATA_DIRECTORY, TAU_TRAJECTORIES_FILE } from '../helpers/tau-bench-data.js';
+import {TAU_DATA_DIRECTORY, TAU_TRAJECTORIES_FILE } from '../helpers/external-files.js';
 
 const env = { REDIS_URL, OPENAI_API_KEY: 'unused' };
 
-describeWithTauData('countersign bench tau', () => {
+describe('countersign bench tau', () => {
   const data = ['--data', TAU_DATA_DIRECTORY, '--trajectories', TAU_TRAJECTORIES_FILE];
 
   it('says what is missing or wrong, with exit code 2', async () => {
