@@ -25,7 +25,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -150,9 +150,33 @@ export interface CountingHttpServer {
   close(): Promise<void>;
 }
 
+export interface CountingHttpServerOptions extends CountingServerOptions {
+  port?: number;
+  token?: string;
+  /** Tools and count shared with other listeners (one count behind several URLs); by default its own. */
+  state?: ReturnType<typeof createCountingState>;
+  /** Told of every `tools/call` request as it arrives, before the tool runs. */
+  onToolsCall?(params: { name: string; arguments: Record<string, unknown> }): void;
+}
+
+/** Reads a request's JSON body (undefined when there is none or it does not parse: the transport then answers the error). */
+function readJsonBody(request: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      try {
+        resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
+      } catch {
+        resolve(undefined);
+      }
+    });
+  });
+}
+
 /** A Streamable HTTP server (a session per client), optionally requiring a bearer token. */
-export async function startCountingHttpServer(options: CountingServerOptions & { port?: number; token?: string } = {}): Promise<CountingHttpServer> {
-  const state = createCountingState(options);
+export async function startCountingHttpServer(options: CountingHttpServerOptions = {}): Promise<CountingHttpServer> {
+  const state = options.state ?? createCountingState(options);
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const requests: CountingHttpServer['requests'] = [];
   const http: HttpServer = createServer(async (request, response) => {
@@ -177,7 +201,10 @@ export async function startCountingHttpServer(options: CountingServerOptions & {
         await server.connect(fresh);
         transport = fresh;
       }
-      await transport.handleRequest(request, response);
+      const body = request.method === 'POST' ? await readJsonBody(request) : undefined;
+      const message = body as { method?: string; params?: { name?: unknown; arguments?: unknown } } | undefined;
+      if (message?.method === 'tools/call') options.onToolsCall?.({ name: String(message.params?.name), arguments: (message.params?.arguments ?? {}) as Record<string, unknown> });
+      await transport.handleRequest(request, response, body);
     } catch (error) {
       refuse(500, error instanceof Error ? error.message : String(error));
     }

@@ -16,16 +16,11 @@
  * the execution's idempotency key, approved by the critic for that very call), 0 turns lost
  * (every user message answered once, in order).
  */
-import type { IncomingMessage } from 'node:http';
-import { createServer, type Server as HttpServer } from 'node:http';
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_HOLDING_MESSAGE } from '../../src/config/schema.js';
 import type { ModelServerRequest } from '../../src/demo/model-server.js';
-import { createCountingState, type Execution } from '../fakes/counting-mcp-server.js';
+import { createCountingState, type Execution, startCountingHttpServer } from '../fakes/counting-mcp-server.js';
 import { criticInput, verdict } from '../helpers/pipeline.js';
 import { connectRedis, deletePrefix, REDIS_URL, randomPrefix } from '../helpers/redis.js';
 import {
@@ -134,52 +129,11 @@ interface SeenCall {
  * listener knows which worker sent a call (so a kill aimed at "the call reached the server" hits
  * the worker that made it), and a call that survives its caller finishes on the server.
  */
-async function serveSlot(state: ReturnType<typeof createCountingState>, slot: string, onCall: (call: SeenCall) => void): Promise<{ url: string; close(): Promise<void> }> {
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const readBody = (request: IncomingMessage) =>
-    new Promise<unknown>((resolve) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        try {
-          resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
-        } catch {
-          resolve(undefined);
-        }
-      });
-    });
-  const http: HttpServer = createServer(async (request, response) => {
-    try {
-      const body = request.method === 'POST' ? await readBody(request) : undefined;
-      const message = body as { method?: string; params?: { name?: string; arguments?: { account?: string } } } | undefined;
-      if (message?.method === 'tools/call') onCall({ slot, tool: String(message.params?.name), account: String(message.params?.arguments?.account), at: Date.now() });
-      const sessionId = request.headers['mcp-session-id'];
-      let transport = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
-      if (!transport) {
-        const fresh = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void sessions.set(id, fresh) });
-        const server = state.makeServer();
-        fresh.onclose = () => {
-          if (fresh.sessionId) sessions.delete(fresh.sessionId);
-          state.forget(server);
-        };
-        await server.connect(fresh);
-        transport = fresh;
-      }
-      await transport.handleRequest(request, response, body);
-    } catch (error) {
-      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: String(error) }, id: null }));
-    }
+function serveSlot(state: ReturnType<typeof createCountingState>, slot: string, onCall: (call: SeenCall) => void): Promise<{ url: string; close(): Promise<void> }> {
+  return startCountingHttpServer({
+    state,
+    onToolsCall: (params) => onCall({ slot, tool: params.name, account: String(params.arguments.account), at: Date.now() }),
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = http.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    close: async () => {
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
-  };
 }
 
 interface Kill {
