@@ -73,6 +73,15 @@ export async function loadTauTrajectories(file: string): Promise<TauTrajectory[]
   }
 }
 
+/** A recorded call's arguments (JSON text) as a value; undefined when the model wrote no valid JSON. */
+export function parseToolArguments(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** What the agent said to the user: τ-bench's `respond` actions, the assistant messages without a tool call. */
 export function messagesToUser(messages: readonly TauMessage[]): string[] {
   return messages.flatMap((message) => (message.role === 'assistant' && (message.tool_calls ?? []).length === 0 ? [message.content ?? ''] : []));
