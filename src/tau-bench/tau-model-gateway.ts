@@ -81,7 +81,8 @@ export const emptyMeter = (): EpisodeMeter => ({
   verdicts: { reply: emptyVerdicts(), action: emptyVerdicts() },
 });
 
-const textOf = (content: unknown): string => {
+/** The text of a message's content: a string, or the text parts of a list of parts. */
+export const messageText = (content: unknown): string => {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) return content.map((part) => (typeof part === 'object' && part !== null && 'text' in part ? String(part.text) : '')).join('\n');
   return '';
@@ -89,7 +90,7 @@ const textOf = (content: unknown): string => {
 
 /** The text of every message of a request, for the critic's request kind and token estimates. */
 export function requestText(request: Pick<GatewayRequest, 'messages'>): string {
-  return request.messages.map((message) => textOf(message.content)).join('\n');
+  return request.messages.map((message) => messageText(message.content)).join('\n');
 }
 
 /**
@@ -97,7 +98,7 @@ export function requestText(request: Pick<GatewayRequest, 'messages'>): string {
  * shows the proposed call (`proposedCall`) last, in its data block.
  */
 export function isActionReview(request: Pick<GatewayRequest, 'messages'>): boolean {
-  const last = textOf(request.messages.at(-1)?.content);
+  const last = messageText(request.messages.at(-1)?.content);
   return last.includes('"proposedCall"') || last.includes('ACTION-DATA');
 }
 
