@@ -75,7 +75,7 @@ export interface TauModelGateway {
 }
 
 const emptyUsage = (): ModelUsage => ({ calls: 0, failures: 0, promptTokens: 0, completionTokens: 0, estimatedCalls: 0, modelMs: 0 });
-const emptyVerdicts = (): VerdictCount => ({ approve: 0, edit: 0, revise: 0, escalate: 0, unreadable: 0 });
+export const emptyVerdicts = (): VerdictCount => ({ approve: 0, edit: 0, revise: 0, escalate: 0, unreadable: 0 });
 export const emptyMeter = (): EpisodeMeter => ({
   usage: { actor: emptyUsage(), critic: emptyUsage(), user: emptyUsage() },
   verdicts: { reply: emptyVerdicts(), action: emptyVerdicts() },
@@ -88,22 +88,17 @@ export const messageText = (content: unknown): string => {
   return '';
 };
 
-/** The text of every message of a request, for the critic's request kind and token estimates. */
-export function requestText(request: Pick<GatewayRequest, 'messages'>): string {
-  return request.messages.map((message) => messageText(message.content)).join('\n');
-}
-
 /**
  * Whether a critic request reviews a tool call rather than a reply: countersign's action critic
  * shows the proposed call (`proposedCall`) last, in its data block.
  */
-export function isActionReview(request: Pick<GatewayRequest, 'messages'>): boolean {
+function isActionReview(request: Pick<GatewayRequest, 'messages'>): boolean {
   const last = messageText(request.messages.at(-1)?.content);
   return last.includes('"proposedCall"') || last.includes('ACTION-DATA');
 }
 
 /** The decision of a verdict the critic wrote (JSON, perhaps in a code fence), or null. */
-export function verdictDecision(content: string): keyof VerdictCount | null {
+function verdictDecision(content: string): keyof VerdictCount | null {
   const start = content.indexOf('{');
   const end = content.lastIndexOf('}');
   if (start < 0 || end < start) return null;
