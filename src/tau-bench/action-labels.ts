@@ -17,7 +17,7 @@
  */
 import { AIRLINE_WRITE_TOOL_NAMES } from './airline-tool-definitions.js';
 import { matchesExpectedAction } from './scripted-models.js';
-import { parseToolArguments, type TauMessage, type TauTrajectory } from './tau-trajectories.js';
+import { parseToolArguments, recordedCall, type TauMessage, type TauTrajectory } from './tau-trajectories.js';
 
 export type ActionLabel = 'right' | 'mistake';
 export type ActionExclusion = 'refused' | 'unmatched-in-solved';
@@ -75,13 +75,10 @@ export function buildActionLabels(trajectories: readonly TauTrajectory[], option
   for (const trajectory of trajectories) {
     const expected = trajectory.info.task.actions;
     trajectory.traj.forEach((message, index) => {
-      if (message.role !== 'assistant') return;
-      // τ-bench's agent runs only the first tool call of a message.
-      const toolCall = (message.tool_calls ?? [])[0];
-      if (toolCall === undefined || !writeTools.has(toolCall.function.name)) return;
+      const made = recordedCall(trajectory.traj, index);
+      if (made === undefined || !writeTools.has(made.call.function.name)) return;
       writeCalls += 1;
-      const next = trajectory.traj[index + 1];
-      const recordedOutput = next?.role === 'tool' ? next.content : '';
+      const { call: toolCall, output: recordedOutput } = made;
       const args = parseToolArguments(toolCall.function.arguments);
       const call: LabelledCall = { name: toolCall.function.name, argumentsJson: toolCall.function.arguments, arguments: args, toolCallId: toolCall.id };
       const matches = matchesExpectedAction(expected, { tool: call.name, arguments: args });
