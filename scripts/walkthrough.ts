@@ -42,6 +42,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { scanPrefix } from '../test/helpers/redis.js';
 import { readmeCommands } from './readme-commands.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -325,13 +326,8 @@ async function keysLeft(fallbackUrl: string, prefix: string, banner: string): Pr
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
   try {
     await redis.connect();
-    let cursor = '0';
     let count = 0;
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      count += keys.length;
-    } while (cursor !== '0');
+    for await (const keys of scanPrefix(redis, prefix)) count += keys.length;
     return count;
   } catch {
     return 0; // a Redis the demo started and stopped is gone with its keys

@@ -361,10 +361,9 @@ bench
             redisPrefix: options.redisPrefix,
             ...(options.keepKeys ? { keepKeys: true } : {}),
             logLevel: options.logLevel,
+            ...(options.policyFromConfig ? { policyFromConfig: true } : {}),
             signal: controller.signal,
           },
-          undefined,
-          options.policyFromConfig ?? false,
         );
       }),
   );

@@ -26,6 +26,27 @@ export interface EvalOptions {
   signal?: AbortSignal;
 }
 
+/** The configured critic's client for an evaluation: no retries of its own (a failed call is a result), the critic's time-out and response format. */
+export function evaluationCriticClient(config: Config): ModelClient {
+  return createOpenAIModelClient({ ...config.models.critic, maxRetries: 0, timeoutMs: config.critic.timeoutMs, responseFormat: config.critic.responseFormat });
+}
+
+/** Progress on stderr: one line redrawn in place on a terminal, otherwise a line per tenth done (and at the end). */
+export function tenthsProgress(output: CliOutput, tty: boolean): (line: string, done: number, total: number) => void {
+  let lastTenth = -1;
+  return (line, done, total) => {
+    if (tty) {
+      output.stderr(`\r${line}${done === total ? '\n' : ''}`);
+      return;
+    }
+    const tenth = total === 0 ? 10 : Math.floor((done / total) * 10);
+    if (tenth > lastTenth || done === total) {
+      lastTenth = tenth;
+      output.stderr(`${line}\n`);
+    }
+  };
+}
+
 /** Run the evaluation; returns the report (the command sets the exit code from it). */
 export async function evaluateCritic(config: Config, options: EvalOptions, output: CliOutput = processOutput): Promise<EvaluationReport> {
   let text: string;
@@ -42,9 +63,7 @@ export async function evaluateCritic(config: Config, options: EvalOptions, outpu
   if (!examples.length) throw new CliUsageError(`the dataset ${options.dataset} has no examples`);
 
   const critic = config.models.critic;
-  const model =
-    options.model ??
-    createOpenAIModelClient({ ...critic, maxRetries: 0, timeoutMs: config.critic.timeoutMs, responseFormat: config.critic.responseFormat });
+  const model = options.model ?? evaluationCriticClient(config);
   const review = createModelReview(model, {
     timeoutMs: config.critic.timeoutMs,
     json: { name: 'verdict', schema: VERDICT_JSON_SCHEMA },
@@ -54,25 +73,14 @@ export async function evaluateCritic(config: Config, options: EvalOptions, outpu
       return parsed.ok ? parsed.verdict : null;
     },
   });
-  const tty = options.tty ?? Boolean(process.stderr.isTTY);
+  const progressLine = tenthsProgress(output, options.tty ?? Boolean(process.stderr.isTTY));
   output.stderr(`Evaluating ${critic.model} at ${new URL(critic.baseUrl).host} on ${examples.length} example${examples.length === 1 ? '' : 's'} (concurrency ${options.concurrency ?? 4})\n`);
-  let lastTenth = -1;
   const report = await runEvaluation({
     examples,
     review,
     concurrency: options.concurrency ?? 4,
     ...(options.signal ? { signal: options.signal } : {}),
-    onProgress: (progress) => {
-      if (tty) {
-        output.stderr(`\r${formatProgress(progress)}${progress.done === progress.total ? '\n' : ''}`);
-        return;
-      }
-      const tenth = Math.floor((progress.done / progress.total) * 10);
-      if (tenth > lastTenth || progress.done === progress.total) {
-        lastTenth = tenth;
-        output.stderr(`${formatProgress(progress)}\n`);
-      }
-    },
+    onProgress: (progress) => progressLine(formatProgress(progress), progress.done, progress.total),
   });
   output.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatEvaluationReport(report)}\n`);
   if (report.answered === 0) {

@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { chatCompletionBody, chatCompletionStream } from '../core/chat-completion-wire.js';
 
 export interface ModelServerRequest {
   model: string;
@@ -64,33 +65,14 @@ const textOf = (content: unknown): string => {
 };
 
 function completionBody(model: string, answer: ModelServerAnswer) {
-  return {
-    id: `chatcmpl-${Math.random().toString(36).slice(2)}`,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: answer.refusal ? null : answer.toolCalls?.length ? (answer.content ?? null) : (answer.content ?? ''),
-          refusal: answer.refusal ?? null,
-          ...(answer.toolCalls?.length ? { tool_calls: answer.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) } : {}),
-        },
-        logprobs: null,
-        finish_reason: answer.toolCalls?.length ? 'tool_calls' : 'stop',
-      },
-    ],
-    usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
-  };
+  const content = answer.refusal ? null : answer.toolCalls?.length ? (answer.content ?? null) : (answer.content ?? '');
+  return chatCompletionBody(model, { content, refusal: answer.refusal ?? null, ...(answer.toolCalls ? { toolCalls: answer.toolCalls } : {}) }, { prompt_tokens: 10, completion_tokens: 10 });
 }
 
 function writeStream(response: http.ServerResponse, model: string, answer: ModelServerAnswer) {
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  const base = { id: `chatcmpl-${Math.random().toString(36).slice(2)}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model };
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-    `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+  const stream = chatCompletionStream(model);
+  const chunk = stream.chunk;
   response.write(chunk({ role: 'assistant', content: '' }));
   if (answer.refusal) {
     response.write(chunk({ refusal: answer.refusal }));
@@ -104,7 +86,7 @@ function writeStream(response: http.ServerResponse, model: string, answer: Model
       for (let i = 0; i < call.arguments.length; i += 8) response.write(chunk({ tool_calls: [{ index, function: { arguments: call.arguments.slice(i, i + 8) } }] }));
     });
     if (answer.truncate === 'clean') {
-      response.end('data: [DONE]\n\n');
+      response.end(stream.done);
       return;
     }
     if (answer.truncate) {
@@ -113,8 +95,8 @@ function writeStream(response: http.ServerResponse, model: string, answer: Model
       return;
     }
   }
-  response.write(chunk({}, answer.toolCalls?.length ? 'tool_calls' : 'stop'));
-  response.end('data: [DONE]\n\n');
+  response.write(stream.finish(answer.toolCalls));
+  response.end(stream.done);
 }
 
 export async function startModelServer(options: { script: ModelScript; port?: number; host?: string }): Promise<ModelServer> {

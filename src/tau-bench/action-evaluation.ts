@@ -9,7 +9,7 @@
  */
 import { AIRLINE_TOOLS } from './airline-tool-definitions.js';
 import type { ActionLabel, ActionLabelSet, LabelledAction } from './action-labels.js';
-import type { TauMessage } from './tau-trajectories.js';
+import { recordedCall, type TauMessage } from './tau-trajectories.js';
 
 /** The conversation before a call, as countersign's history shows it to the critic. */
 export type ReviewHistoryEntry = { role: 'user' | 'assistant'; text: string } | { role: 'tool'; tool: string; arguments: unknown; text: string };
@@ -56,12 +56,9 @@ export function actionReviewCase(item: LabelledAction): ActionReviewCase {
   const history: ReviewHistoryEntry[] = [];
   const calls = (slice: readonly TauMessage[]) => {
     const made: Array<{ tool: string; arguments: unknown; result: string }> = [];
-    slice.forEach((message, index) => {
-      if (message.role !== 'assistant') return;
-      const call = (message.tool_calls ?? [])[0];
-      if (call === undefined) return;
-      const next = slice[index + 1];
-      made.push({ tool: call.function.name, arguments: parse(call.function.arguments), result: next?.role === 'tool' ? next.content : '' });
+    slice.forEach((_message, index) => {
+      const recorded = recordedCall(slice, index);
+      if (recorded !== undefined) made.push({ tool: recorded.call.function.name, arguments: parse(recorded.call.function.arguments), result: recorded.output });
     });
     return made;
   };

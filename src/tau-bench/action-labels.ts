@@ -15,9 +15,9 @@
  *
  * Pure: it takes parsed trajectories and returns the items.
  */
-import { isDeepStrictEqual } from 'node:util';
 import { AIRLINE_WRITE_TOOL_NAMES } from './airline-tool-definitions.js';
-import type { TauMessage, TauTrajectory } from './tau-trajectories.js';
+import { matchesExpectedAction } from './scripted-models.js';
+import { parseToolArguments, recordedCall, type TauMessage, type TauTrajectory } from './tau-trajectories.js';
 
 export type ActionLabel = 'right' | 'mistake';
 export type ActionExclusion = 'refused' | 'unmatched-in-solved';
@@ -66,14 +66,6 @@ export interface ActionLabelOptions {
   readonly includeRefused?: boolean;
 }
 
-function parseArguments(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The labelled write calls of `trajectories` (see the module comment for the rules). */
 export function buildActionLabels(trajectories: readonly TauTrajectory[], options: ActionLabelOptions = {}): ActionLabelSet {
   const writeTools = new Set<string>(AIRLINE_WRITE_TOOL_NAMES);
@@ -83,16 +75,13 @@ export function buildActionLabels(trajectories: readonly TauTrajectory[], option
   for (const trajectory of trajectories) {
     const expected = trajectory.info.task.actions;
     trajectory.traj.forEach((message, index) => {
-      if (message.role !== 'assistant') return;
-      // τ-bench's agent runs only the first tool call of a message.
-      const toolCall = (message.tool_calls ?? [])[0];
-      if (toolCall === undefined || !writeTools.has(toolCall.function.name)) return;
+      const made = recordedCall(trajectory.traj, index);
+      if (made === undefined || !writeTools.has(made.call.function.name)) return;
       writeCalls += 1;
-      const next = trajectory.traj[index + 1];
-      const recordedOutput = next?.role === 'tool' ? next.content : '';
-      const args = parseArguments(toolCall.function.arguments);
+      const { call: toolCall, output: recordedOutput } = made;
+      const args = parseToolArguments(toolCall.function.arguments);
       const call: LabelledCall = { name: toolCall.function.name, argumentsJson: toolCall.function.arguments, arguments: args, toolCallId: toolCall.id };
-      const matches = expected.some((action) => action.name === call.name && isDeepStrictEqual(action.kwargs, args));
+      const matches = matchesExpectedAction(expected, { tool: call.name, arguments: args });
       const refused = recordedOutput.startsWith('Error');
       const failed = trajectory.reward === 0;
       let label: ActionLabel | null = null;

@@ -52,7 +52,7 @@ export function createAirlineEnvironment(options: AirlineEnvironmentOptions): Ai
         return;
       }
     }
-    throw new CountersignError('tau.episodes-full', `all ${maxEpisodes} episodes are in use; end a session or raise maxEpisodes`, {  });
+    throw new CountersignError('tau.episodes-full', `all ${maxEpisodes} episodes are in use; end a session or raise maxEpisodes`);
   };
 
   const environment: AirlineEnvironment = {

@@ -10,7 +10,7 @@ import { createAirlineEpisode } from './airline-episode.js';
 import type { TauReward } from './reward.js';
 import { calculateTauReward } from './reward.js';
 import type { TauTrajectory } from './tau-trajectories.js';
-import { messagesToUser } from './tau-trajectories.js';
+import { messagesToUser, parseToolArguments, recordedCall } from './tau-trajectories.js';
 
 /** τ-bench's tool-calling agent stops after this many agent steps (`max_num_steps`). */
 export const TAU_MAX_AGENT_STEPS = 30;
@@ -100,14 +100,6 @@ export interface ReplayOptions {
   readonly skipEndsTurn?: boolean;
 }
 
-function parseArguments(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 export function replayTauTrajectory(data: AirlineData, trajectory: TauTrajectory, options: ReplayOptions = {}): ReplayResult {
   const episode = createAirlineEpisode(data, { id: `replay-${trajectory.task_id}-${trajectory.trial}` });
   const calls: ReplayedCall[] = [];
@@ -117,12 +109,10 @@ export function replayTauTrajectory(data: AirlineData, trajectory: TauTrajectory
     if (message.role === 'user') turnEnded = false;
     if (message.role !== 'assistant') return;
     steps += 1;
-    // τ-bench's agent runs only the first tool call of a message.
-    const call = (message.tool_calls ?? [])[0];
-    if (call === undefined) return;
-    const next = trajectory.traj[index + 1];
-    const recorded = next?.role === 'tool' ? next.content : '';
-    if (turnEnded || options.skip?.({ name: call.function.name, arguments: parseArguments(call.function.arguments) })) {
+    const made = recordedCall(trajectory.traj, index);
+    if (made === undefined) return;
+    const { call, output: recorded } = made;
+    if (turnEnded || options.skip?.({ name: call.function.name, arguments: parseToolArguments(call.function.arguments) })) {
       if (options.skipEndsTurn) turnEnded = true;
       calls.push({ messageIndex: index, name: call.function.name, argumentsJson: call.function.arguments, recorded, actual: '', match: 'different', skipped: true });
       return;

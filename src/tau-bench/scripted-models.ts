@@ -16,7 +16,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { AIRLINE_TOOLS, AIRLINE_WRITE_TOOL_NAMES } from './airline-tool-definitions.js';
-import type { GatewayMessage, GatewayRequest, ScriptedAnswer } from './tau-model-gateway.js';
+import { type GatewayMessage, type GatewayRequest, messageText, type ScriptedAnswer } from './tau-model-gateway.js';
 import type { TauAction, TauMessage, TauTask, TauTrajectory } from './tau-trajectories.js';
 
 /** What the replaying actor says once the recording has nothing more for the turn (after a transfer, say). */
@@ -34,8 +34,6 @@ export function recordedTurns(trajectory: TauTrajectory): RecordedAssistant[][] 
   return turns;
 }
 
-const textOf = (content: unknown): string => (typeof content === 'string' ? content : Array.isArray(content) ? content.map((part) => String((part as { text?: unknown }).text ?? '')).join('\n') : '');
-
 /** Tool results since the newest user message: how far into its turn the actor is. */
 export function stepsIntoTurn(messages: readonly GatewayMessage[]): number {
   let count = 0;
@@ -47,11 +45,14 @@ export function stepsIntoTurn(messages: readonly GatewayMessage[]): number {
   return count;
 }
 
+/** Whether `candidate` is `name` namespaced by its server: `<server>_<name>` (or `-`, `.`, `:`, `/`). */
+const namespaces = (candidate: string, name: string): boolean => candidate.length > name.length && candidate.endsWith(name) && /[_\-.:/]/.test(candidate.charAt(candidate.length - name.length - 1));
+
 /** The offered tool for a recorded name: itself, else the one offered tool named `<server>_<name>` (namespaced). */
 function offeredName(request: GatewayRequest, name: string): string {
   const offered = (request.tools ?? []).map((tool) => tool.function?.name ?? '').filter(Boolean);
   if (offered.includes(name)) return name;
-  const namespaced = offered.filter((candidate) => candidate.length > name.length && candidate.endsWith(name) && /[_\-.:/]/.test(candidate.charAt(candidate.length - name.length - 1)));
+  const namespaced = offered.filter((candidate) => namespaces(candidate, name));
   return namespaced.length === 1 ? namespaced[0]! : name;
 }
 
@@ -96,7 +97,7 @@ export interface ProposedCall {
 /** The airline tool a (possibly namespaced) tool name stands for. */
 export function airlineToolName(name: string): string {
   if (AIRLINE_TOOLS.some((tool) => tool.name === name)) return name;
-  const found = AIRLINE_TOOLS.filter((tool) => name.endsWith(tool.name) && /[_\-.:/]/.test(name.charAt(name.length - tool.name.length - 1)));
+  const found = AIRLINE_TOOLS.filter((tool) => namespaces(name, tool.name));
   return found.length === 1 ? found[0]!.name : name;
 }
 
@@ -130,7 +131,7 @@ const isCall = (value: unknown): value is ProposedCall =>
  * conversation shows earlier tool calls.
  */
 export function proposedCallOf(request: Pick<GatewayRequest, 'messages'>): ProposedCall | null {
-  const text = textOf(request.messages.at(-1)?.content);
+  const text = messageText(request.messages.at(-1)?.content);
   const documents: unknown[] = [];
   const lines = text.split('\n');
   for (let open = 0; open < lines.length; open++) {
@@ -169,7 +170,7 @@ function verdictContent(request: GatewayRequest, verdict: Record<string, unknown
 }
 
 export function createScriptedCritic(task: Pick<TauTask, 'actions'>, mode: ScriptedCriticMode): { answer(request: GatewayRequest): ScriptedAnswer } {
-  const writes = new Set<string>(AIRLINE_WRITE_TOOL_NAMES);
+  const stopped = stoppedByOracleGate(task);
   const verdict = (decision: 'approve' | 'escalate', reason: string) => ({
     decision,
     reason,
@@ -183,7 +184,7 @@ export function createScriptedCritic(task: Pick<TauTask, 'actions'>, mode: Scrip
     answer(request) {
       const call = proposedCallOf(request);
       if (call === null) return { content: verdictContent(request, verdict('approve', 'scripted critic: replies are approved')) };
-      if (mode === 'escalate-unexpected' && writes.has(airlineToolName(call.tool)) && !matchesExpectedAction(task.actions, call)) {
+      if (mode === 'escalate-unexpected' && stopped({ name: call.tool, arguments: call.arguments })) {
         return { content: verdictContent(request, verdict('escalate', `scripted critic: ${airlineToolName(call.tool)} with these arguments is not one of the task's expected actions`)) };
       }
       return { content: verdictContent(request, verdict('approve', 'scripted critic: an expected action, or a read')) };

@@ -5,13 +5,20 @@
  * and model time per episode, and wall time; as JSON and as a Markdown table.
  */
 import type { EpisodeMeter, TauModelRole, VerdictCount } from './tau-model-gateway.js';
-import { TAU_MODEL_ROLES } from './tau-model-gateway.js';
+import { emptyVerdicts, TAU_MODEL_ROLES } from './tau-model-gateway.js';
 import type { EpisodeEnd } from './tau-episode.js';
 
 export interface ReviewTally {
   approved: number;
   rejected: number;
 }
+
+export type EscalationTally = { readonly reply: ReviewTally; readonly action: ReviewTally };
+
+export const noEscalations = (): { reply: ReviewTally; action: ReviewTally } => ({ reply: { approved: 0, rejected: 0 }, action: { approved: 0, rejected: 0 } });
+
+/** Escalated items of both kinds, whatever the reviewer decided. */
+export const escalationCount = (tally: EscalationTally): number => tally.reply.approved + tally.reply.rejected + tally.action.approved + tally.action.rejected;
 
 export interface TauEpisodeOutcome {
   readonly configuration: string;
@@ -103,7 +110,6 @@ export function passHatK(rewardsByTask: ReadonlyMap<number, readonly number[]>, 
 const addVerdicts = (into: VerdictCount, from: VerdictCount) => {
   for (const key of Object.keys(into) as Array<keyof VerdictCount>) into[key] += from[key];
 };
-const emptyVerdicts = (): VerdictCount => ({ approve: 0, edit: 0, revise: 0, escalate: 0, unreadable: 0 });
 const sumVerdicts = (count: VerdictCount) => Object.values(count).reduce((total, value) => total + value, 0);
 
 export function summarizeConfiguration(configuration: string, outcomes: readonly TauEpisodeOutcome[], window: { startMs: number; endMs: number }, hasCritic: boolean): TauConfigurationSummary {
@@ -112,7 +118,7 @@ export function summarizeConfiguration(configuration: string, outcomes: readonly
   const trials = byTask.size === 0 ? 0 : Math.min(...[...byTask.values()].map((rewards) => rewards.length));
   const ended: Record<EpisodeEnd, number> = { stop: 0, transfer: 0, 'user-exhausted': 0, 'max-turns': 0, 'step-limit': 0, error: 0 };
   const verdicts = { reply: emptyVerdicts(), action: emptyVerdicts() };
-  const escalations = { reply: { approved: 0, rejected: 0 }, action: { approved: 0, rejected: 0 } };
+  const escalations = noEscalations();
   for (const outcome of outcomes) {
     ended[outcome.endedBy] += 1;
     addVerdicts(verdicts.reply, outcome.meter.verdicts.reply);
@@ -130,7 +136,7 @@ export function summarizeConfiguration(configuration: string, outcomes: readonly
       return [role, { tokens: mean((usage) => usage.promptTokens + usage.completionTokens), modelSeconds: mean((usage) => usage.modelMs) / 1000, calls: mean((usage) => usage.calls), estimated: usages.some((usage) => usage.estimatedCalls > 0) }];
     }),
   ) as Record<TauModelRole, RoleFigures>;
-  const totalEscalations = escalations.reply.approved + escalations.reply.rejected + escalations.action.approved + escalations.action.rejected;
+  const totalEscalations = escalationCount(escalations);
   const criticVerdicts = sumVerdicts(verdicts.reply) + sumVerdicts(verdicts.action);
   const recordedOutcomes = outcomes.filter((outcome) => outcome.recordedReward !== undefined);
   return {

@@ -7,7 +7,7 @@
  */
 import type { AirlineEnvironment } from './airline-environment.js';
 import type { ReviewTally, TauBenchReport, TauEpisodeOutcome } from './tau-bench-report.js';
-import { summarizeConfiguration } from './tau-bench-report.js';
+import { escalationCount, noEscalations, summarizeConfiguration } from './tau-bench-report.js';
 import { type EpisodeAgent, runTauEpisode } from './tau-episode.js';
 import { emptyMeter, type ModelRoute, type TauModelGateway, type TauModelRole } from './tau-model-gateway.js';
 import type { TauTask, TauTrajectory } from './tau-trajectories.js';
@@ -75,7 +75,7 @@ export interface TauBenchRunOptions {
 }
 
 /** mulberry32: a small seeded generator, so an order can be reproduced from its seed. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -86,7 +86,7 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export function shuffled<T>(items: readonly T[], seed: number): T[] {
+function shuffled<T>(items: readonly T[], seed: number): T[] {
   const random = seededRandom(seed);
   const result = [...items];
   for (let index = result.length - 1; index > 0; index--) {
@@ -95,8 +95,6 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
   }
   return result;
 }
-
-const noEscalations = () => ({ reply: { approved: 0, rejected: 0 }, action: { approved: 0, rejected: 0 } });
 
 async function runOne(options: TauBenchRunOptions, configuration: TauBenchConfiguration, spec: TauEpisodeSpec, episodeId: string): Promise<TauEpisodeOutcome> {
   const started = performance.now();
@@ -181,7 +179,7 @@ export async function runTauBench(options: TauBenchRunOptions): Promise<TauBench
       outcomes.push(outcome);
       progress.done += 1;
       progress.solved += outcome.reward >= 1 ? 1 : 0;
-      progress.escalations += outcome.escalations.reply.approved + outcome.escalations.reply.rejected + outcome.escalations.action.approved + outcome.escalations.action.rejected;
+      progress.escalations += escalationCount(outcome.escalations);
       progress.errors += outcome.endedBy === 'error' ? 1 : 0;
       progress.elapsedMs = performance.now() - began;
       options.onProgress?.({ ...progress, last: outcome });

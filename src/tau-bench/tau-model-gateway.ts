@@ -10,6 +10,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { chatCompletionBody, chatCompletionStream, type WireToolCall, type WireUsage } from '../core/chat-completion-wire.js';
 
 export type TauModelRole = 'actor' | 'critic' | 'user';
 export const TAU_MODEL_ROLES: readonly TauModelRole[] = ['actor', 'critic', 'user'];
@@ -33,16 +34,9 @@ export interface GatewayRequest {
   [key: string]: unknown;
 }
 
-export interface ScriptedToolCall {
-  readonly id: string;
-  readonly name: string;
-  /** The arguments as JSON text, as a model writes them. */
-  readonly arguments: string;
-}
-
 export interface ScriptedAnswer {
   readonly content?: string | null;
-  readonly toolCalls?: readonly ScriptedToolCall[];
+  readonly toolCalls?: readonly WireToolCall[];
 }
 
 export type GatewayScript = (request: GatewayRequest) => ScriptedAnswer | Promise<ScriptedAnswer>;
@@ -81,34 +75,30 @@ export interface TauModelGateway {
 }
 
 const emptyUsage = (): ModelUsage => ({ calls: 0, failures: 0, promptTokens: 0, completionTokens: 0, estimatedCalls: 0, modelMs: 0 });
-const emptyVerdicts = (): VerdictCount => ({ approve: 0, edit: 0, revise: 0, escalate: 0, unreadable: 0 });
+export const emptyVerdicts = (): VerdictCount => ({ approve: 0, edit: 0, revise: 0, escalate: 0, unreadable: 0 });
 export const emptyMeter = (): EpisodeMeter => ({
   usage: { actor: emptyUsage(), critic: emptyUsage(), user: emptyUsage() },
   verdicts: { reply: emptyVerdicts(), action: emptyVerdicts() },
 });
 
-const textOf = (content: unknown): string => {
+/** The text of a message's content: a string, or the text parts of a list of parts. */
+export const messageText = (content: unknown): string => {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) return content.map((part) => (typeof part === 'object' && part !== null && 'text' in part ? String(part.text) : '')).join('\n');
   return '';
 };
 
-/** The text of every message of a request, for the critic's request kind and token estimates. */
-export function requestText(request: Pick<GatewayRequest, 'messages'>): string {
-  return request.messages.map((message) => textOf(message.content)).join('\n');
-}
-
 /**
  * Whether a critic request reviews a tool call rather than a reply: countersign's action critic
  * shows the proposed call (`proposedCall`) last, in its data block.
  */
-export function isActionReview(request: Pick<GatewayRequest, 'messages'>): boolean {
-  const last = textOf(request.messages.at(-1)?.content);
+function isActionReview(request: Pick<GatewayRequest, 'messages'>): boolean {
+  const last = messageText(request.messages.at(-1)?.content);
   return last.includes('"proposedCall"') || last.includes('ACTION-DATA');
 }
 
 /** The decision of a verdict the critic wrote (JSON, perhaps in a code fence), or null. */
-export function verdictDecision(content: string): keyof VerdictCount | null {
+function verdictDecision(content: string): keyof VerdictCount | null {
   const start = content.indexOf('{');
   const end = content.lastIndexOf('}');
   if (start < 0 || end < start) return null;
@@ -122,38 +112,18 @@ export function verdictDecision(content: string): keyof VerdictCount | null {
 
 const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 
-function completionBody(model: string, answer: ScriptedAnswer, usage: { prompt_tokens: number; completion_tokens: number }) {
-  const toolCalls = (answer.toolCalls ?? []).map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
-  return {
-    id: `chatcmpl-${Math.random().toString(36).slice(2)}`,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: answer.content ?? null, refusal: null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
-        logprobs: null,
-        finish_reason: toolCalls.length ? 'tool_calls' : 'stop',
-      },
-    ],
-    usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
-  };
-}
-
-function writeScriptedStream(response: http.ServerResponse, model: string, answer: ScriptedAnswer, usage: { prompt_tokens: number; completion_tokens: number } | null): void {
+function writeScriptedStream(response: http.ServerResponse, model: string, answer: ScriptedAnswer, usage: WireUsage | null): void {
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const base = { id: `chatcmpl-${Math.random().toString(36).slice(2)}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model };
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
-  response.write(chunk({ role: 'assistant', content: answer.content === undefined || answer.content === null ? null : '' }));
-  if (answer.content) response.write(chunk({ content: answer.content }));
+  const stream = chatCompletionStream(model);
+  response.write(stream.chunk({ role: 'assistant', content: answer.content === undefined || answer.content === null ? null : '' }));
+  if (answer.content) response.write(stream.chunk({ content: answer.content }));
   const calls = answer.toolCalls ?? [];
   calls.forEach((call, index) => {
-    response.write(chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }] }));
+    response.write(stream.chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }] }));
   });
-  response.write(chunk({}, calls.length ? 'tool_calls' : 'stop'));
-  if (usage) response.write(`data: ${JSON.stringify({ ...base, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } })}\n\n`);
-  response.end('data: [DONE]\n\n');
+  response.write(stream.finish(calls));
+  if (usage) response.write(stream.usage(usage));
+  response.end(stream.done);
 }
 
 /** The content and usage of a streamed answer, from its SSE text. */
@@ -235,7 +205,7 @@ export async function startTauModelGateway(options: { host?: string; port?: numb
       record(episode, role, { ms: performance.now() - started, failed: false, prompt: usage.prompt_tokens, completion: usage.completion_tokens, estimated: true });
       if (role === 'critic') tallyVerdict(episode, body, answer.content ?? '');
       if (body.stream) writeScriptedStream(response, body.model, answer, body.stream_options?.include_usage ? usage : null);
-      else sendJson(response, 200, completionBody(body.model, answer, usage));
+      else sendJson(response, 200, chatCompletionBody(body.model, { content: answer.content ?? null, ...(answer.toolCalls ? { toolCalls: answer.toolCalls } : {}) }, usage));
       return;
     }
     const upstream = await fetch(`${route.upstream.baseUrl.replace(/\/+$/, '')}/chat/completions`, {

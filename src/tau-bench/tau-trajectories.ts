@@ -73,6 +73,27 @@ export async function loadTauTrajectories(file: string): Promise<TauTrajectory[]
   }
 }
 
+/**
+ * The call an assistant message made, as τ-bench's agent ran it (only the first of its calls), and
+ * the output recorded for it in the next message ('' when there is none); undefined for a reply.
+ */
+export function recordedCall(messages: readonly TauMessage[], index: number): { call: TauToolCall; output: string } | undefined {
+  const message = messages[index];
+  const call = message?.role === 'assistant' ? (message.tool_calls ?? [])[0] : undefined;
+  if (call === undefined) return undefined;
+  const next = messages[index + 1];
+  return { call, output: next?.role === 'tool' ? next.content : '' };
+}
+
+/** A recorded call's arguments (JSON text) as a value; undefined when the model wrote no valid JSON. */
+export function parseToolArguments(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** What the agent said to the user: τ-bench's `respond` actions, the assistant messages without a tool call. */
 export function messagesToUser(messages: readonly TauMessage[]): string[] {
   return messages.flatMap((message) => (message.role === 'assistant' && (message.tool_calls ?? []).length === 0 ? [message.content ?? ''] : []));

@@ -70,7 +70,7 @@ export function createModelUserSimulator(options: ModelUserSimulatorOptions): Us
 }
 
 /** The user messages of a recorded conversation, in order, whatever the agent says. */
-export function recordedUserMessages(trajectory: TauTrajectory): string[] {
+function recordedUserMessages(trajectory: TauTrajectory): string[] {
   return trajectory.traj.flatMap((message) => (message.role === 'user' ? [message.content] : []));
 }
 

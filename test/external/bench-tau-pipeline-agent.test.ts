@@ -13,8 +13,8 @@ import type { Config } from '../../src/config/schema.js';
 import { type AirlineServer, startAirlineServer } from '../../src/tau-bench/airline-mcp-server.js';
 import type { EpisodeContext } from '../../src/tau-bench/tau-bench-runner.js';
 import { type GatewayRequest, startTauModelGateway, type TauModelGateway } from '../../src/tau-bench/tau-model-gateway.js';
-import { connectRedis, REDIS_URL, randomPrefix } from '../helpers/redis.js';
-import {TAU_DATA_DIRECTORY } from '../helpers/external-files.js';
+import { TAU_DATA_DIRECTORY } from '../helpers/external-files.js';
+import { connectRedis, REDIS_URL, randomPrefix, scanPrefix } from '../helpers/redis.js';
 
 describe('bench tau: the pipeline agent of an episode', () => {
   let airline: AirlineServer;
@@ -53,7 +53,11 @@ describe('bench tau: the pipeline agent of an episode', () => {
     return handle;
   }
 
-  const keysOf = async (name: string) => (await redis.keys(`${prefix}.${name}:*`)).length;
+  const keysOf = async (name: string) => {
+    let count = 0;
+    for await (const keys of scanPrefix(redis, `${prefix}.${name}`)) count += keys.length;
+    return count;
+  };
 
   it('gets the approved reply of each turn; a rejected escalated reply gives none; the keys go when it stops', async () => {
     const handle = await episode('rejecting', 'reject');

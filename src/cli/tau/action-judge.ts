@@ -14,7 +14,7 @@ import type { ActionJudge, ActionReviewCase } from '../../tau-bench/action-evalu
 const CUSTOMER = { id: 'customer' };
 
 /** A labelled call's review as the action gate's critic input. */
-export function actionCriticInput(review: ActionReviewCase): ActionCriticInput {
+function actionCriticInput(review: ActionReviewCase): ActionCriticInput {
   const history: HistoryEntry[] = review.history.map((entry, index) =>
     entry.role === 'tool'
       ? { role: 'tool', text: entry.text, at: index, tool: entry.tool, arguments: JSON.stringify(entry.arguments ?? {}) }

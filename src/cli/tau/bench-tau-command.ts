@@ -64,6 +64,8 @@ export interface BenchTauOptions {
   /** Progress lines without a terminal: one every this many episodes. @defaultValue 10 */
   readonly progressEvery?: number;
   readonly logLevel?: Config['logLevel'];
+  /** Keep the configuration's actor prompt and critic policy instead of the airline policy. */
+  readonly policyFromConfig?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -103,23 +105,22 @@ export function episodeSpecs(trajectories: readonly TauTrajectory[], options: { 
 
 /** What the bench changes in the operator's configuration: the airline policy as prompt and critic policy unless given, a history that holds a τ-bench conversation. */
 export function benchBaseConfig(config: Config, options: { keepOperatorPrompts: boolean; maxSteps: number }): Config {
-  const turn = { ...config.turn } as Config['turn'] & { maxToolSteps?: number };
+  const turn = { ...config.turn };
   // τ-bench's agent sees its whole conversation; so do the bench's models, within these bounds.
   turn.history = { ...turn.history, budget: Math.max(turn.history.budget, 400_000), keep: Math.max(turn.history.keep, 1000) };
   turn.prompt = { ...turn.prompt, maxMessages: Math.max(turn.prompt.maxMessages, 1000), maxChars: Math.max(turn.prompt.maxChars, 800_000) };
   turn.modelCalls = { ...turn.modelCalls, perConversation: 0, global: 0 };
   // The tool steps of one turn: up to τ-bench's step limit for the whole episode.
-  if ('maxToolSteps' in turn) turn.maxToolSteps = Math.max(turn.maxToolSteps ?? 0, options.maxSteps);
+  turn.maxToolSteps = Math.max(turn.maxToolSteps, options.maxSteps);
   return {
     ...config,
     actor: options.keepOperatorPrompts ? config.actor : { ...config.actor, systemPrompt: AIRLINE_POLICY },
     critic: options.keepOperatorPrompts ? config.critic : { ...config.critic, policy: AIRLINE_POLICY },
     turn,
-    inbox: config.inbox,
   };
 }
 
-export async function benchTau(config: Config, options: BenchTauOptions, output: CliOutput = processOutput, keepOperatorPrompts = false): Promise<TauBenchReport> {
+export async function benchTau(config: Config, options: BenchTauOptions, output: CliOutput = processOutput): Promise<TauBenchReport> {
   const trials = options.trials ?? 1;
   const scripted = options.scripted;
   if (!scripted && !options.user) throw new CliUsageError('the simulated user needs a model: --user-model (and --user-url, USER_API_KEY), or --scripted');
@@ -127,7 +128,7 @@ export async function benchTau(config: Config, options: BenchTauOptions, output:
   const specs = episodeSpecs(trajectories, { ...(options.tasks ? { tasks: options.tasks } : {}), trials, scripted: scripted !== undefined });
   const data = await loadAirlineData(options.data);
   const logger = createLogger({ level: options.logLevel ?? 'error', destination: process.stderr });
-  const base = benchBaseConfig(config, { keepOperatorPrompts, maxSteps: options.maxSteps ?? 30 });
+  const base = benchBaseConfig(config, { keepOperatorPrompts: options.policyFromConfig ?? false, maxSteps: options.maxSteps ?? 30 });
   const configurations = options.configurations ?? ['critic'];
   const onEscalate = options.onEscalate ?? 'reject';
   const airline = await startAirlineServer({ data, transport: 'http', maxEpisodes: Math.max(1000, (options.concurrency ?? 4) * 4) });

@@ -5,7 +5,6 @@
  * labels, precision and recall of catching mistakes, and latency. Progress goes to stderr.
  */
 import { writeFile } from 'node:fs/promises';
-import { createOpenAIModelClient } from '../../agents/openai-model-client.js';
 import type { Config } from '../../config/schema.js';
 import { CountersignError } from '../../core/errors.js';
 import type { ModelClient } from '../../core/ports.js';
@@ -13,8 +12,8 @@ import { type ActionEvaluationReport, type ActionJudge, formatActionEvaluationRe
 import { buildActionLabels } from '../../tau-bench/action-labels.js';
 import { AIRLINE_POLICY } from '../../tau-bench/airline-policy.js';
 import { loadTauTrajectories } from '../../tau-bench/tau-trajectories.js';
-import type { CliOutput } from '../review-cli.js';
-import { processOutput } from '../review-cli.js';
+import { evaluationCriticClient, tenthsProgress } from '../eval-cli.js';
+import { type CliOutput, processOutput } from '../review-cli.js';
 import { createModelActionJudge } from './action-judge.js';
 
 export interface EvalActionsOptions {
@@ -41,30 +40,20 @@ export async function evaluateActionCritic(config: Config, options: EvalActionsO
   const judge =
     options.judge ??
     createModelActionJudge({
-      model: options.model ?? createOpenAIModelClient({ ...critic, maxRetries: 0, timeoutMs: config.critic.timeoutMs, responseFormat: config.critic.responseFormat }),
+      model: options.model ?? evaluationCriticClient(config),
       policy: options.policyFromConfig ? config.critic.policy : AIRLINE_POLICY,
       timeoutMs: config.critic.timeoutMs,
       attempts: config.critic.attempts,
     });
-  const tty = options.tty ?? Boolean(process.stderr.isTTY);
+  const progressLine = tenthsProgress(output, options.tty ?? Boolean(process.stderr.isTTY));
   output.stderr(`Evaluating ${options.judge ? 'the given critic' : critic.model} on ${set.items.length} labelled write calls (${set.counts.right} right, ${set.counts.mistake} mistakes), concurrency ${options.concurrency ?? 4}\n`);
-  let lastTenth = -1;
   const report = await runActionEvaluation({
     set,
     judge,
     concurrency: options.concurrency ?? 4,
     ...(options.signal ? { signal: options.signal } : {}),
-    onProgress(progress) {
-      const line = `${progress.done}/${progress.total} calls judged, ${progress.caught} caught${progress.failed ? `, ${progress.failed} failed` : ''}`;
-      if (tty) output.stderr(`\r${line}${progress.done === progress.total ? '\n' : ''}`);
-      else {
-        const tenth = progress.total === 0 ? 10 : Math.floor((progress.done / progress.total) * 10);
-        if (tenth > lastTenth) {
-          lastTenth = tenth;
-          output.stderr(`${line}\n`);
-        }
-      }
-    },
+    onProgress: (progress) =>
+      progressLine(`${progress.done}/${progress.total} calls judged, ${progress.caught} caught${progress.failed ? `, ${progress.failed} failed` : ''}`, progress.done, progress.total),
   });
   if (options.signal?.aborted) throw new CountersignError('eval.aborted', `stopped after ${report.total} of ${set.items.length} calls`);
   if (options.out) await writeFile(options.out, `${JSON.stringify(report, null, 2)}\n`);

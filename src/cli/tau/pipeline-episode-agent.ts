@@ -16,7 +16,7 @@ import type { ModelClient } from '../../core/ports.js';
 import { createCountersign } from '../../main.js';
 import type { EpisodeAgentHandle, EpisodeContext } from '../../tau-bench/tau-bench-runner.js';
 import type { TauModelGateway } from '../../tau-bench/tau-model-gateway.js';
-import type { ReviewTally } from '../../tau-bench/tau-bench-report.js';
+import { noEscalations } from '../../tau-bench/tau-bench-report.js';
 import { oracleApproves } from '../../tau-bench/scripted-models.js';
 import { createBenchChannel } from './bench-channel-adapter.js';
 
@@ -105,7 +105,7 @@ export async function startPipelineAgent(options: PipelineAgentOptions, context:
     logger: options.logger.child({ episode: context.episodeId }),
     ...(options.noCritic ? { models: { critic: NO_CRITIC } } : {}),
   });
-  const escalations: { reply: ReviewTally; action: ReviewTally } = { reply: { approved: 0, rejected: 0 }, action: { approved: 0, rejected: 0 } };
+  const escalations = noEscalations();
   const decided = new Set<string>();
   let stopped = false;
   await service.start();
